@@ -1,0 +1,1 @@
+"""Corpus readers, normalization, sentence splitting, tokenizer and unsupervised splits."""

@@ -1,0 +1,1 @@
+"""ROUGE scoring, baselines and benchmarks."""

@@ -1,0 +1,5 @@
+"""`seqae evaluate` and `seqae baseline` (placeholder until implemented)."""
+
+
+def register(subparsers) -> None:
+    pass

@@ -1,0 +1,1 @@
+"""Policy-gradient training of the generator: rewards, advantages, losses and the RL loop."""
