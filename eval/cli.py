@@ -1,5 +1,134 @@
-"""`seqae evaluate` and `seqae baseline` (placeholder until implemented)."""
+"""`seqae evaluate` (corpus ROUGE with bootstrap CIs) and `seqae baseline` (extractive baselines).
+
+Imports of the scoring code happen inside the handlers: rouge_score loads nltk, and building the
+parser for any other subcommand should not pay for it.
+"""
+
+import json
+import random
+import sys
+
+from seqae.errors import UsageError
+from seqae.eval import baselines
+
+_METRIC_NAMES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "rougeLsum": "ROUGE-Lsum"}
+_BASELINES = ("lead", "prefix", "random", "content-lead")
+_BUDGET_METAVARS = {"words": "N", "bytes": "N", "ratio": "R"}
 
 
 def register(subparsers) -> None:
-    pass
+    evaluate = subparsers.add_parser(
+        "evaluate",
+        help="ROUGE-1/2/L of a prediction file against reference files",
+        description="ROUGE-1/2/L (Porter stemming) of PRED, one summary per line, against one or "
+        "more aligned reference files, with 95% bootstrap confidence intervals.",
+    )
+    evaluate.add_argument("pred", metavar="PRED", help="predictions, one per line")
+    evaluate.add_argument("refs", metavar="REF", nargs="+", help="references, aligned with PRED")
+    evaluate.add_argument("--bytes", type=int, metavar="N", help="cut predictions to N bytes (ROUGE-1.5.5 -b)")
+    evaluate.add_argument("--recall", action="store_true", help="report recall instead of F1")
+    evaluate.add_argument(
+        "--multi-ref", choices=("average", "best"), default="average",
+        help="with several REF files: average the per-reference scores (default) or take the best",
+    )
+    evaluate.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="resamples for the CI (0: none)")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling")
+    evaluate.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
+    evaluate.set_defaults(func=run_evaluate)
+
+    baseline = subparsers.add_parser(
+        "baseline",
+        help="write an extractive baseline summary for each line of a file",
+        description="One summary per input line: lead (--words or --bytes), prefix (--ratio), "
+        "random (--words, order kept) or content-lead (--words, function words dropped).",
+    )
+    baseline.add_argument("kind", choices=_BASELINES)
+    baseline.add_argument("file", metavar="FILE", help="tokenized documents, one per line")
+    budget = baseline.add_mutually_exclusive_group()
+    budget.add_argument("--words", type=int, metavar="N", help="summary length in tokens")
+    budget.add_argument("--bytes", type=int, metavar="N", help="summary length in UTF-8 bytes (lead only)")
+    budget.add_argument("--ratio", type=float, metavar="R", help="fraction of the tokens, in (0, 1] (prefix only)")
+    baseline.add_argument("-o", "--output", metavar="OUT", help="write here (atomically) instead of stdout")
+    baseline.add_argument("--seed", type=int, default=0, help="seed for the random baseline")
+    baseline.set_defaults(func=run_baseline)
+
+
+def run_evaluate(args) -> int:
+    if args.bytes is not None and args.bytes < 1:
+        raise UsageError(f"--bytes must be positive, got {args.bytes}")
+    if args.bootstrap < 0:
+        raise UsageError(f"--bootstrap must be >= 0, got {args.bootstrap}")
+    from seqae.eval.rouge import read_aligned, score_corpus
+
+    predictions, references_list = read_aligned(args.pred, args.refs)
+    measure = "r" if args.recall else "f"
+    scores = score_corpus(
+        predictions, references_list, multi_ref=args.multi_ref, truncate_bytes=args.bytes,
+        measure=measure, bootstrap=args.bootstrap, seed=args.seed,
+    )
+    if args.json:
+        report = {
+            "measure": "recall" if args.recall else "f1",
+            "lines": len(predictions),
+            "references": len(references_list),
+            "multi_ref": args.multi_ref,
+            "bytes": args.bytes,
+            "bootstrap": args.bootstrap,
+            "seed": args.seed,
+            "scores": scores,
+        }
+        print(json.dumps(report, indent=2))
+    else:
+        print(_format_table(scores, "Recall" if args.recall else "F1"))
+    return 0
+
+
+def _format_table(scores: dict, measure_name: str) -> str:
+    rows = [f"{'metric':<10} {measure_name:>6}  95% CI"]
+    for metric, score in scores.items():
+        interval = "-" if score["ci95"] is None else "[{:.2f}, {:.2f}]".format(*score["ci95"])
+        rows.append(f"{_METRIC_NAMES[metric]:<10} {score['mean']:>6.2f}  {interval}")
+    return "\n".join(rows)
+
+
+def run_baseline(args) -> int:
+    summarize = _baseline_function(args)
+    from seqae.eval.rouge import read_lines
+    from seqae.io import atomic_open, check_output_path
+
+    if args.output:
+        # Fail on an unwritable output before reading and summarizing the input.
+        check_output_path(args.output)
+    summaries = [summarize(doc) for doc in read_lines(args.file)]
+    if args.output:
+        with atomic_open(args.output) as handle:
+            handle.writelines(summary + "\n" for summary in summaries)
+    else:
+        sys.stdout.writelines(summary + "\n" for summary in summaries)
+    return 0
+
+
+def _baseline_function(args):
+    """The document -> summary function that the kind and budget options ask for."""
+    allowed = {"lead": ("words", "bytes"), "prefix": ("ratio",), "random": ("words",), "content-lead": ("words",)}
+    given = [option for option in ("words", "bytes", "ratio") if getattr(args, option) is not None]
+    if not given or given[0] not in allowed[args.kind]:
+        options = " or ".join(f"--{option} {_BUDGET_METAVARS[option]}" for option in allowed[args.kind])
+        raise UsageError(f"baseline {args.kind} needs {options}")
+    option = given[0]
+    value = getattr(args, option)
+    if option == "ratio" and not 0 < value <= 1:
+        raise UsageError(f"--ratio must be in (0, 1], got {value}")
+    if option != "ratio" and value < 1:
+        raise UsageError(f"--{option} must be positive, got {value}")
+
+    if args.kind == "random":
+        rng = random.Random(args.seed)
+        return lambda doc: baselines.random_words(doc, value, rng)
+    function = {
+        ("lead", "words"): baselines.lead_words,
+        ("lead", "bytes"): baselines.lead_bytes,
+        ("prefix", "ratio"): baselines.prefix,
+        ("content-lead", "words"): baselines.content_word_lead,
+    }[args.kind, option]
+    return lambda doc: function(doc, value)

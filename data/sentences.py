@@ -1,0 +1,106 @@
+"""Sentence splitting with NLTK's Punkt, trained on the corpus itself (no model download).
+
+Punkt learns abbreviations ("u.s", "corp", "p.m"), collocations and frequent sentence starters from
+raw text without labels, so it adapts to lowercased, pre-tokenized text such as CNN/DailyMail's
+("... the plane . marseille prosecutor ..."), where capitalization gives no clue. The learned
+parameters are saved as readable JSON so a run can be inspected and reproduced.
+"""
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer
+
+from seqae.errors import DataError
+from seqae.io import atomic_write_text
+
+PARAMETERS_FILE = "punkt.json"
+
+
+class SentenceSplitter:
+    """Splits a text into sentences with Punkt parameters learned by `train` or read by `load`."""
+
+    def __init__(self, parameters: PunktParameters, trained_chars: int = 0):
+        self.parameters = parameters
+        self.trained_chars = trained_chars
+        self.tokenizer = PunktSentenceTokenizer(parameters)
+
+    @classmethod
+    def train(cls, texts: Iterable[str], max_chars: int = 5_000_000) -> "SentenceSplitter":
+        """Learn Punkt parameters from `texts`, stopping after about `max_chars` characters.
+
+        Punkt is pure Python (a few hundred KB per second); a few MB of news are enough to learn the
+        common abbreviations, so the cap keeps training to seconds on large corpora.
+        """
+        trainer = PunktTrainer()
+        trained_chars = 0
+        for text in texts:
+            if trained_chars >= max_chars:
+                break
+            # finalize=False accumulates counts over many calls; statistics are computed once below.
+            trainer.train(text, finalize=False)
+            trained_chars += len(text)
+        trainer.finalize_training()
+        return cls(trainer.get_params(), trained_chars)
+
+    def split(self, text: str) -> list[str]:
+        return [sentence.strip() for sentence in self.tokenizer.tokenize(text) if sentence.strip()]
+
+    def save(self, directory) -> Path:
+        """Write the parameters to `directory/punkt.json` (creating the directory) and return that path."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        parameters = self.parameters
+        record = {
+            "trained_chars": self.trained_chars,
+            "abbrev_types": sorted(parameters.abbrev_types),
+            "collocations": sorted(list(pair) for pair in parameters.collocations),
+            "sent_starters": sorted(parameters.sent_starters),
+            "ortho_context": dict(sorted(parameters.ortho_context.items())),
+        }
+        path = directory / PARAMETERS_FILE
+        atomic_write_text(path, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, directory) -> "SentenceSplitter":
+        path = Path(directory) / PARAMETERS_FILE
+        if not path.is_file():
+            raise DataError(path, "does not exist (no trained sentence splitter saved here)")
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise DataError(path, f"not a readable Punkt parameter file ({error})") from None
+        return cls(parameters_from_record(record, path), record.get("trained_chars", 0))
+
+
+def parameters_from_record(record, path: Path) -> PunktParameters:
+    """Rebuild PunktParameters from saved JSON, checking every field so a corrupt file fails here."""
+
+    def strings(values) -> bool:
+        return isinstance(values, list) and all(isinstance(value, str) for value in values)
+
+    if not isinstance(record, dict):
+        raise DataError(path, "not a Punkt parameter file (expected a JSON object)")
+    missing = [key for key in ("abbrev_types", "collocations", "sent_starters", "ortho_context") if key not in record]
+    if missing:
+        raise DataError(path, f"not a Punkt parameter file (missing {', '.join(missing)})")
+    collocations = record["collocations"]
+    ortho_context = record["ortho_context"]
+    if not (
+        strings(record["abbrev_types"])
+        and strings(record["sent_starters"])
+        and isinstance(collocations, list)
+        and all(strings(pair) and len(pair) == 2 for pair in collocations)
+        and isinstance(ortho_context, dict)
+        and all(isinstance(flags, int) for flags in ortho_context.values())
+    ):
+        raise DataError(path, "not a Punkt parameter file (a field has the wrong type)")
+    parameters = PunktParameters()
+    parameters.abbrev_types = set(record["abbrev_types"])
+    parameters.collocations = {tuple(pair) for pair in collocations}
+    parameters.sent_starters = set(record["sent_starters"])
+    for word, flags in ortho_context.items():
+        parameters.add_ortho_context(word, flags)
+    return parameters

@@ -1,0 +1,176 @@
+"""ROUGE-1/2/L scoring of a corpus, with Porter stemming (via `rouge_score`) and bootstrap CIs.
+
+Scores follow the conventions of the summarization papers seqae compares with: per-line ROUGE
+averaged over lines, several references either averaged or best-of, and ROUGE-1.5.5's `-b 75`
+byte truncation of predictions for DUC-style recall. Also reads the aligned line files the
+`seqae evaluate` command takes, with one-line errors that name the file.
+"""
+
+import functools
+from pathlib import Path
+
+import numpy as np
+
+from seqae.errors import DataError
+from seqae.eval.baselines import truncate_utf8
+
+METRICS = ("rouge1", "rouge2", "rougeL")
+KNOWN_METRICS = METRICS + ("rougeLsum",)
+MEASURES = ("p", "r", "f")  # the column order of rouge_score's Score(precision, recall, fmeasure)
+MULTI_REF_MODES = ("average", "best")
+
+
+def read_lines(path) -> list[str]:
+    """The lines of a UTF-8 text file (without line ends); DataError naming the file otherwise."""
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(path, "is a directory, expected a text file")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(path, "no such file") from None
+    except OSError as error:
+        raise DataError(path, f"cannot read: {error.strerror or error}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DataError(path, f"not valid UTF-8 (byte offset {error.start}, line {line})") from None
+    if not text.strip():
+        raise DataError(path, "is empty" if not text else "contains only whitespace")
+    # split("\n") rather than splitlines(): the latter also breaks at \x0b, \x1c or U+2028 inside a
+    # line, which would misalign predictions and references that `wc -l` says match.
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.rstrip("\r") for line in lines]
+
+
+def read_aligned(prediction_path, reference_paths) -> tuple[list[str], list[list[str]]]:
+    """Predictions and one list per reference file, checked to have the same number of lines."""
+    predictions = read_lines(prediction_path)
+    references_list = []
+    for reference_path in reference_paths:
+        references = read_lines(reference_path)
+        if len(references) != len(predictions):
+            raise DataError(
+                prediction_path,
+                f"has {len(predictions)} lines but {reference_path} has {len(references)}",
+            )
+        references_list.append(references)
+    return predictions, references_list
+
+
+@functools.lru_cache(maxsize=8)
+def _scorer(metrics: tuple[str, ...]):
+    # Imported here because rouge_score pulls in nltk (over a second), which `seqae baseline`
+    # and `read_lines` callers should not pay for.
+    from rouge_score import rouge_scorer
+
+    return rouge_scorer.RougeScorer(list(metrics), use_stemmer=True)
+
+
+def line_scores(
+    predictions,
+    references_list,
+    *,
+    metrics=METRICS,
+    multi_ref: str = "average",
+    truncate_bytes: int | None = None,
+) -> dict[str, np.ndarray]:
+    """Per-line scores: {metric: array (n_lines, 3)} with columns precision, recall, F1 in [0, 1].
+
+    `references_list` holds one list of references per reference set, each aligned with
+    `predictions`. For `rougeLsum`, sentences are separated by newlines inside a line's text.
+    """
+    metrics = tuple(metrics)
+    _check_arguments(predictions, references_list, metrics, multi_ref, truncate_bytes)
+    if truncate_bytes is not None:
+        predictions = [truncate_utf8(prediction, truncate_bytes) for prediction in predictions]
+    scorer = _scorer(metrics)
+    per_reference = np.empty((len(metrics), len(predictions), len(references_list), 3))
+    for line, prediction in enumerate(predictions):
+        for ref_set, references in enumerate(references_list):
+            scores = scorer.score(references[line], prediction)
+            for m, metric in enumerate(metrics):
+                per_reference[m, line, ref_set] = scores[metric]
+    if multi_ref == "average":
+        combined = per_reference.mean(axis=2)
+    else:
+        # As rouge_score's score_multi: per metric, the reference with the highest F1 (first on
+        # ties) supplies precision, recall and F1 together.
+        best = per_reference[..., 2].argmax(axis=2)
+        combined = np.take_along_axis(per_reference, best[..., None, None], axis=2)[:, :, 0]
+    return {metric: combined[m] for m, metric in enumerate(metrics)}
+
+
+def _check_arguments(predictions, references_list, metrics, multi_ref, truncate_bytes) -> None:
+    if not predictions:
+        raise ValueError("no predictions to score")
+    if not references_list:
+        raise ValueError("at least one reference set is needed")
+    for references in references_list:
+        if len(references) != len(predictions):
+            raise ValueError(f"{len(predictions)} predictions but a reference set of {len(references)}")
+    unknown = [metric for metric in metrics if metric not in KNOWN_METRICS]
+    if unknown or not metrics:
+        raise ValueError(f"metrics must be among {KNOWN_METRICS}, got {metrics}")
+    if multi_ref not in MULTI_REF_MODES:
+        raise ValueError(f"multi_ref must be one of {MULTI_REF_MODES}, got {multi_ref!r}")
+    if truncate_bytes is not None and truncate_bytes < 1:
+        raise ValueError(f"truncate_bytes must be positive, got {truncate_bytes}")
+
+
+def bootstrap_ci(values, *, resamples: int = 1000, seed: int = 0, confidence: float = 0.95) -> np.ndarray:
+    """Percentile bootstrap interval of the mean over lines (axis 0): shape values.shape[1:] + (2,).
+
+    Columns of a 2-D `values` share the same resampled lines, so intervals of several metrics
+    come from one paired resampling.
+    """
+    values = np.asarray(values, dtype=float)
+    n_lines = len(values)
+    rng = np.random.default_rng(seed)
+    # Resample in blocks so the index matrix stays near 4M entries on large corpora.
+    block = max(1, 4_000_000 // n_lines)
+    means = []
+    for start in range(0, resamples, block):
+        rows = rng.integers(0, n_lines, size=(min(block, resamples - start), n_lines))
+        means.append(values[rows].mean(axis=1))
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(np.concatenate(means), [tail, 100 - tail], axis=0)
+    return np.stack([low, high], axis=-1)
+
+
+def score_corpus(
+    predictions,
+    references_list,
+    *,
+    metrics=METRICS,
+    multi_ref: str = "average",
+    truncate_bytes: int | None = None,
+    measure: str = "f",
+    bootstrap: int = 1000,
+    seed: int = 0,
+) -> dict[str, dict]:
+    """Corpus ROUGE in percent: {metric: {"mean": float, "ci95": (low, high) or None}}.
+
+    `measure` picks precision ("p"), recall ("r") or F1 ("f"); `bootstrap` is the number of
+    resamples for the 95% interval (0 for none), drawn with `seed`.
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
+    if bootstrap < 0:
+        raise ValueError(f"bootstrap must be >= 0, got {bootstrap}")
+    metrics = tuple(metrics)
+    per_line = line_scores(
+        predictions, references_list, metrics=metrics, multi_ref=multi_ref, truncate_bytes=truncate_bytes
+    )
+    values = 100 * np.stack([per_line[metric][:, MEASURES.index(measure)] for metric in metrics], axis=1)
+    intervals = bootstrap_ci(values, resamples=bootstrap, seed=seed) if bootstrap else None
+    return {
+        metric: {
+            "mean": float(values[:, m].mean()),
+            "ci95": None if intervals is None else (float(intervals[m, 0]), float(intervals[m, 1])),
+        }
+        for m, metric in enumerate(metrics)
+    }

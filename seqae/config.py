@@ -1,0 +1,194 @@
+"""Training configuration: nested dataclasses loaded from YAML, with `key=value` overrides and strict checks.
+
+Unknown keys and wrong types are usage errors that name the key and list what is valid, so a typo in a
+config never silently trains something else.
+"""
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from seqae.errors import DataError, UsageError
+
+
+@dataclass
+class DataConfig:
+    # Paired files (article line i <-> title line i) split so that no article meets its own title.
+    articles: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    # Extra human summaries for the discriminator (any reader format); used beside the titles' half.
+    summaries: list[str] = field(default_factory=list)
+    summaries_field: str = "text"
+    dev_size: int = 500
+    max_articles: int | None = None
+    max_summaries: int | None = None
+    max_document_words: int = 60
+    normalize: bool = False
+    vocab_size: int = 16000
+    vocab_counts: list[str] = field(default_factory=list)  # `word count` files (Gigaword .dict)
+
+
+@dataclass
+class ModelConfig:
+    generator: str = "extractive"  # abstractive | extractive
+    hidden_size: int = 128
+    num_layers: int = 2
+    num_heads: int = 4
+    intermediate_size: int = 256
+    max_positions: int = 128
+    reconstructor_hidden_size: int = 128
+    reconstructor_layers: int = 2
+    discriminator_hidden_size: int = 64
+    discriminator_layers: int = 1
+    generator_init: str | None = None  # a local HF model directory instead of random init
+
+
+@dataclass
+class WarmStartConfig:
+    steps: int = 200
+    batch_size: int = 32
+    lr: float = 1e-3
+    target: str = "content_lead"  # content_lead | lead: the heuristic pseudo-summary G imitates
+    target_words: int = 10
+    discriminator_steps: int = 50
+
+
+@dataclass
+class RLConfig:
+    steps: int = 100
+    batch_size: int = 16  # documents per step
+    group_size: int = 4  # sampled summaries per document (group-relative baseline)
+    lr: float = 2e-4
+    reconstructor_lr: float = 1e-3
+    discriminator_lr: float = 1e-3
+    reconstruction_weight: float = 1.0
+    discriminator_weight: float = 0.5
+    length_weight: float = 1.0
+    repetition_weight: float = 1.0
+    target_words: int = 10
+    max_new_tokens: int = 16
+    entropy_weight: float = 0.0
+    max_bad_steps: int = 5  # stop after this many non-finite steps in a row
+
+
+@dataclass
+class DecodeConfig:
+    words: int = 10  # exact length for the extractive tagger; max words for beam search
+    min_words: int = 6
+    num_beams: int = 5
+    no_repeat_ngram_size: int = 2
+    batch_size: int = 64
+
+
+@dataclass
+class Config:
+    seed: int = 0
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    warm_start: WarmStartConfig = field(default_factory=WarmStartConfig)
+    rl: RLConfig = field(default_factory=RLConfig)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)
+    checkpoint_every: int = 50
+    log_every: int = 10
+    sample_every: int = 50
+    dev_every: int = 100
+    dev_eval_size: int = 200
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _type_name(tp) -> str:
+    return getattr(tp, "__name__", str(tp).replace("typing.", ""))
+
+
+def _coerce(value, tp, key: str, where: str):
+    """Check `value` against the annotation `tp`; ints are accepted for floats, nothing else is converted."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        if value is None and type(None) in args:
+            return None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, key, where)
+            except UsageError:
+                pass
+        raise UsageError(f"{where}: {key} must be {_type_name(tp)}, got {value!r}")
+    if origin is list:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise UsageError(f"{where}: {key} must be a list, got {value!r}")
+        return [_coerce(item, args[0], key, where) for item in value]
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if tp is int and isinstance(value, bool) or not isinstance(value, tp):
+        raise UsageError(f"{where}: {key} must be {_type_name(tp)}, got {value!r}")
+    return value
+
+
+def _build(cls, values: dict, prefix: str, where: str):
+    if not isinstance(values, dict):
+        raise UsageError(f"{where}: {prefix or 'config'} must be a mapping, got {values!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        key = f"{prefix}{unknown[0]}"
+        raise UsageError(f"{where}: unknown key '{key}'; valid keys: {', '.join(prefix + k for k in fields)}")
+    kwargs = {}
+    for name, value in values.items():
+        tp = hints[name]
+        if dataclasses.is_dataclass(tp):
+            kwargs[name] = _build(tp, value, f"{prefix}{name}.", where)
+        else:
+            kwargs[name] = _coerce(value, tp, prefix + name, where)
+    return cls(**kwargs)
+
+
+def _set_dotted(values: dict, dotted: str, value) -> None:
+    *parents, last = dotted.split(".")
+    node = values
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise UsageError(f"override {dotted}: {part} is not a section")
+    node[last] = value
+
+
+def load_config(path=None, overrides: list[str] = ()) -> Config:
+    """Read a YAML config (or the defaults when `path` is None) and apply `key=value` overrides."""
+    values: dict = {}
+    where = "defaults"
+    if path is not None:
+        path = Path(path)
+        where = str(path)
+        if not path.is_file():
+            raise DataError(path, "config file not found" if not path.exists() else "is not a file")
+        try:
+            values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            raise DataError(path, f"not valid YAML: {str(error).splitlines()[0]}") from None
+    for override in overrides:
+        if "=" not in override:
+            raise UsageError(f"override '{override}' must look like key=value")
+        key, raw = override.split("=", 1)
+        _set_dotted(values, key.strip(), yaml.safe_load(raw) if raw else None)
+    config = _build(Config, values, "", where)
+    if config.model.generator not in ("abstractive", "extractive"):
+        raise UsageError(f"{where}: model.generator must be abstractive or extractive, got {config.model.generator!r}")
+    if config.warm_start.target not in ("content_lead", "lead"):
+        raise UsageError(f"{where}: warm_start.target must be content_lead or lead")
+    if config.rl.group_size < 2:
+        raise UsageError(f"{where}: rl.group_size must be at least 2 for a group-relative baseline")
+    return config
+
+
+def save_config(config: Config, path) -> None:
+    Path(path).write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")

@@ -1,0 +1,112 @@
+"""Words <-> token ids and the padded batches each network reads.
+
+The vocabulary is word-level, so one space-separated word is exactly one token: the tagger's labels align with
+words, and decoding is joining words with spaces (Gigaword's `##` numbers survive).
+"""
+
+import torch
+
+IGNORE_INDEX = -100
+
+
+class WordCodec:
+    """Word-level encoding with the tokenizer's vocabulary and special tokens."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+        self.vocab = tokenizer.get_vocab()
+        self.id_to_word = {i: w for w, i in self.vocab.items()}
+        self.pad = tokenizer.pad_token_id
+        self.unk = tokenizer.unk_token_id
+        self.bos = tokenizer.bos_token_id
+        self.eos = tokenizer.eos_token_id
+        self.sep = tokenizer.sep_token_id
+        self.special = {self.pad, self.unk, self.bos, self.eos, self.sep}
+
+    def ids(self, words: list[str]) -> list[int]:
+        return [self.vocab.get(word, self.unk) for word in words]
+
+    def text(self, ids) -> str:
+        """Decode up to the first EOS, dropping special tokens (the unknown token is never emitted as text)."""
+        words = []
+        for token in ids:
+            token = int(token)
+            if token == self.eos:
+                break
+            if token not in self.special:
+                words.append(self.id_to_word[token])
+        return " ".join(words)
+
+
+def pad(sequences: list[list[int]], value: int, left: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pad to a rectangle; returns (ids, attention_mask)."""
+    width = max(1, max(len(s) for s in sequences))
+    ids = torch.full((len(sequences), width), value, dtype=torch.long)
+    mask = torch.zeros((len(sequences), width), dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        if not seq:
+            continue
+        span = slice(width - len(seq), width) if left else slice(0, len(seq))
+        ids[row, span] = torch.tensor(seq, dtype=torch.long)
+        mask[row, span] = 1
+    return ids, mask
+
+
+def truncate_words(text: str, max_words: int) -> list[str]:
+    return text.split()[:max_words]
+
+
+def generator_prompts(codec: WordCodec, documents: list[str], max_words: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """`document <sep>`, left-padded so generation continues every row at the same position."""
+    return pad([codec.ids(truncate_words(d, max_words)) + [codec.sep] for d in documents], codec.pad, left=True)
+
+
+def supervised_generator_batch(codec: WordCodec, documents: list[str], targets: list[str], max_words: int,
+                               max_target_words: int) -> dict:
+    """`document <sep> target </s>` with the loss on the target and EOS only."""
+    sequences, labels = [], []
+    for document, target in zip(documents, targets):
+        prompt = codec.ids(truncate_words(document, max_words)) + [codec.sep]
+        completion = codec.ids(truncate_words(target, max_target_words)) + [codec.eos]
+        sequences.append(prompt + completion)
+        labels.append([IGNORE_INDEX] * len(prompt) + completion)
+    input_ids, attention_mask = pad(sequences, codec.pad)
+    label_ids, _ = pad(labels, IGNORE_INDEX)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": label_ids}
+
+
+def reconstructor_batch(codec: WordCodec, summaries: list[str], documents: list[str], max_words: int) -> dict:
+    """`summary <sep> document </s>`, loss on the document and EOS: how well the summary predicts the document."""
+    sequences, labels = [], []
+    for summary, document in zip(summaries, documents):
+        prefix = codec.ids(summary.split()[:max_words]) + [codec.sep]
+        target = codec.ids(truncate_words(document, max_words)) + [codec.eos]
+        sequences.append(prefix + target)
+        labels.append([IGNORE_INDEX] * len(prefix) + target)
+    input_ids, attention_mask = pad(sequences, codec.pad)
+    label_ids, _ = pad(labels, IGNORE_INDEX)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": label_ids}
+
+
+def tagger_batch(codec: WordCodec, documents: list[str], max_words: int) -> tuple[list[list[str]], dict]:
+    """The document words (kept verbatim, so rare words copy exactly) and their ids for the tagger."""
+    words = [truncate_words(d, max_words) or ["."] for d in documents]
+    input_ids, attention_mask = pad([codec.ids(w) for w in words], codec.pad)
+    return words, {"input_ids": input_ids, "attention_mask": attention_mask}
+
+
+def discriminator_batch(codec: WordCodec, texts: list[str], max_words: int = 32) -> dict:
+    """`<s> text`: BERT's pooler reads the first position, so it holds a fixed token."""
+    input_ids, attention_mask = pad([[codec.bos] + codec.ids(t.split()[:max_words]) for t in texts], codec.pad)
+    return {"input_ids": input_ids, "attention_mask": attention_mask}
+
+
+def per_sequence_nll(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean negative log-likelihood per row over the labelled positions of a causal LM (next-token shift)."""
+    logits = logits[:, :-1].float()
+    labels = labels[:, 1:]
+    mask = labels != IGNORE_INDEX
+    token_nll = torch.nn.functional.cross_entropy(
+        logits.reshape(-1, logits.size(-1)), labels.clamp(min=0).reshape(-1), reduction="none"
+    ).view(labels.shape)
+    return (token_nll * mask).sum(1) / mask.sum(1).clamp(min=1)

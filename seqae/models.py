@@ -1,0 +1,111 @@
+"""The three networks of the auto-encoder, as transformers models built from the config or a local directory.
+
+- generator: a Llama causal LM (abstractive: document <sep> summary </s>) or a BERT token tagger
+  (extractive: keep/drop each document word);
+- reconstructor: a Llama causal LM reading summary <sep> document </s>;
+- discriminator: a BERT sequence classifier, human summary (label 1) against generated (label 0).
+"""
+
+from pathlib import Path
+
+from transformers import (
+    AutoModelForCausalLM,
+    AutoModelForSequenceClassification,
+    AutoModelForTokenClassification,
+    BertConfig,
+    BertForSequenceClassification,
+    BertForTokenClassification,
+    LlamaConfig,
+    LlamaForCausalLM,
+)
+
+from seqae.config import ModelConfig
+from seqae.errors import DataError
+
+
+def _special_ids(tokenizer) -> dict:
+    return dict(
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+
+
+def _causal_lm(tokenizer, hidden: int, layers: int, heads: int, intermediate: int, positions: int):
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        num_key_value_heads=heads,
+        intermediate_size=intermediate,
+        max_position_embeddings=positions,
+        tie_word_embeddings=True,
+        **_special_ids(tokenizer),
+    )
+    model = LlamaForCausalLM(config)
+    # generate() stops on the generation config's EOS and pads with its pad id: keep both in sync.
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.bos_token_id = tokenizer.bos_token_id
+    return model
+
+
+def _bert_config(tokenizer, hidden: int, layers: int, heads: int, intermediate: int, positions: int, labels: int):
+    return BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        intermediate_size=intermediate,
+        max_position_embeddings=positions,
+        num_labels=labels,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+
+
+def build_generator(config: ModelConfig, tokenizer):
+    if config.generator_init:
+        return load_model(config.generator_init, config.generator)
+    # Room for the document, the separator and the summary in one sequence.
+    positions = config.max_positions
+    if config.generator == "abstractive":
+        return _causal_lm(tokenizer, config.hidden_size, config.num_layers, config.num_heads,
+                          config.intermediate_size, positions)
+    bert = _bert_config(tokenizer, config.hidden_size, config.num_layers, config.num_heads,
+                        config.intermediate_size, positions, labels=2)
+    return BertForTokenClassification(bert)
+
+
+def build_reconstructor(config: ModelConfig, tokenizer):
+    hidden = config.reconstructor_hidden_size
+    return _causal_lm(tokenizer, hidden, config.reconstructor_layers, max(1, hidden // 32), hidden * 2,
+                      config.max_positions)
+
+
+def build_discriminator(config: ModelConfig, tokenizer):
+    hidden = config.discriminator_hidden_size
+    bert = _bert_config(tokenizer, hidden, config.discriminator_layers, max(1, hidden // 32), hidden * 2,
+                        config.max_positions, labels=2)
+    return BertForSequenceClassification(bert)
+
+
+_LOADERS = {
+    "abstractive": AutoModelForCausalLM,
+    "extractive": AutoModelForTokenClassification,
+    "reconstructor": AutoModelForCausalLM,
+    "discriminator": AutoModelForSequenceClassification,
+}
+
+
+def load_model(directory, kind: str):
+    """Load one of the networks from a local directory; a missing or damaged one is a DataError."""
+    directory = Path(directory)
+    if not (directory / "config.json").is_file():
+        raise DataError(directory, f"no {kind} model here (config.json missing)")
+    try:
+        kwargs = {"num_labels": 2} if kind == "extractive" else {}
+        return _LOADERS[kind].from_pretrained(directory, local_files_only=True, **kwargs)
+    except (OSError, ValueError, RuntimeError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataError(directory, f"cannot load {kind} model: {first_line}") from None

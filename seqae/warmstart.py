@@ -1,0 +1,64 @@
+"""Warm start from articles alone: heuristic pseudo-summaries for G, the reverse direction for R, and D on
+human summaries against G's outputs.
+
+The pseudo-summary of a document is its first N content words (or its first N words): a strong unsupervised
+heuristic on news, which RL must then improve on.
+"""
+
+import torch
+
+from seqae.encoding import (
+    IGNORE_INDEX,
+    WordCodec,
+    discriminator_batch,
+    per_sequence_nll,
+    reconstructor_batch,
+    supervised_generator_batch,
+    tagger_batch,
+)
+from seqae.eval.baselines import is_function_token
+
+
+def pseudo_summary_positions(words: list[str], target: str, count: int) -> list[int]:
+    """Word positions of the pseudo-summary: the first `count` content words, or the first `count` words."""
+    if target == "lead":
+        return list(range(min(count, len(words))))
+    return [i for i, word in enumerate(words) if not is_function_token(word)][:count]
+
+
+def pseudo_summary(document: str, target: str, count: int, max_words: int) -> str:
+    words = document.split()[:max_words]
+    return " ".join(words[i] for i in pseudo_summary_positions(words, target, count))
+
+
+def generator_loss(model, kind: str, codec: WordCodec, documents: list[str], target: str, count: int,
+                   max_words: int, device) -> torch.Tensor:
+    """Cross-entropy of G on the pseudo-summaries: next-token (abstractive) or keep/drop labels (extractive)."""
+    if kind == "abstractive":
+        targets = [pseudo_summary(d, target, count, max_words) for d in documents]
+        batch = supervised_generator_batch(codec, documents, targets, max_words, count)
+        return model(**{k: v.to(device) for k, v in batch.items()}).loss
+    words, batch = tagger_batch(codec, documents, max_words)
+    labels = torch.full_like(batch["input_ids"], IGNORE_INDEX)
+    for row, row_words in enumerate(words):
+        labels[row, : len(row_words)] = 0
+        labels[row, pseudo_summary_positions(row_words, target, count)] = 1
+    return model(**{k: v.to(device) for k, v in batch.items()}, labels=labels.to(device)).loss
+
+
+def reconstructor_loss(model, codec: WordCodec, documents: list[str], summaries: list[str], max_words: int,
+                       device) -> torch.Tensor:
+    """R's loss on the document given the summary, and given nothing (the baseline of the reward)."""
+    batch = reconstructor_batch(codec, summaries + [""] * len(documents), documents + documents, max_words)
+    batch = {k: v.to(device) for k, v in batch.items()}
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    return per_sequence_nll(logits, batch["labels"]).mean()
+
+
+def discriminator_loss(model, codec: WordCodec, generated: list[str], human: list[str], device):
+    """Cross-entropy of D, human = 1, generated = 0; returns (loss, accuracy)."""
+    batch = {k: v.to(device) for k, v in discriminator_batch(codec, generated + human).items()}
+    labels = torch.tensor([0] * len(generated) + [1] * len(human), device=device)
+    logits = model(**batch).logits.float()
+    accuracy = (logits.argmax(-1) == labels).float().mean().item()
+    return torch.nn.functional.cross_entropy(logits, labels), accuracy

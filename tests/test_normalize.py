@@ -1,0 +1,46 @@
+"""Tests for seqae.data.normalize: raw sentences come out written the way Gigaword writes them."""
+
+import pytest
+
+from seqae.data.normalize import gigaword_normalize
+
+
+@pytest.mark.parametrize(
+    ("raw", "gigaword"),
+    [
+        # First lines of Gigaword test.article.txt, with the raw form they came from.
+        (
+            "Japan's NEC Corp. and Cray Computer Corp. of the United States said Wednesday they had "
+            "agreed to join forces in supercomputer sales.",
+            "japan 's nec corp. and cray computer corp. of the united states said wednesday they had "
+            "agreed to join forces in supercomputer sales .",
+        ),
+        (
+            "Factory orders for manufactured goods rose 4.3 percent in September, the Commerce Department said.",
+            "factory orders for manufactured goods rose #.# percent in september , the commerce department said .",
+        ),
+        (
+            'The U.S. (Washington) said "it won\'t stop" 12.5 percent of $3,000 sales by 2024.',
+            "the u.s. -lrb- washington -rrb- said `` it wo n't stop '' ##.# percent of $ #,### sales by #### .",
+        ),
+    ],
+)
+def test_matches_gigaword_style(raw, gigaword):
+    assert gigaword_normalize(raw) == gigaword
+
+
+def test_escapes_as_gigaword_does():
+    assert gigaword_normalize("AT&T and HIV/AIDS cost US$5") == "at&amp;t and hiv\\/aids cost us$ #"
+
+
+def test_typographic_quotes_and_dashes():
+    assert gigaword_normalize("He said “I can’t” — then left") == "he said `` i ca n't '' -- then left"
+
+
+def test_sentence_end_inside_text_is_split_but_abbreviations_are_kept():
+    assert gigaword_normalize("Sales rose. Mr. Smith left Apple Inc.") == "sales rose . mr. smith left apple inc. ."
+
+
+def test_already_normalized_text_is_unchanged():
+    text = "police arrested five anti-nuclear protesters thursday , a spokesman said ."
+    assert gigaword_normalize(text) == text
