@@ -20,12 +20,21 @@ ABBREVIATIONS = frozenset(
 )
 ACRONYM = re.compile(r"^(?:[a-z]\.)+[a-z]?\.?$", re.IGNORECASE)  # u.s. / a.m. / u.s
 
-# NLTK splits `&` and `$` off words, but Gigaword keeps "at&amp;t" and "us$" whole. These alphabetic
-# stand-ins survive tokenization inside the word and are turned back afterwards.
+# Alphabetic stand-ins survive NLTK tokenization inside or as a word and are swapped back afterwards:
+# NLTK would split "at&t" and "us$" (Gigaword keeps them whole), break the "<unk>" marker into
+# "< unk >", read a closing '' after a space as an opening quote, and split "'90s".
 AMPERSAND_IN_WORD = re.compile(r"(?<=[A-Za-z])&(?=[A-Za-z])")
-AMPERSAND_STAND_IN = "qqampersandqq"
 CURRENCY_PREFIX = re.compile(r"\b(US|NT|HK|NZ|C|A|S)\$", re.IGNORECASE)
-DOLLAR_STAND_IN = "qqdollarqq"
+CLOSING_QUOTE = re.compile(r"(?<!\S)''(?!\S)")
+# Each stand-in is swapped for the final form of what it replaced.
+STAND_INS = {
+    "qqampersandqq": "&amp;",
+    "qqdollarqq": "$",
+    "qqlowerunkqq": "<unk>",  # marks a rare word in Gigaword's train/valid files
+    "qqupperunkqq": "UNK",  # the same in its test files
+    "qqclosequoteqq": "''",
+    "qqapostropheqq": "'",  # a year written '90s stays one word
+}
 
 tokenizer = NLTKWordTokenizer()
 
@@ -37,8 +46,16 @@ def is_abbreviation(word: str) -> bool:
 
 
 def ptb_tokens(text: str) -> list[str]:
-    text = AMPERSAND_IN_WORD.sub(AMPERSAND_STAND_IN, text.translate(TYPOGRAPHIC))
-    text = CURRENCY_PREFIX.sub(rf"\1{DOLLAR_STAND_IN} ", text)
+    text = text.translate(TYPOGRAPHIC)
+    # Undo Gigaword's own escapes so that already normalized text comes out unchanged. Its digit
+    # marker `#` is read as a digit: NLTK would split "##.#" apart, but keeps "00.0" together.
+    text = text.replace("&amp;", "&").replace("\\/", "/").replace("\\*", "*").replace("#", "0")
+    text = AMPERSAND_IN_WORD.sub("qqampersandqq", text)
+    text = CURRENCY_PREFIX.sub(r"\1qqdollarqq ", text)
+    text = re.sub(r"<unk>", " qqlowerunkqq ", text)
+    text = re.sub(r"\bUNK\b", " qqupperunkqq ", text)
+    text = CLOSING_QUOTE.sub(" qqclosequoteqq ", text)
+    text = re.sub(r"(?<!\S)'(?=\d)", "qqapostropheqq", text)
     tokens = tokenizer.tokenize(text, convert_parentheses=True)
     repaired = []
     for position, token in enumerate(tokens):
@@ -52,7 +69,13 @@ def ptb_tokens(text: str) -> list[str]:
         ):
             # "percent. It": a sentence end inside the text.
             repaired += [token[:-1], "."]
-        elif token == "." and position == len(tokens) - 1 and repaired and is_abbreviation(repaired[-1]):
+        elif (
+            token == "."
+            and position == len(tokens) - 1
+            and repaired
+            and not repaired[-1].endswith(".")
+            and is_abbreviation(repaired[-1])
+        ):
             # PTB writes a text-final "Corp." as "corp. .": the word keeps its period.
             repaired[-1] += "."
             repaired.append(".")
@@ -70,8 +93,9 @@ def gigaword_normalize(text: str) -> str:
     "japan 's nec corp. said sales rose ##.# percent -lrb- to $ #,### -rrb- ."
     """
     words = " ".join(ptb_tokens(text)).lower()
-    # Gigaword's source is HTML-escaped: `&` appears only as `&amp;` (at&amp;t, s&amp;p).
-    words = words.replace("&", "&amp;").replace(AMPERSAND_STAND_IN, "&amp;").replace(DOLLAR_STAND_IN, "$")
-    # PTB escapes slashes and asterisks: "hiv\/aids", "\*".
-    words = words.replace("/", "\\/").replace("*", "\\*")
+    # Gigaword's source is HTML-escaped (`&` appears only as `&amp;`: at&amp;t, s&amp;p) and PTB
+    # escapes slashes and asterisks ("hiv\\/aids", "\\*").
+    words = words.replace("&", "&amp;").replace("/", "\\/").replace("*", "\\*")
+    for stand_in, original in STAND_INS.items():
+        words = words.replace(stand_in, original)
     return re.sub(r"\d", "#", words)

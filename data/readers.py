@@ -44,7 +44,7 @@ def iter_lines(path) -> Iterator[tuple[int, str]]:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as error:
                     raise DataError(
-                        path, f"line {lineno}: not UTF-8 ({error.reason} at byte {error.start})"
+                        path, f"line {lineno}: not UTF-8 ({error.reason} at byte {error.start} of the line)"
                     ) from None
                 if lineno == 1:
                     # Editors on Windows often start UTF-8 files with a byte-order mark.

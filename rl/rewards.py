@@ -9,7 +9,13 @@ import random
 
 import torch
 
-from seqae.encoding import WordCodec, discriminator_batch, per_sequence_nll, reconstructor_batch
+from seqae.encoding import (
+    WordCodec,
+    discriminator_batch,
+    model_vocab_size,
+    per_sequence_nll,
+    reconstructor_batch,
+)
 
 
 def length_reward(documents, summaries, *, target_words: int, **_) -> list[float]:
@@ -44,7 +50,8 @@ class ReconstructionReward:
     def __call__(self, documents, summaries, **_) -> list[float]:
         unique_documents = list(dict.fromkeys(documents))
         batch = reconstructor_batch(self.codec, list(summaries) + [""] * len(unique_documents),
-                                    list(documents) + unique_documents, self.max_words)
+                                    list(documents) + unique_documents, self.max_words,
+                                    model_vocab_size(self.model))
         batch = {k: v.to(self.accelerator.device) for k, v in batch.items()}
         self.model.train(self.train)
         with torch.set_grad_enabled(self.train):
@@ -83,7 +90,7 @@ class DiscriminatorReward:
 
     def __call__(self, documents, summaries, **_) -> list[float]:
         real = [self.rng.choice(self.human_summaries) for _ in summaries]
-        batch = discriminator_batch(self.codec, list(summaries) + real)
+        batch = discriminator_batch(self.codec, list(summaries) + real, vocab_size=model_vocab_size(self.model))
         batch = {k: v.to(self.accelerator.device) for k, v in batch.items()}
         labels = torch.tensor([0] * len(summaries) + [1] * len(real), device=self.accelerator.device)
         self.model.train(self.train)

@@ -43,6 +43,11 @@ class ModelConfig:
     reconstructor_layers: int = 2
     discriminator_hidden_size: int = 64
     discriminator_layers: int = 1
+    # Each network may use only the most frequent words (None: all); the reconstructor's softmax is the
+    # largest single cost of an RL step, so it gets a smaller vocabulary.
+    generator_vocab_size: int | None = None
+    reconstructor_vocab_size: int | None = 8000
+    discriminator_vocab_size: int | None = None
     generator_init: str | None = None  # a local HF model directory instead of random init
 
 
@@ -71,6 +76,7 @@ class RLConfig:
     target_words: int = 10
     max_new_tokens: int = 16
     entropy_weight: float = 0.0
+    temperature: float = 1.0  # extractive: keep/drop sampling temperature (exploration)
     max_bad_steps: int = 5  # stop after this many non-finite steps in a row
 
 

@@ -23,8 +23,13 @@ class WordCodec:
         self.sep = tokenizer.sep_token_id
         self.special = {self.pad, self.unk, self.bos, self.eos, self.sep}
 
-    def ids(self, words: list[str]) -> list[int]:
-        return [self.vocab.get(word, self.unk) for word in words]
+    def ids(self, words: list[str], vocab_size: int | None = None) -> list[int]:
+        """Token ids; with `vocab_size`, ids past it become <unk>. The vocabulary is ordered by frequency, so a
+        model may read and predict only its first `vocab_size` words (a smaller softmax is much cheaper)."""
+        ids = [self.vocab.get(word, self.unk) for word in words]
+        if vocab_size is not None:
+            ids = [i if i < vocab_size else self.unk for i in ids]
+        return ids
 
     def text(self, ids) -> str:
         """Decode up to the first EOS, dropping special tokens (the unknown token is never emitted as text)."""
@@ -56,18 +61,25 @@ def truncate_words(text: str, max_words: int) -> list[str]:
     return text.split()[:max_words]
 
 
-def generator_prompts(codec: WordCodec, documents: list[str], max_words: int) -> tuple[torch.Tensor, torch.Tensor]:
+def model_vocab_size(model) -> int:
+    """The vocabulary size a (possibly DDP-wrapped) model was built with."""
+    return getattr(model, "module", model).config.vocab_size
+
+
+def generator_prompts(codec: WordCodec, documents: list[str], max_words: int,
+                      vocab_size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """`document <sep>`, left-padded so generation continues every row at the same position."""
-    return pad([codec.ids(truncate_words(d, max_words)) + [codec.sep] for d in documents], codec.pad, left=True)
+    return pad([codec.ids(truncate_words(d, max_words), vocab_size) + [codec.sep] for d in documents], codec.pad,
+               left=True)
 
 
 def supervised_generator_batch(codec: WordCodec, documents: list[str], targets: list[str], max_words: int,
-                               max_target_words: int) -> dict:
+                               max_target_words: int, vocab_size: int | None = None) -> dict:
     """`document <sep> target </s>` with the loss on the target and EOS only."""
     sequences, labels = [], []
     for document, target in zip(documents, targets):
-        prompt = codec.ids(truncate_words(document, max_words)) + [codec.sep]
-        completion = codec.ids(truncate_words(target, max_target_words)) + [codec.eos]
+        prompt = codec.ids(truncate_words(document, max_words), vocab_size) + [codec.sep]
+        completion = codec.ids(truncate_words(target, max_target_words), vocab_size) + [codec.eos]
         sequences.append(prompt + completion)
         labels.append([IGNORE_INDEX] * len(prompt) + completion)
     input_ids, attention_mask = pad(sequences, codec.pad)
@@ -75,12 +87,13 @@ def supervised_generator_batch(codec: WordCodec, documents: list[str], targets: 
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": label_ids}
 
 
-def reconstructor_batch(codec: WordCodec, summaries: list[str], documents: list[str], max_words: int) -> dict:
+def reconstructor_batch(codec: WordCodec, summaries: list[str], documents: list[str], max_words: int,
+                        vocab_size: int | None = None) -> dict:
     """`summary <sep> document </s>`, loss on the document and EOS: how well the summary predicts the document."""
     sequences, labels = [], []
     for summary, document in zip(summaries, documents):
-        prefix = codec.ids(summary.split()[:max_words]) + [codec.sep]
-        target = codec.ids(truncate_words(document, max_words)) + [codec.eos]
+        prefix = codec.ids(summary.split()[:max_words], vocab_size) + [codec.sep]
+        target = codec.ids(truncate_words(document, max_words), vocab_size) + [codec.eos]
         sequences.append(prefix + target)
         labels.append([IGNORE_INDEX] * len(prefix) + target)
     input_ids, attention_mask = pad(sequences, codec.pad)
@@ -88,16 +101,17 @@ def reconstructor_batch(codec: WordCodec, summaries: list[str], documents: list[
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": label_ids}
 
 
-def tagger_batch(codec: WordCodec, documents: list[str], max_words: int) -> tuple[list[list[str]], dict]:
+def tagger_batch(codec: WordCodec, documents: list[str], max_words: int,
+                 vocab_size: int | None = None) -> tuple[list[list[str]], dict]:
     """The document words (kept verbatim, so rare words copy exactly) and their ids for the tagger."""
     words = [truncate_words(d, max_words) or ["."] for d in documents]
-    input_ids, attention_mask = pad([codec.ids(w) for w in words], codec.pad)
+    input_ids, attention_mask = pad([codec.ids(w, vocab_size) for w in words], codec.pad)
     return words, {"input_ids": input_ids, "attention_mask": attention_mask}
 
 
-def discriminator_batch(codec: WordCodec, texts: list[str], max_words: int = 32) -> dict:
+def discriminator_batch(codec: WordCodec, texts: list[str], max_words: int = 32, vocab_size: int | None = None) -> dict:
     """`<s> text`: BERT's pooler reads the first position, so it holds a fixed token."""
-    input_ids, attention_mask = pad([[codec.bos] + codec.ids(t.split()[:max_words]) for t in texts], codec.pad)
+    input_ids, attention_mask = pad([[codec.bos] + codec.ids(t.split()[:max_words], vocab_size) for t in texts], codec.pad)
     return {"input_ids": input_ids, "attention_mask": attention_mask}
 
 

@@ -31,9 +31,14 @@ def _special_ids(tokenizer) -> dict:
     )
 
 
-def _causal_lm(tokenizer, hidden: int, layers: int, heads: int, intermediate: int, positions: int):
+def _vocab(tokenizer, size: int | None) -> int:
+    """A model reads and predicts the first `size` words of the frequency-ordered vocabulary (all if None)."""
+    return min(size, len(tokenizer)) if size else len(tokenizer)
+
+
+def _causal_lm(tokenizer, vocab_size: int, hidden: int, layers: int, heads: int, intermediate: int, positions: int):
     config = LlamaConfig(
-        vocab_size=len(tokenizer),
+        vocab_size=vocab_size,
         hidden_size=hidden,
         num_hidden_layers=layers,
         num_attention_heads=heads,
@@ -51,9 +56,10 @@ def _causal_lm(tokenizer, hidden: int, layers: int, heads: int, intermediate: in
     return model
 
 
-def _bert_config(tokenizer, hidden: int, layers: int, heads: int, intermediate: int, positions: int, labels: int):
+def _bert_config(tokenizer, vocab_size: int, hidden: int, layers: int, heads: int, intermediate: int, positions: int,
+                 labels: int):
     return BertConfig(
-        vocab_size=len(tokenizer),
+        vocab_size=vocab_size,
         hidden_size=hidden,
         num_hidden_layers=layers,
         num_attention_heads=heads,
@@ -70,22 +76,22 @@ def build_generator(config: ModelConfig, tokenizer):
     # Room for the document, the separator and the summary in one sequence.
     positions = config.max_positions
     if config.generator == "abstractive":
-        return _causal_lm(tokenizer, config.hidden_size, config.num_layers, config.num_heads,
+        return _causal_lm(tokenizer, _vocab(tokenizer, config.generator_vocab_size), config.hidden_size, config.num_layers, config.num_heads,
                           config.intermediate_size, positions)
-    bert = _bert_config(tokenizer, config.hidden_size, config.num_layers, config.num_heads,
+    bert = _bert_config(tokenizer, _vocab(tokenizer, config.generator_vocab_size), config.hidden_size, config.num_layers, config.num_heads,
                         config.intermediate_size, positions, labels=2)
     return BertForTokenClassification(bert)
 
 
 def build_reconstructor(config: ModelConfig, tokenizer):
     hidden = config.reconstructor_hidden_size
-    return _causal_lm(tokenizer, hidden, config.reconstructor_layers, max(1, hidden // 32), hidden * 2,
+    return _causal_lm(tokenizer, _vocab(tokenizer, config.reconstructor_vocab_size), hidden, config.reconstructor_layers, max(1, hidden // 32), hidden * 2,
                       config.max_positions)
 
 
 def build_discriminator(config: ModelConfig, tokenizer):
     hidden = config.discriminator_hidden_size
-    bert = _bert_config(tokenizer, hidden, config.discriminator_layers, max(1, hidden // 32), hidden * 2,
+    bert = _bert_config(tokenizer, _vocab(tokenizer, config.discriminator_vocab_size), hidden, config.discriminator_layers, max(1, hidden // 32), hidden * 2,
                         config.max_positions, labels=2)
     return BertForSequenceClassification(bert)
 

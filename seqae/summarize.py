@@ -10,7 +10,7 @@ from tqdm import tqdm
 from transformers import LogitsProcessor, LogitsProcessorList
 
 from seqae.checkpoint import load_bundle_config, resolve_model_dir
-from seqae.encoding import WordCodec, generator_prompts, tagger_batch
+from seqae.encoding import WordCodec, generator_prompts, model_vocab_size, tagger_batch
 from seqae.models import load_model
 
 
@@ -58,14 +58,14 @@ def generate_summaries(model, kind: str, codec: WordCodec, documents: list[str],
     model.eval()
     device = next(model.parameters()).device
     if kind == "extractive":
-        doc_words, batch = tagger_batch(codec, documents, max_words)
+        doc_words, batch = tagger_batch(codec, documents, max_words, model_vocab_size(model))
         keep = torch.softmax(model(**{k: v.to(device) for k, v in batch.items()}).logits.float(), -1)[..., 1]
         summaries = []
         for row, row_words in enumerate(doc_words):
             count = max(1, round(ratio * len(row_words))) if ratio else words
             summaries.append(select_words(row_words, keep[row, : len(row_words)].tolist(), count))
         return summaries
-    prompt_ids, prompt_mask = generator_prompts(codec, documents, max_words)
+    prompt_ids, prompt_mask = generator_prompts(codec, documents, max_words, model_vocab_size(model))
     processors = LogitsProcessorList()
     if no_repeat_ngram_size:
         processors.append(GeneratedNoRepeatNGram(no_repeat_ngram_size, prompt_ids.size(1)))

@@ -269,7 +269,8 @@ class Trainer:
             self.policy = AbstractivePolicy(self.wrapped["generator"], self.codec, self.accelerator, max_words,
                                             rl.max_new_tokens)
         else:
-            self.policy = ExtractivePolicy(self.wrapped["generator"], self.codec, self.accelerator, max_words)
+            self.policy = ExtractivePolicy(self.wrapped["generator"], self.codec, self.accelerator, max_words,
+                                           rl.temperature)
         weights = {"reconstruction": rl.reconstruction_weight, "discriminator": rl.discriminator_weight,
                    "length": rl.length_weight, "repetition": rl.repetition_weight}
         # A term with weight 0 is not computed at all (and its network does not train): ablations are cheap.

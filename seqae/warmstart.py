@@ -11,6 +11,7 @@ from seqae.encoding import (
     IGNORE_INDEX,
     WordCodec,
     discriminator_batch,
+    model_vocab_size,
     per_sequence_nll,
     reconstructor_batch,
     supervised_generator_batch,
@@ -36,9 +37,10 @@ def generator_loss(model, kind: str, codec: WordCodec, documents: list[str], tar
     """Cross-entropy of G on the pseudo-summaries: next-token (abstractive) or keep/drop labels (extractive)."""
     if kind == "abstractive":
         targets = [pseudo_summary(d, target, count, max_words) for d in documents]
-        batch = supervised_generator_batch(codec, documents, targets, max_words, count)
+        batch = supervised_generator_batch(codec, documents, targets, max_words, count,
+                                           model_vocab_size(model))
         return model(**{k: v.to(device) for k, v in batch.items()}).loss
-    words, batch = tagger_batch(codec, documents, max_words)
+    words, batch = tagger_batch(codec, documents, max_words, model_vocab_size(model))
     labels = torch.full_like(batch["input_ids"], IGNORE_INDEX)
     for row, row_words in enumerate(words):
         labels[row, : len(row_words)] = 0
@@ -49,7 +51,8 @@ def generator_loss(model, kind: str, codec: WordCodec, documents: list[str], tar
 def reconstructor_loss(model, codec: WordCodec, documents: list[str], summaries: list[str], max_words: int,
                        device) -> torch.Tensor:
     """R's loss on the document given the summary, and given nothing (the baseline of the reward)."""
-    batch = reconstructor_batch(codec, summaries + [""] * len(documents), documents + documents, max_words)
+    batch = reconstructor_batch(codec, summaries + [""] * len(documents), documents + documents, max_words,
+                                model_vocab_size(model))
     batch = {k: v.to(device) for k, v in batch.items()}
     logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
     return per_sequence_nll(logits, batch["labels"]).mean()
@@ -57,7 +60,7 @@ def reconstructor_loss(model, codec: WordCodec, documents: list[str], summaries:
 
 def discriminator_loss(model, codec: WordCodec, generated: list[str], human: list[str], device):
     """Cross-entropy of D, human = 1, generated = 0; returns (loss, accuracy)."""
-    batch = {k: v.to(device) for k, v in discriminator_batch(codec, generated + human).items()}
+    batch = {k: v.to(device) for k, v in discriminator_batch(codec, generated + human, vocab_size=model_vocab_size(model)).items()}
     labels = torch.tensor([0] * len(generated) + [1] * len(human), device=device)
     logits = model(**batch).logits.float()
     accuracy = (logits.argmax(-1) == labels).float().mean().item()

@@ -41,6 +41,15 @@ def test_sentence_end_inside_text_is_split_but_abbreviations_are_kept():
     assert gigaword_normalize("Sales rose. Mr. Smith left Apple Inc.") == "sales rose . mr. smith left apple inc. ."
 
 
-def test_already_normalized_text_is_unchanged():
-    text = "police arrested five anti-nuclear protesters thursday , a spokesman said ."
+@pytest.mark.parametrize(
+    "text",
+    [
+        "police arrested five anti-nuclear protesters thursday , a spokesman said .",
+        "japan 's nec corp. and UNK computer corp. of the u.s. said ##.# percent -lrb- $ #,### -rrb- .",
+        "he said `` it was the '##s '' in hiv\\/aids at&amp;t &amp; <unk> , a ##-year-old said .",
+        "us september factory orders up #.# percent",
+    ],
+)
+def test_gigaword_text_is_unchanged(text):
+    # Training may normalize text that is already in Gigaword form: it must come through as it was.
     assert gigaword_normalize(text) == text
