@@ -16,6 +16,13 @@ class NonFiniteStep(Exception):
     """A loss or reward came out NaN or inf."""
 
 
+def all_finite(accelerator, *tensors: torch.Tensor) -> bool:
+    """True when every process found its tensors finite: all processes must skip a step together, or the
+    ones that go on would wait forever for the others' gradients."""
+    flag = torch.tensor([float(all(torch.isfinite(t).all() for t in tensors))], device=accelerator.device)
+    return bool(accelerator.reduce(flag, reduction="min").item() > 0) if accelerator.num_processes > 1 else bool(flag.item())
+
+
 def rl_step(policy, optimizer, accelerator, documents: list[str], reward_functions: dict, weights: dict,
             group_size: int, entropy_weight: float = 0.0) -> dict:
     """Run one step on `documents`; returns the metrics (each reward term's mean, timings, lengths)."""
@@ -32,17 +39,14 @@ def rl_step(policy, optimizer, accelerator, documents: list[str], reward_functio
         terms[name] = torch.tensor(reward_function(repeated_documents, rollout.summaries), dtype=torch.float32)
         timings[f"time_reward_{name}"] = time.perf_counter() - started
     total = sum(weights[name] * values for name, values in terms.items())
-    if not torch.isfinite(total).all():
-        optimizer.zero_grad(set_to_none=True)
-        raise NonFiniteStep("non-finite reward")
 
     started = time.perf_counter()
     advantages = group_relative_advantages(total, group_size).to(rollout.logprobs.device)
     entropy = masked_mean(rollout.entropy, rollout.mask)
     loss = policy_gradient_loss(rollout.logprobs, rollout.mask, advantages) - entropy_weight * entropy
-    if not torch.isfinite(loss):
+    if not all_finite(accelerator, total, loss.detach()):
         optimizer.zero_grad(set_to_none=True)
-        raise NonFiniteStep("non-finite policy loss")
+        raise NonFiniteStep("non-finite reward or policy loss")
     accelerator.backward(loss)
     grad_norm = accelerator.clip_grad_norm_(policy.model.parameters(), 1.0)
     optimizer.step()

@@ -59,7 +59,9 @@ class AbstractivePolicy:
                             logits_to_keep=completion.size(1) + 1).logits[:, :-1]
         logits[..., self.suppressed] = float("-inf")
         summaries = [self.codec.text(row) for row in completion.tolist()]
-        return Rollout(summaries, action_logprobs(logits, completion), mask.float(),
+        # Past EOS generate() pads with a suppressed token (log-prob -inf, and -inf * 0 is NaN): read EOS there.
+        actions = completion.masked_fill(mask == 0, self.codec.eos)
+        return Rollout(summaries, action_logprobs(logits, actions), mask.float(),
                        action_entropy(logits.masked_fill(torch.isinf(logits), -1e9)))
 
 

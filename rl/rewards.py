@@ -9,6 +9,7 @@ import random
 
 import torch
 
+from seqae.rl.loop import all_finite
 from seqae.encoding import (
     WordCodec,
     discriminator_batch,
@@ -59,7 +60,7 @@ class ReconstructionReward:
                                               attention_mask=batch["attention_mask"]).logits, batch["labels"])
             if self.train:
                 loss = nll.mean()
-                if torch.isfinite(loss):
+                if all_finite(self.accelerator, loss.detach()):
                     self.accelerator.backward(loss)
                     self.accelerator.clip_grad_norm_(self.model.parameters(), 1.0)
                     self.optimizer.step()
@@ -98,7 +99,7 @@ class DiscriminatorReward:
             logits = self.model(**batch).logits.float()
             if self.train:
                 loss = torch.nn.functional.cross_entropy(logits, labels)
-                if torch.isfinite(loss):
+                if all_finite(self.accelerator, loss.detach()):
                     self.accelerator.backward(loss)
                     self.accelerator.clip_grad_norm_(self.model.parameters(), 1.0)
                     self.optimizer.step()

@@ -28,7 +28,7 @@ from seqae.config import Config
 from seqae.encoding import WordCodec
 from seqae.errors import SeqaeError, UsageError
 from seqae.models import build_discriminator, build_generator, build_reconstructor, load_model
-from seqae.rl.loop import NonFiniteStep, rl_step
+from seqae.rl.loop import NonFiniteStep, all_finite, rl_step
 from seqae.rl.policies import AbstractivePolicy, ExtractivePolicy
 from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, length_reward, repetition_reward
 from seqae.summarize import generate_summaries
@@ -239,7 +239,7 @@ class Trainer:
                               ws.target_words, max_words, device)
         targets = [pseudo_summary(d, ws.target, ws.target_words, max_words) for d in documents]
         r_loss = reconstructor_loss(self.wrapped["reconstructor"], self.codec, documents, targets, max_words, device)
-        if not (torch.isfinite(loss) and torch.isfinite(r_loss)):
+        if not all_finite(self.accelerator, loss.detach(), r_loss.detach()):
             raise NonFiniteStep("non-finite warm-start loss")
         for name, value in (("generator", loss), ("reconstructor", r_loss)):
             self.accelerator.backward(value)
@@ -255,7 +255,7 @@ class Trainer:
         self.wrapped["discriminator"].train()
         loss, accuracy = discriminator_loss(self.wrapped["discriminator"], self.codec, generated, human,
                                             self.accelerator.device)
-        if not torch.isfinite(loss):
+        if not all_finite(self.accelerator, loss.detach()):
             raise NonFiniteStep("non-finite discriminator loss")
         self.accelerator.backward(loss)
         self.optimizers["discriminator"].step()

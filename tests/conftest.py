@@ -1,0 +1,41 @@
+"""Shared fixtures: a tiny synthetic corpus and one tiny trained run, built once per test session."""
+
+import random
+from pathlib import Path
+
+import pytest
+
+from seqae.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY_CONFIG = ROOT / "configs" / "tiny.yaml"
+
+WORDS = ("police government minister president talks army rebels city market prices oil bank shares rise fall "
+         "fire storm flood court trial judge vote election party leader union strike workers company profit "
+         "report says said on tuesday wednesday in of the a to for with after").split()
+
+
+def synthetic_texts(count: int, low: int, high: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high))) for _ in range(count)]
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory) -> dict:
+    directory = tmp_path_factory.mktemp("corpus")
+    articles, summaries = directory / "articles.txt", directory / "summaries.txt"
+    articles.write_text("\n".join(synthetic_texts(40, 15, 25, seed=1)) + "\n", encoding="utf-8")
+    summaries.write_text("\n".join(synthetic_texts(30, 4, 8, seed=2)) + "\n", encoding="utf-8")
+    return {"articles": articles, "summaries": summaries}
+
+
+def tiny_train_args(corpus: dict, out: Path, *extra: str) -> list[str]:
+    return ["train", str(TINY_CONFIG), f"data.articles=[{corpus['articles']}]",
+            f"data.summaries=[{corpus['summaries']}]", "--out", str(out), *extra]
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, tiny_corpus) -> Path:
+    out = tmp_path_factory.mktemp("run") / "tiny"
+    assert main(tiny_train_args(tiny_corpus, out)) == 0
+    return out

@@ -1,0 +1,73 @@
+"""`seqae summarize` and `Summarizer` on the tiny trained run."""
+
+import io
+import sys
+
+import pytest
+import torch
+
+from seqae import Summarizer
+from seqae.cli import main
+from seqae.summarize import GeneratedNoRepeatNGram, select_words
+
+
+def test_summarize_file_per_line_exact_length(tiny_run, tiny_corpus, tmp_path):
+    out = tmp_path / "summaries.txt"
+    assert main(["summarize", str(tiny_run), str(tiny_corpus["articles"]), "--per-line", "--words", "3",
+                 "-o", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    documents = tiny_corpus["articles"].read_text().splitlines()
+    assert len(lines) == len(documents)
+    for summary, document in zip(lines, documents):
+        words = summary.split()
+        assert len(words) == 3 and len(set(words)) == 3
+        assert all(word in document.split() for word in words)  # extractive: document words only
+
+
+def test_summarize_stdin(tiny_run, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"police said the army rebels talks\n"
+                                                                   b"market prices rise on oil\n")))
+    assert main(["summarize", str(tiny_run), "--per-line", "--words", "2"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+def test_summarize_ratio(tiny_run):
+    summarizer = Summarizer(tiny_run)
+    document = " ".join(["police", "army", "rebels", "talks", "city", "market", "prices", "oil", "bank", "fire"])
+    assert len(summarizer([document], ratio=0.5)[0].split()) == 5
+
+
+def test_missing_model_directory_is_a_clear_error(tmp_path, capsys):
+    assert main(["summarize", str(tmp_path / "nope"), "--per-line"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("seqae: error:") and "nope" in err and "not found" in err and "\n" not in err
+
+
+def test_select_words_keeps_document_order_and_skips_repeats():
+    words = ["a", "b", "a", "c", "d"]
+    assert select_words(words, [0.9, 0.1, 0.8, 0.7, 0.2], 3) == "a c d"
+
+
+def test_generated_no_repeat_ngram_ignores_the_prompt():
+    processor = GeneratedNoRepeatNGram(ngram_size=2, prompt_length=3)
+    # prompt 5 6 5 | generated 5 6 5: the bigram (5, 6) was generated, so 6 is banned after the final 5;
+    scores = processor(torch.tensor([[5, 6, 5, 5, 6, 5]]), torch.zeros(1, 10))
+    assert scores[0, 6] == float("-inf") and torch.isfinite(scores[0, [0, 1, 2, 3, 4, 5, 7, 8, 9]]).all()
+    # ... but a bigram seen only in the prompt may be copied.
+    scores = processor(torch.tensor([[5, 6, 5, 5]]), torch.zeros(1, 10))
+    assert torch.isfinite(scores).all()
+
+
+@pytest.mark.parametrize("beams", [1, 2])
+def test_abstractive_summaries_never_contain_unknown_or_repeated_bigrams(tmp_path, tiny_corpus, beams):
+    from conftest import tiny_train_args
+
+    out = tmp_path / "abstractive"
+    assert main(tiny_train_args(tiny_corpus, out, "model.generator=abstractive", "rl.steps=1")) == 0
+    summarizer = Summarizer(out)
+    documents = tiny_corpus["articles"].read_text().splitlines()[:8] + ["zzz unseen qqq words police"]
+    for summary in summarizer(documents, num_beams=beams):
+        words = summary.split()
+        assert "<unk>" not in words and len(words) <= summarizer.config.decode.words
+        bigrams = list(zip(words, words[1:]))
+        assert len(bigrams) == len(set(bigrams))

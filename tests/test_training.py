@@ -1,0 +1,96 @@
+"""The tiny config trains end to end: every network learns, checkpoints round-trip, --resume continues."""
+
+import json
+
+import pytest
+import torch
+
+from seqae.checkpoint import list_checkpoints, load_trainer_state
+from seqae.cli import main
+from seqae.config import load_config
+from seqae.models import load_model
+from seqae.train import Trainer
+
+from conftest import TINY_CONFIG, tiny_train_args
+
+
+def tiny_config(corpus, *overrides):
+    return load_config(TINY_CONFIG, [f"data.articles=[{corpus['articles']}]",
+                                     f"data.summaries=[{corpus['summaries']}]", *overrides])
+
+
+def snapshot(trainer) -> dict:
+    return {name: {k: v.detach().clone() for k, v in model.state_dict().items()}
+            for name, model in trainer.models.items()}
+
+
+def changed(before: dict, model) -> bool:
+    return any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize("kind", ["extractive", "abstractive"])
+def test_warm_start_trains_generator_and_reconstructor_and_discriminator(tmp_path, tiny_corpus, kind):
+    config = tiny_config(tiny_corpus, f"model.generator={kind}", "rl.steps=0")
+    trainer = Trainer(config, tmp_path / "run")
+    before = snapshot(trainer)
+    trainer.run()
+    for name, model in trainer.models.items():
+        assert changed(before[name], model), f"{name} did not change during the warm start"
+
+
+@pytest.mark.parametrize("kind", ["extractive", "abstractive"])
+def test_rl_steps_change_every_network(tmp_path, tiny_corpus, kind):
+    config = tiny_config(tiny_corpus, f"model.generator={kind}", "warm_start.steps=0",
+                         "warm_start.discriminator_steps=0", "rl.steps=3")
+    trainer = Trainer(config, tmp_path / "run")
+    before = snapshot(trainer)
+    trainer.run()
+    for name, model in trainer.models.items():
+        assert changed(before[name], model), f"{name} did not change during RL"
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    rl_rows = [row for row in rows if row["stage"] == "rl"]
+    assert rl_rows, "no RL step was logged"
+    for term in ("reward_reconstruction", "reward_discriminator", "reward_length", "reward_repetition",
+                 "discriminator_accuracy", "reconstructor_nll", "summary_words"):
+        assert term in rl_rows[-1]
+
+
+def test_zero_weight_term_is_not_computed(tmp_path, tiny_corpus):
+    config = tiny_config(tiny_corpus, "warm_start.steps=0", "warm_start.discriminator_steps=0", "rl.steps=2",
+                         "rl.discriminator_weight=0")
+    trainer = Trainer(config, tmp_path / "run")
+    before = snapshot(trainer)
+    trainer.run()
+    assert not changed(before["discriminator"], trainer.models["discriminator"])
+    assert "discriminator" not in trainer.reward_functions
+
+
+def test_run_directory_layout_and_checkpoint_round_trip(tiny_run):
+    checkpoints = list_checkpoints(tiny_run)
+    assert checkpoints and len(checkpoints) <= 2
+    last = checkpoints[-1]
+    for part in ("generator", "reconstructor", "discriminator", "tokenizer", "sentences", "config.yaml",
+                 "trainer_state.json", "trainer_state.pt"):
+        assert (last / part).exists(), part
+    assert load_trainer_state(last)["info"]["step"] == 10  # 4 warm-start + 2 discriminator + 4 RL steps
+    assert (tiny_run / "model" / "generator").is_dir()
+    reloaded = load_model(last / "generator", "extractive")
+    again = load_model(last / "generator", "extractive")
+    for (name, a), (_, b) in zip(reloaded.state_dict().items(), again.state_dict().items()):
+        assert torch.equal(a, b), name
+    assert not list(tiny_run.glob(".*tmp*")), "a temporary checkpoint directory was left behind"
+
+
+def test_resume_continues_the_step_count(tmp_path, tiny_corpus):
+    out = tmp_path / "run"
+    assert main(tiny_train_args(tiny_corpus, out)) == 0
+    assert load_trainer_state(list_checkpoints(out)[-1])["info"]["step"] == 10
+    assert main(tiny_train_args(tiny_corpus, out, "rl.steps=7", "--resume")) == 0
+    assert load_trainer_state(list_checkpoints(out)[-1])["info"]["step"] == 13
+    steps = [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert steps == sorted(steps) and steps[-1] == 13
+
+
+def test_training_again_into_a_used_directory_needs_resume(tiny_corpus, tiny_run, capsys):
+    assert main(tiny_train_args(tiny_corpus, tiny_run)) == 2
+    assert "--resume" in capsys.readouterr().err
