@@ -25,6 +25,7 @@ _PRONOUNS = "it he she they we i you him them us me who whom which what whose"
 _NEWS_FILLER = "'s said says n't not also"
 _PTB_TOKENS = "-lrb- -rrb- -lsb- -rsb- -lcb- -rcb- `` '' ` ' , . ; : -- ... ? ! & $ %"
 
+PREPOSITIONS = frozenset(_PREPOSITIONS.split())
 FUNCTION_WORDS = frozenset(
     " ".join(
         [_DETERMINERS, _PREPOSITIONS, _CONJUNCTIONS, _AUXILIARIES, _PRONOUNS, _NEWS_FILLER, _PTB_TOKENS]

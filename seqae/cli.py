@@ -8,6 +8,7 @@ from seqae.errors import SeqaeError
 
 def build_parser() -> argparse.ArgumentParser:
     from seqae import __version__, commands
+    from seqae.eval import bench
     from seqae.eval import cli as eval_cli
 
     parser = argparse.ArgumentParser(prog="seqae", description=__doc__)
@@ -15,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.register(subparsers)
     eval_cli.register(subparsers)
+    bench.register(subparsers)
     return parser
 
 

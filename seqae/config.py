@@ -56,7 +56,7 @@ class WarmStartConfig:
     steps: int = 200
     batch_size: int = 32
     lr: float = 1e-3
-    target: str = "content_lead"  # content_lead | lead: the heuristic pseudo-summary G imitates
+    target: str = "content_lead"  # content_lead | content_lead_prepositions | lead: what G imitates
     target_words: int = 10
     discriminator_steps: int = 50
 
@@ -189,8 +189,9 @@ def load_config(path=None, overrides: list[str] = ()) -> Config:
     config = _build(Config, values, "", where)
     if config.model.generator not in ("abstractive", "extractive"):
         raise UsageError(f"{where}: model.generator must be abstractive or extractive, got {config.model.generator!r}")
-    if config.warm_start.target not in ("content_lead", "lead"):
-        raise UsageError(f"{where}: warm_start.target must be content_lead or lead")
+    targets = ("content_lead", "content_lead_prepositions", "lead")
+    if config.warm_start.target not in targets:
+        raise UsageError(f"{where}: warm_start.target must be one of {', '.join(targets)}")
     if config.rl.group_size < 2:
         raise UsageError(f"{where}: rl.group_size must be at least 2 for a group-relative baseline")
     return config

@@ -17,14 +17,19 @@ from seqae.encoding import (
     supervised_generator_batch,
     tagger_batch,
 )
-from seqae.eval.baselines import is_function_token
+from seqae.eval.baselines import PREPOSITIONS, is_function_token
+
+
+TARGETS = ("content_lead", "content_lead_prepositions", "lead")
 
 
 def pseudo_summary_positions(words: list[str], target: str, count: int) -> list[int]:
-    """Word positions of the pseudo-summary: the first `count` content words, or the first `count` words."""
+    """Word positions of the pseudo-summary: the first `count` words (lead), or the first `count` content
+    words, optionally keeping prepositions (headlines keep "in", "for", "to")."""
     if target == "lead":
         return list(range(min(count, len(words))))
-    return [i for i, word in enumerate(words) if not is_function_token(word)][:count]
+    keep = PREPOSITIONS if target == "content_lead_prepositions" else frozenset()
+    return [i for i, word in enumerate(words) if word in keep or not is_function_token(word)][:count]
 
 
 def pseudo_summary(document: str, target: str, count: int, max_words: int) -> str:
