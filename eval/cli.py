@@ -8,7 +8,7 @@ import json
 import random
 import sys
 
-from seqae.errors import UsageError
+from seqae.errors import DataError, UsageError
 from seqae.eval import baselines
 
 _METRIC_NAMES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "rougeLsum": "ROUGE-Lsum"}
@@ -58,14 +58,17 @@ def run_evaluate(args) -> int:
         raise UsageError(f"--bytes must be positive, got {args.bytes}")
     if args.bootstrap < 0:
         raise UsageError(f"--bootstrap must be >= 0, got {args.bootstrap}")
-    from seqae.eval.rouge import read_aligned, score_corpus
+    from seqae.eval.rouge import LineTooLong, read_aligned, score_corpus
 
     predictions, references_list = read_aligned(args.pred, args.refs)
     measure = "r" if args.recall else "f"
-    scores = score_corpus(
-        predictions, references_list, multi_ref=args.multi_ref, truncate_bytes=args.bytes,
-        measure=measure, bootstrap=args.bootstrap, seed=args.seed,
-    )
+    try:
+        scores = score_corpus(
+            predictions, references_list, multi_ref=args.multi_ref, truncate_bytes=args.bytes,
+            measure=measure, bootstrap=args.bootstrap, seed=args.seed,
+        )
+    except LineTooLong as error:
+        raise DataError(args.pred, f"{error} (reference file {args.refs[error.reference_set]})") from None
     if args.json:
         report = {
             "measure": "recall" if args.recall else "f1",

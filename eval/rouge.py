@@ -7,6 +7,7 @@ byte truncation of predictions for DUC-style recall. Also reads the aligned line
 """
 
 import functools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,43 @@ METRICS = ("rouge1", "rouge2", "rougeL")
 KNOWN_METRICS = METRICS + ("rougeLsum",)
 MEASURES = ("p", "r", "f")  # the column order of rouge_score's Score(precision, recall, fmeasure)
 MULTI_REF_MODES = ("average", "best")
+# rouge_score's ROUGE-L fills a Python table of len(prediction) x len(reference) tokens: 10M cells take about
+# 4 s and 100 MB per line; a pair of 1 MB lines would need 40 billion (hundreds of GB). Summaries are far
+# below this; a line above it is a document passed by mistake.
+MAX_LCS_CELLS = 10_000_000
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+class LineTooLong(ValueError):
+    """A prediction/reference pair too long for ROUGE-L's quadratic table."""
+
+    def __init__(self, line: int, reference_set: int, prediction_tokens: int, reference_tokens: int):
+        self.line, self.reference_set = line, reference_set
+        self.prediction_tokens, self.reference_tokens = prediction_tokens, reference_tokens
+        super().__init__(
+            f"line {line + 1}: {prediction_tokens:,} prediction tokens against {reference_tokens:,} reference "
+            f"tokens: too long for ROUGE-L (at most {MAX_LCS_CELLS:,} token pairs a line; summaries expected)"
+        )
+
+
+def count_tokens(text: str) -> int:
+    """The number of tokens rouge_score's tokenizer makes of `text` (lowercased runs of [a-z0-9])."""
+    return len(_TOKEN.findall(text.lower()))
+
+
+def check_line_lengths(predictions, references_list) -> None:
+    """Raise LineTooLong for the first line whose ROUGE-L table would exceed MAX_LCS_CELLS."""
+    for line, prediction in enumerate(predictions):
+        prediction_tokens = None
+        for reference_set, references in enumerate(references_list):
+            # Cheap bound first: a token holds at least one character.
+            if len(prediction) * len(references[line]) <= MAX_LCS_CELLS:
+                continue
+            if prediction_tokens is None:
+                prediction_tokens = count_tokens(prediction)
+            reference_tokens = count_tokens(references[line])
+            if prediction_tokens * reference_tokens > MAX_LCS_CELLS:
+                raise LineTooLong(line, reference_set, prediction_tokens, reference_tokens)
 
 
 def read_lines(path) -> list[str]:
@@ -87,6 +125,8 @@ def line_scores(
     _check_arguments(predictions, references_list, metrics, multi_ref, truncate_bytes)
     if truncate_bytes is not None:
         predictions = [truncate_utf8(prediction, truncate_bytes) for prediction in predictions]
+    if any(metric.startswith("rougeL") for metric in metrics):
+        check_line_lengths(predictions, references_list)
     scorer = _scorer(metrics)
     per_reference = np.empty((len(metrics), len(predictions), len(references_list), 3))
     for line, prediction in enumerate(predictions):

@@ -3,8 +3,9 @@
 Both kinds return the same `Rollout`, so the RL step, the rewards and the loss do not care which one runs:
 - abstractive: sample tokens with generate() (no grad), then one forward pass for log-probs of the sampled
   completion only (`logits_to_keep`), as trl does;
-- extractive: one forward pass of the tagger gives keep probabilities; masks are Bernoulli samples from them,
-  and the summary is the kept words in document order.
+- extractive: one forward pass of the tagger gives keep probabilities per word (a subword tagger's first
+  sub-token of each word, seqae.tagger); masks are Bernoulli samples from them, and the summary is the kept
+  words in document order.
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,8 @@ from dataclasses import dataclass
 import torch
 
 from seqae.rl.pg import action_entropy, action_logprobs
-from seqae.encoding import WordCodec, generator_prompts, model_vocab_size, tagger_batch
+from seqae.encoding import WordCodec, generator_prompts, model_vocab_size
+from seqae.tagger import tag_words
 
 
 @dataclass
@@ -78,11 +80,11 @@ class ExtractivePolicy:
         self.max_words, self.temperature = max_words, temperature
 
     def rollout(self, documents: list[str], group_size: int) -> Rollout:
-        words, batch = tagger_batch(self.codec, documents, self.max_words, model_vocab_size(self.model))
-        batch = {k: v.to(self.accelerator.device) for k, v in batch.items()}
         self.model.train()
-        logits = self.model(**batch).logits.repeat_interleave(group_size, dim=0) / self.temperature
-        mask = batch["attention_mask"].repeat_interleave(group_size, dim=0).float()
+        tagged = tag_words(self.model, self.codec, documents, self.max_words, self.accelerator.device)
+        words = tagged.words
+        logits = tagged.logits.repeat_interleave(group_size, dim=0) / self.temperature
+        mask = tagged.mask.repeat_interleave(group_size, dim=0).float()
         with torch.no_grad():
             keep = torch.bernoulli(torch.softmax(logits.float(), dim=-1)[..., 1]).long() * mask.long()
         summaries = [

@@ -45,6 +45,7 @@ class TrlReward:
         self.__name__ = name  # trl names the reward (`rewards/<name>/mean` in its logs) after this
         self.function, self.codec = function, codec
         self.calls, self.seconds = 0, 0.0
+        self.durations: list[float] = []  # seconds of each call
 
     def __call__(self, prompts, completions, completion_ids=None, document=None, log_metric=None, **_) -> list[float]:
         if document is None:
@@ -55,7 +56,8 @@ class TrlReward:
             summaries = [" ".join(text.split()) for text in completions]
         started = time.perf_counter()
         values = self.function(list(document), summaries)
-        self.seconds += time.perf_counter() - started
+        self.durations.append(time.perf_counter() - started)
+        self.seconds += self.durations[-1]
         self.calls += 1
         if log_metric is not None:
             for key, value in getattr(self.function, "metrics", {}).items():
@@ -70,16 +72,18 @@ def _step_timer_class():
         """Wall-clock seconds of each optimizer step (generation, rewards, loss, backward, optimizer) and trl's logs."""
 
         def __init__(self):
-            self.step_seconds: list[float] = []
+            self.step_seconds: list[float] = []  # wall clock
+            self.cpu_seconds: list[float] = []  # this process's CPU time, all threads
             self.logs: list[dict] = []
             self._started = None
 
         def on_step_begin(self, args, state, control, **kwargs):
-            self._started = time.perf_counter()
+            self._started = (time.perf_counter(), time.process_time())
 
         def on_step_end(self, args, state, control, **kwargs):
             if self._started is not None:
-                self.step_seconds.append(time.perf_counter() - self._started)
+                self.step_seconds.append(time.perf_counter() - self._started[0])
+                self.cpu_seconds.append(time.process_time() - self._started[1])
                 self._started = None
 
         def on_log(self, args, state, control, logs=None, **kwargs):
@@ -93,7 +97,7 @@ def build_grpo_trainer(generator, tokenizer, documents: list[str], reward_functi
                        group_size: int, prompts_per_step: int, max_new_tokens: int, lr: float, steps: int,
                        out_dir, seed: int = 0, max_words: int = 60, loss_type: str = "dr_grpo",
                        use_cpu: bool = True, logging_steps: int = 1, quiet: bool = True):
-    """A `trl.GRPOTrainer` that trains the abstractive `generator` on `documents` for `steps` steps.
+    """A `trl.GRPOTrainer` that trains the abstractive `generator` (unwrapped) on `documents` for `steps` steps.
 
     Each step samples `group_size` completions for each of `prompts_per_step` documents and scores them with
     every callable of `reward_functions` (name -> our reward callable), summed with `weights` (name -> weight);

@@ -1,5 +1,8 @@
 """Checkpoints: one directory holding G, R, D, tokenizer, sentence splitter, resolved config and trainer state.
 
+A generator with its own subword tokenizer (a pretrained tagger) is saved with that tokenizer inside
+`generator/`; `tokenizer/` is always seqae's word-level one (R, D, and a from-scratch G).
+
 Written atomically: everything goes into a hidden temporary directory that is renamed into place only when
 complete, so a kill during a write leaves the previous checkpoint as the latest loadable one.
 """
@@ -14,8 +17,10 @@ import torch
 
 from seqae.config import Config, load_config, save_config
 from seqae.errors import DataError
+from seqae.tagger import save_tokenizer
 
 CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d{7})$")
+STALE_PATTERN = re.compile(r"^\.checkpoint-\d{7}\.(?:tmp|old)-(\d+)$")  # save_bundle's temporary names
 MODEL_PARTS = ("generator", "reconstructor", "discriminator")
 REQUIRED_FILES = ("config.yaml", "tokenizer/tokenizer.json", "generator/config.json")
 
@@ -28,6 +33,7 @@ def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: di
     tmp.mkdir(parents=True)
     for name, model in models.items():
         model.save_pretrained(tmp / name, safe_serialization=True)
+        save_tokenizer(model, tmp / name)  # a pretrained tagger's own subword tokenizer, if it has one
     tokenizer.save_pretrained(tmp / "tokenizer")
     if splitter is not None:
         splitter.save(tmp / "sentences")
@@ -65,6 +71,12 @@ def list_checkpoints(run_dir: Path) -> list[Path]:
 def prune_checkpoints(run_dir: Path, keep: int = 2) -> None:
     for old in list_checkpoints(run_dir)[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
+    # A process killed inside save_bundle leaves its hidden temporary directory behind (a whole checkpoint's
+    # size); the pid in the name tells this process's own (in use) from a dead one's.
+    for stale in Path(run_dir).glob(".checkpoint-*"):
+        match = STALE_PATTERN.match(stale.name)
+        if match and int(match.group(1)) != os.getpid():
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def resolve_model_dir(path) -> Path:
@@ -88,6 +100,45 @@ def check_bundle(directory: Path) -> None:
     for name in REQUIRED_FILES:
         if not (directory / name).is_file():
             raise DataError(directory, f"incomplete model: {name} is missing")
+    check_weights(directory)
+
+
+def check_weights(directory: Path) -> None:
+    """Every network of the bundle has weights and every `*.safetensors` is whole. A file cut short (a full
+    disk, a copy that stopped) makes safetensors raise its own error type deep inside from_pretrained."""
+    for part in MODEL_PARTS:
+        part_dir = Path(directory) / part
+        if (part_dir / "config.json").is_file() and not any(part_dir.glob("*.safetensors")) \
+                and not any(part_dir.glob("pytorch_model*.bin")):
+            raise DataError(directory, f"incomplete model: {part}/model.safetensors is missing")
+    for path in sorted(Path(directory).glob("*/*.safetensors")):
+        problem = _safetensors_problem(path)
+        if problem:
+            raise DataError(path, f"damaged weights file: {problem}")
+
+
+def _safetensors_problem(path: Path) -> str | None:
+    """What is wrong with a safetensors file's framing (8-byte header length, JSON header, data), or None."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+            if len(head) < 8:
+                return f"only {size} bytes, too short for a safetensors header"
+            length = int.from_bytes(head, "little")
+            if length > 100_000_000:  # safetensors' own limit on the header
+                return "not a safetensors file (bad header length)"
+            if length > size - 8:
+                return f"truncated: the header alone needs {length + 8} bytes but the file has {size}"
+            header = json.loads(handle.read(length))
+        end = max((entry["data_offsets"][1] for name, entry in header.items() if name != "__metadata__"), default=0)
+    except OSError as error:
+        return f"cannot read ({error.strerror or error})"
+    except (ValueError, UnicodeDecodeError, AttributeError, KeyError, TypeError, IndexError):
+        return "not a safetensors file (unreadable header)"
+    if 8 + length + end > size:
+        return f"truncated: {size} bytes, the header describes {8 + length + end}"
+    return None
 
 
 def load_bundle_config(directory: Path) -> Config:
@@ -96,6 +147,7 @@ def load_bundle_config(directory: Path) -> Config:
 
 
 def load_trainer_state(directory: Path) -> dict:
+    check_bundle(directory)
     info_path, tensors_path = directory / "trainer_state.json", directory / "trainer_state.pt"
     if not info_path.is_file() or not tensors_path.is_file():
         raise DataError(directory, "checkpoint has no trainer state (trainer_state.json/.pt)")

@@ -22,19 +22,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     parser = build_parser()
-    # KEY=VALUE overrides may come after options (`train CONFIG --out DIR rl.steps=5`): argparse leaves them over.
+    # KEY=VALUE overrides may come after options (`train CONFIG --out DIR rl.steps=5`), and input files too
+    # (`summarize MODEL --per-line in.txt`): argparse leaves them over.
     args, extra = parser.parse_known_args(argv)
     if extra:
-        if not hasattr(args, "overrides") or any(item.startswith("-") or "=" not in item for item in extra):
+        if any(item.startswith("-") for item in extra):
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        args.overrides = list(args.overrides) + extra
+        if hasattr(args, "overrides") and all("=" in item for item in extra):
+            args.overrides = list(args.overrides) + extra
+        elif hasattr(args, "files"):
+            args.files = list(args.files) + extra
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return int(args.func(args) or 0)
     except SeqaeError as error:
+        _close_progress_bars()
         print(f"seqae: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
+        _close_progress_bars()
         print("seqae: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _close_progress_bars() -> None:
+    """End any tqdm bar still drawn (training stopped inside its loop), so that the error starts its own line
+    and the bar does not redraw after it when it is garbage-collected."""
+    tqdm_module = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm_module, "tqdm", None), "_instances", None) or ()):
+        try:
+            bar.close()
+        except Exception:  # noqa: BLE001 - a bar that cannot draw must not hide the error
+            pass

@@ -1,6 +1,9 @@
 """Subcommands that touch the models: train, summarize, demo. Heavy imports happen inside the handlers."""
 
+import contextlib
+import itertools
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from seqae.errors import DataError, UsageError
@@ -32,9 +35,16 @@ def register(subparsers) -> None:
     demo.set_defaults(func=run_demo)
 
 
+def _quiet_transformers() -> None:
+    """No transformers progress bars ("Loading weights", "Writing model shards"): seqae's models load in a
+    blink, and the bars would bury the one-line error or the training progress on stderr."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+
+
 def run_train(args) -> int:
     from seqae.config import load_config
-    from seqae.train import Trainer
 
     config = load_config(args.config, args.overrides)
     out = Path(args.out)
@@ -42,59 +52,114 @@ def run_train(args) -> int:
         raise DataError(out, "exists and is not a directory")
     if not args.resume and any(out.glob("checkpoint-*")):
         raise UsageError(f"{out}: already holds checkpoints; pass --resume to continue or choose another --out")
-    out.mkdir(parents=True, exist_ok=True)
-    model_dir = Trainer(config, out, resume=args.resume).run()
+    if args.resume and not out.is_dir():
+        raise UsageError(f"{out}: --resume but the run directory does not exist")
+    _quiet_transformers()
+    from seqae.train import Trainer
+
+    trainer = Trainer(config, out, resume=args.resume)  # reads the corpus: bad data fails before out is made
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DataError(out, f"cannot create the run directory ({error.strerror or error})") from None
+    model_dir = trainer.run()
     print(f"model: {model_dir}", file=sys.stderr)
     return 0
 
 
-def read_documents(files: list[str], per_line: bool) -> list[str]:
+def _stdin_documents(per_line: bool) -> Iterator[str]:
+    """Documents from stdin: one per line, streamed (a line is decoded and checked at a time), or the whole text."""
+    stream = sys.stdin.buffer
+    if not per_line:
+        data = stream.read()
+        try:
+            text = data.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as error:
+            raise DataError("<stdin>", f"not UTF-8 (byte {error.start})") from None
+        if not text.strip():
+            raise DataError("<stdin>", "no text to summarize (empty or only blank lines)")
+        yield text
+        return
+    found = False
+    for lineno, raw in enumerate(stream, start=1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise DataError("<stdin>", f"line {lineno}: not UTF-8 ({error.reason} at byte {error.start} of the line)"
+                            ) from None
+        line = (line.removeprefix("\ufeff") if lineno == 1 else line).strip()
+        if line:
+            found = True
+            yield line
+    if not found:
+        raise DataError("<stdin>", "no text to summarize (empty or only blank lines)")
+
+
+def iter_documents(files: list[str], per_line: bool) -> Iterator[str]:
+    """The documents to summarize, in order and streamed, so that memory does not grow with the input.
+
+    A missing input or a directory without .txt files fails here, at the call; a bad line fails when it is
+    reached (naming the file and line). Blank lines are skipped.
+    """
     from seqae.data.readers import read_texts
 
     if not files:
-        text = sys.stdin.buffer.read()
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise DataError("<stdin>", f"not UTF-8 (byte {error.start})") from None
-        documents = [line for line in text.splitlines() if line.strip()] if per_line else [text]
-        if not any(d.strip() for d in documents):
-            raise DataError("<stdin>", "no text to summarize")
-        return documents
-    documents = []
-    for name in files:
-        path = Path(name)
-        if path.is_dir() or not per_line:
-            documents += list(read_texts(path, per_line=False))
-        else:
-            documents += list(read_texts(path, per_line=True))
-    return documents
+        return _stdin_documents(per_line)
+    sources = [read_texts(Path(name), per_line=per_line) for name in files]
+    return itertools.chain.from_iterable(sources)
+
+
+def _batches(items: Iterator[str], size: int) -> Iterator[list[str]]:
+    while batch := list(itertools.islice(items, size)):
+        yield batch
 
 
 def run_summarize(args) -> int:
     from seqae.io import atomic_open, check_output_path
-    from seqae.summarize import Summarizer
 
     if args.words is not None and args.words < 1:
         raise UsageError("--words must be at least 1")
     if args.ratio is not None and not 0 < args.ratio <= 1:
         raise UsageError("--ratio must be in (0, 1]")
+    if args.beams is not None and args.beams < 1:
+        raise UsageError(f"--beams must be at least 1, got {args.beams}")
+    if args.batch_size is not None and args.batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     if args.output:
         check_output_path(args.output)
+    from seqae.checkpoint import check_bundle, resolve_model_dir
+
+    check_bundle(resolve_model_dir(args.model))  # a wrong or damaged model path fails before any input is read
+    # Read the first document before loading the model: a missing, empty or binary input fails at once.
+    documents = iter_documents(args.files, args.per_line)
+    first = next(documents, None)
+    if first is None:
+        raise DataError(" ".join(args.files) or "<stdin>", "no text to summarize")
+    documents = itertools.chain([first], documents)
+
+    _quiet_transformers()
+    from tqdm import tqdm
+
+    from seqae.summarize import Summarizer
+
     summarizer = Summarizer(args.model)
-    documents = read_documents(args.files, args.per_line)
-    summaries = summarizer(documents, words=args.words, ratio=args.ratio, num_beams=args.beams,
-                           batch_size=args.batch_size, progress=len(documents) > 1000)
-    text = "".join(s + "\n" for s in summaries)
-    if args.output:
-        with atomic_open(args.output) as handle:
-            handle.write(text)
-    else:
-        sys.stdout.write(text)
+    batch_size = args.batch_size or summarizer.config.decode.batch_size
+    # Streamed: one batch of documents is read, summarized and written at a time (to the temporary file of
+    # -o, renamed into place only when every document is done), so memory stays flat on any input size.
+    output = atomic_open(args.output) if args.output else contextlib.nullcontext(sys.stdout)
+    with output as handle, tqdm(desc="summarize", unit="doc", disable=None, delay=2, file=sys.stderr) as progress:
+        for batch in _batches(documents, batch_size):
+            summaries = summarizer(batch, words=args.words, ratio=args.ratio, num_beams=args.beams,
+                                   batch_size=batch_size)
+            handle.write("".join(summary + "\n" for summary in summaries))
+            if not args.output:
+                handle.flush()
+            progress.update(len(batch))
     return 0
 
 
 def run_demo(args) -> int:
     from seqae.demo import run_demo as demo
 
+    _quiet_transformers()
     return demo(Path(args.out), args.overrides)

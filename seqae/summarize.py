@@ -10,8 +10,9 @@ from tqdm import tqdm
 from transformers import LogitsProcessor, LogitsProcessorList
 
 from seqae.checkpoint import load_bundle_config, resolve_model_dir
-from seqae.encoding import WordCodec, generator_prompts, model_vocab_size, tagger_batch
+from seqae.encoding import WordCodec, generator_prompts, model_vocab_size
 from seqae.models import load_model
+from seqae.tagger import tag_words
 
 
 class GeneratedNoRepeatNGram(LogitsProcessor):
@@ -58,10 +59,10 @@ def generate_summaries(model, kind: str, codec: WordCodec, documents: list[str],
     model.eval()
     device = next(model.parameters()).device
     if kind == "extractive":
-        doc_words, batch = tagger_batch(codec, documents, max_words, model_vocab_size(model))
-        keep = torch.softmax(model(**{k: v.to(device) for k, v in batch.items()}).logits.float(), -1)[..., 1]
+        tagged = tag_words(model, codec, documents, max_words, device)
+        keep = torch.softmax(tagged.logits.float(), -1)[..., 1].masked_fill(tagged.mask == 0, float("-inf"))
         summaries = []
-        for row, row_words in enumerate(doc_words):
+        for row, row_words in enumerate(tagged.words):
             count = max(1, round(ratio * len(row_words))) if ratio else words
             summaries.append(select_words(row_words, keep[row, : len(row_words)].tolist(), count))
         return summaries
@@ -102,6 +103,8 @@ class Summarizer:
         if self.config.data.normalize:
             text = gigaword_normalize(text)
         limit = self.config.data.max_document_words
+        # Only the lead can be read: cut before sentence splitting, which is slow on a megabyte-long line.
+        text = " ".join(text.split()[: 4 * limit])
         if self.splitter is not None and len(text.split()) > limit:
             kept, count = [], 0
             for sentence in self.splitter.split(text):

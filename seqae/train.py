@@ -30,7 +30,13 @@ from seqae.errors import SeqaeError, UsageError
 from seqae.models import build_discriminator, build_generator, build_reconstructor, load_model
 from seqae.rl.loop import NonFiniteStep, all_finite, rl_step
 from seqae.rl.policies import AbstractivePolicy, ExtractivePolicy
-from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, length_reward, repetition_reward
+from seqae.rl.rewards import (
+    DiscriminatorReward,
+    ReconstructionReward,
+    SimilarityReward,
+    length_reward,
+    repetition_reward,
+)
 from seqae.summarize import generate_summaries
 from seqae.warmstart import discriminator_loss, generator_loss, pseudo_summary, reconstructor_loss
 
@@ -179,8 +185,14 @@ class Trainer:
         """After a resume, forget log rows written after the checkpoint: they will be written again."""
         path = self.out_dir / "metrics.jsonl"
         if path.exists():
-            rows = [line for line in path.read_text(encoding="utf-8").splitlines()
-                    if line.strip() and json.loads(line).get("step", 0) <= self.step]
+            rows = []
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    row = json.loads(line)
+                except json.JSONDecodeError:  # the line a kill cut off mid-write
+                    continue
+                if isinstance(row, dict) and row.get("step", 0) <= self.step:
+                    rows.append(line)
             path.write_text("".join(r + "\n" for r in rows), encoding="utf-8")
 
     def _unwrapped(self) -> dict:
@@ -272,7 +284,8 @@ class Trainer:
             self.policy = ExtractivePolicy(self.wrapped["generator"], self.codec, self.accelerator, max_words,
                                            rl.temperature)
         weights = {"reconstruction": rl.reconstruction_weight, "discriminator": rl.discriminator_weight,
-                   "length": rl.length_weight, "repetition": rl.repetition_weight}
+                   "length": rl.length_weight, "repetition": rl.repetition_weight,
+                   "similarity": rl.similarity_weight}
         # A term with weight 0 is not computed at all (and its network does not train): ablations are cheap.
         functions = {
             "reconstruction": ReconstructionReward(self.wrapped["reconstructor"], self.codec,
@@ -283,6 +296,8 @@ class Trainer:
             "length": functools.partial(length_reward, target_words=rl.target_words),
             "repetition": repetition_reward,
         }
+        if rl.similarity_weight != 0:  # loads a frozen sentence encoder (MiniLM by default): only when used
+            functions["similarity"] = SimilarityReward.load(rl.similarity_model, self.accelerator.device)
         self.reward_functions = {n: f for n, f in functions.items() if weights[n] != 0}
         self.weights = {n: weights[n] for n in self.reward_functions}
 

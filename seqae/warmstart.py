@@ -15,9 +15,9 @@ from seqae.encoding import (
     per_sequence_nll,
     reconstructor_batch,
     supervised_generator_batch,
-    tagger_batch,
 )
 from seqae.eval.baselines import PREPOSITIONS, is_function_token
+from seqae.tagger import tag_words
 
 
 TARGETS = ("content_lead", "content_lead_prepositions", "lead")
@@ -39,18 +39,21 @@ def pseudo_summary(document: str, target: str, count: int, max_words: int) -> st
 
 def generator_loss(model, kind: str, codec: WordCodec, documents: list[str], target: str, count: int,
                    max_words: int, device) -> torch.Tensor:
-    """Cross-entropy of G on the pseudo-summaries: next-token (abstractive) or keep/drop labels (extractive)."""
+    """Cross-entropy of G on the pseudo-summaries: next-token (abstractive) or keep/drop labels per word
+    (extractive; a subword tagger is trained on each word's first sub-token)."""
     if kind == "abstractive":
         targets = [pseudo_summary(d, target, count, max_words) for d in documents]
         batch = supervised_generator_batch(codec, documents, targets, max_words, count,
                                            model_vocab_size(model))
         return model(**{k: v.to(device) for k, v in batch.items()}).loss
-    words, batch = tagger_batch(codec, documents, max_words, model_vocab_size(model))
-    labels = torch.full_like(batch["input_ids"], IGNORE_INDEX)
-    for row, row_words in enumerate(words):
-        labels[row, : len(row_words)] = 0
+    tagged = tag_words(model, codec, documents, max_words, device)
+    labels = torch.zeros(tagged.mask.shape, dtype=torch.long)
+    for row, row_words in enumerate(tagged.words):
         labels[row, pseudo_summary_positions(row_words, target, count)] = 1
-    return model(**{k: v.to(device) for k, v in batch.items()}, labels=labels.to(device)).loss
+    labels = labels.to(tagged.mask.device).masked_fill(tagged.mask == 0, IGNORE_INDEX)
+    logits = tagged.logits.float()
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1),
+                                             ignore_index=IGNORE_INDEX)
 
 
 def reconstructor_loss(model, codec: WordCodec, documents: list[str], summaries: list[str], max_words: int,

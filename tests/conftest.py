@@ -1,7 +1,13 @@
 """Shared fixtures: a tiny synthetic corpus and one tiny trained run, built once per test session."""
 
+import os
 import random
 from pathlib import Path
+
+# One torch thread: the tiny models gain nothing from more, and on a busy machine two threads per process
+# oversubscribe the cores (a tiny training run took 20 s instead of 4). Set before torch is imported; children
+# (`python -m seqae` in the tests) inherit it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 

@@ -1,0 +1,109 @@
+"""trl's GRPOTrainer trains the abstractive generator with seqae's reward callables (tiny model, two steps)."""
+
+import functools
+import random
+
+import pytest
+import torch
+from accelerate import Accelerator
+
+from seqae.config import ModelConfig
+from seqae.data.tokenizer import build_word_tokenizer
+from seqae.encoding import WordCodec, generator_prompts
+from seqae.models import build_discriminator, build_generator, build_reconstructor
+from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, length_reward, repetition_reward
+
+pytest.importorskip("trl")
+pytest.importorskip("datasets")
+
+from seqae.rl.trl_grpo import build_grpo_trainer, grpo_prompt  # noqa: E402
+
+MAX_WORDS = 16
+GROUP, PROMPTS, NEW_TOKENS = 2, 4, 6
+
+
+def synthetic(count: int, low: int, high: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(195)]
+    return [" ".join(rng.choice(words) for _ in range(rng.randint(low, high))) for _ in range(count)]
+
+
+@pytest.fixture(scope="module")
+def setup():
+    documents = synthetic(24, 10, 22, seed=1)
+    human = synthetic(20, 3, 6, seed=2)
+    tokenizer = build_word_tokenizer(texts=documents + human, vocab_size=200)
+    config = ModelConfig(generator="abstractive", hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64,
+                         max_positions=64, reconstructor_hidden_size=32, reconstructor_layers=1,
+                         discriminator_hidden_size=32, discriminator_layers=1)
+    torch.manual_seed(0)
+    models = {"generator": build_generator(config, tokenizer), "reconstructor": build_reconstructor(config, tokenizer),
+              "discriminator": build_discriminator(config, tokenizer)}
+    return documents, human, tokenizer, models
+
+
+def state(model) -> dict:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def changed(before: dict, model) -> bool:
+    return any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_prompts_tokenize_like_generator_prompts(setup):
+    documents, _, tokenizer, models = setup
+    codec = WordCodec(tokenizer)
+    vocab = models["generator"].config.vocab_size
+    documents = documents[:3] + ["w1 never-seen-word w2", ""]
+    ids, mask = generator_prompts(codec, documents, MAX_WORDS, vocab)
+    for row, document in enumerate(documents):
+        expected = ids[row][mask[row].bool()].tolist()
+        assert tokenizer(grpo_prompt(codec, document, MAX_WORDS, vocab))["input_ids"] == expected
+
+
+def test_grpo_trainer_trains_generator_with_our_rewards(setup, tmp_path):
+    documents, human, tokenizer, models = setup
+    codec = WordCodec(tokenizer)
+    accelerator = Accelerator(cpu=True)
+    r_optimizer = torch.optim.AdamW(models["reconstructor"].parameters(), lr=1e-3)
+    d_optimizer = torch.optim.AdamW(models["discriminator"].parameters(), lr=1e-3)
+    reconstructor, discriminator, r_optimizer, d_optimizer = accelerator.prepare(
+        models["reconstructor"], models["discriminator"], r_optimizer, d_optimizer)
+    seen = []
+
+    def spy(documents, summaries, **_):
+        seen.append((list(documents), list(summaries)))
+        return [0.0] * len(summaries)
+
+    functions = {
+        "reconstruction": ReconstructionReward(reconstructor, codec, r_optimizer, accelerator, MAX_WORDS),
+        "discriminator": DiscriminatorReward(discriminator, codec, d_optimizer, accelerator, human),
+        "length": functools.partial(length_reward, target_words=4),
+        "repetition": repetition_reward,
+        "spy": spy,
+    }
+    weights = {"reconstruction": 1.0, "discriminator": 0.5, "length": 1.0, "repetition": 1.0, "spy": 0.0}
+    before = {name: state(model) for name, model in models.items()}
+
+    trainer = build_grpo_trainer(models["generator"], tokenizer, documents, functions, weights, group_size=GROUP,
+                                 prompts_per_step=PROMPTS, max_new_tokens=NEW_TOKENS, lr=1e-2, steps=2,
+                                 out_dir=tmp_path / "grpo", seed=0, max_words=MAX_WORDS)
+    assert set(trainer.generation_config.suppress_tokens) >= {codec.unk, codec.pad, codec.bos, codec.sep}
+    trainer.train()
+
+    assert len(trainer.step_timer.step_seconds) == 2
+    assert {name: reward.calls for name, reward in trainer.seqae_rewards.items()} == {name: 2 for name in functions}
+    for name, model in models.items():
+        assert changed(before[name], model), f"{name} did not change"
+    # Each call scores PROMPTS groups of GROUP summaries, each group with its own document next to it.
+    for call_documents, summaries in seen:
+        assert len(call_documents) == len(summaries) == PROMPTS * GROUP
+        groups = [call_documents[i:i + GROUP] for i in range(0, len(call_documents), GROUP)]
+        assert all(len(set(group)) == 1 and group[0] in documents for group in groups)
+        for summary in summaries:
+            words = summary.split()
+            assert len(words) <= NEW_TOKENS
+            assert not set(words) & {"<pad>", "<unk>", "<s>", "</s>", "<sep>"}
+            assert summary == " ".join(words)
+    logged = trainer.step_timer.logs[0]
+    assert "rewards/reconstruction/mean" in logged and "reconstructor_nll" in logged
