@@ -179,10 +179,10 @@ def run_gigaword_bench(args) -> int:
 
     full_rows = [r for r in results["rows"] if r["system"].endswith(": full")]
     length = round(max(r["words"] for r in full_rows)) if full_rows else words
-    for name, function, n in [("Lead-8", lead_words, 8), (f"Lead-{length}", lead_words, length),
-                              (f"content-word lead {length}", content_word_lead, length)] + \
-                             [(f"content-word lead {n}", content_word_lead, n) for n in (8, 10, 12) if n != length]:
-        results["rows"].insert(0, {"system": name, **score([function(a, n) for a in test_articles], test_titles)})
+    baselines = [("Lead-8", lead_words, 8), (f"Lead-{length}", lead_words, length)] + \
+                [(f"content-word lead {n}", content_word_lead, n) for n in sorted({8, 10, 12, length})]
+    results["rows"] = [{"system": name, **score([function(a, n) for a in test_articles], test_titles)}
+                       for name, function, n in baselines] + results["rows"]
 
     if args.cnndm and full_rows:
         results["cnndm"] = cnndm_rows(Path(args.cnndm), out / args.kinds[0] / "full" / "model", args.cnndm_count)
