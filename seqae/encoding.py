@@ -73,13 +73,11 @@ def generator_prompts(codec: WordCodec, documents: list[str], max_words: int,
                left=True)
 
 
-def supervised_generator_batch(codec: WordCodec, documents: list[str], targets: list[str], max_words: int,
-                               max_target_words: int, vocab_size: int | None = None) -> dict:
-    """`document <sep> target </s>` with the loss on the target and EOS only."""
+def conditional_lm_batch(codec: WordCodec, prefixes: list[list[int]], targets: list[list[int]]) -> dict:
+    """`prefix <sep> target </s>` for a causal LM, with the loss on the target and EOS only."""
     sequences, labels = [], []
-    for document, target in zip(documents, targets):
-        prompt = codec.ids(truncate_words(document, max_words), vocab_size) + [codec.sep]
-        completion = codec.ids(truncate_words(target, max_target_words), vocab_size) + [codec.eos]
+    for prefix, target in zip(prefixes, targets):
+        prompt, completion = prefix + [codec.sep], target + [codec.eos]
         sequences.append(prompt + completion)
         labels.append([IGNORE_INDEX] * len(prompt) + completion)
     input_ids, attention_mask = pad(sequences, codec.pad)
@@ -87,18 +85,18 @@ def supervised_generator_batch(codec: WordCodec, documents: list[str], targets: 
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": label_ids}
 
 
+def supervised_generator_batch(codec: WordCodec, documents: list[str], targets: list[str], max_words: int,
+                               max_target_words: int, vocab_size: int | None = None) -> dict:
+    """`document <sep> target </s>`: the generator learns to write the target."""
+    return conditional_lm_batch(codec, [codec.ids(truncate_words(d, max_words), vocab_size) for d in documents],
+                                [codec.ids(truncate_words(t, max_target_words), vocab_size) for t in targets])
+
+
 def reconstructor_batch(codec: WordCodec, summaries: list[str], documents: list[str], max_words: int,
                         vocab_size: int | None = None) -> dict:
-    """`summary <sep> document </s>`, loss on the document and EOS: how well the summary predicts the document."""
-    sequences, labels = [], []
-    for summary, document in zip(summaries, documents):
-        prefix = codec.ids(summary.split()[:max_words], vocab_size) + [codec.sep]
-        target = codec.ids(truncate_words(document, max_words), vocab_size) + [codec.eos]
-        sequences.append(prefix + target)
-        labels.append([IGNORE_INDEX] * len(prefix) + target)
-    input_ids, attention_mask = pad(sequences, codec.pad)
-    label_ids, _ = pad(labels, IGNORE_INDEX)
-    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": label_ids}
+    """`summary <sep> document </s>`: how well the summary predicts the document."""
+    return conditional_lm_batch(codec, [codec.ids(truncate_words(s, max_words), vocab_size) for s in summaries],
+                                [codec.ids(truncate_words(d, max_words), vocab_size) for d in documents])
 
 
 def tagger_batch(codec: WordCodec, documents: list[str], max_words: int,
