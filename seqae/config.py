@@ -84,6 +84,9 @@ class RLConfig:
     entropy_weight: float = 0.0
     temperature: float = 1.0  # extractive: keep/drop sampling temperature (exploration)
     max_bad_steps: int = 5  # stop after this many non-finite steps in a row
+    # loop: seqae's policy-gradient step (both generators, checkpoints every step interval);
+    # trl: trl's GRPOTrainer with the same rewards (abstractive only; one checkpoint when the RL stage ends).
+    backend: str = "loop"
 
 
 @dataclass
@@ -207,6 +210,10 @@ def load_config(path=None, overrides: list[str] = ()) -> Config:
     _check_values(config, where)
     if config.model.generator not in ("abstractive", "extractive"):
         raise UsageError(f"{where}: model.generator must be abstractive or extractive, got {config.model.generator!r}")
+    if config.rl.backend not in ("loop", "trl"):
+        raise UsageError(f"{where}: rl.backend must be loop or trl, got {config.rl.backend!r}")
+    if config.rl.backend == "trl" and config.model.generator != "abstractive":
+        raise UsageError(f"{where}: rl.backend=trl trains the abstractive generator only (trl has no tagger trainer)")
     targets = ("content_lead", "content_lead_prepositions", "lead")
     if config.warm_start.target not in targets:
         raise UsageError(f"{where}: warm_start.target must be one of {', '.join(targets)}")

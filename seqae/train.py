@@ -301,6 +301,28 @@ class Trainer:
         self.reward_functions = {n: f for n, f in functions.items() if weights[n] != 0}
         self.weights = {n: weights[n] for n in self.reward_functions}
 
+    def run_trl(self, steps: int, progress) -> None:
+        """The rest of the RL stage in one trl GRPOTrainer run, with the same reward callables (R and D train
+        inside them as under the loop); its logs become metrics rows, and one checkpoint closes the stage."""
+        from seqae.rl.trl_grpo import build_grpo_trainer
+
+        rl = self.config.rl
+        first_step = self.step
+        trainer = build_grpo_trainer(
+            self._unwrapped()["generator"], self.tokenizer, self.corpus.articles, self.reward_functions,
+            self.weights, group_size=rl.group_size, prompts_per_step=rl.batch_size, max_new_tokens=rl.max_new_tokens,
+            lr=rl.lr, steps=steps, out_dir=self.out_dir / "trl", seed=self.config.seed + first_step,
+            max_words=self.config.data.max_document_words, use_cpu=self.accelerator.device.type == "cpu")
+        trainer.train()
+        step_logs = [row for row in trainer.step_timer.logs if "reward" in row]  # not the end-of-training summary
+        for offset, row in enumerate(step_logs, start=1):
+            self._log({"step": first_step + offset, "stage": "rl", "backend": "trl",
+                       **{k: v for k, v in row.items() if isinstance(v, (int, float))}})
+        self.step = first_step + steps
+        progress.update(steps)
+        self._log({"step": self.step, "stage": "rl", **self.evaluate_dev()})
+        self.checkpoint()
+
     def run(self) -> Path:
         config = self.config
         total = self.stage_ends["rl"]
@@ -314,6 +336,9 @@ class Trainer:
             torch.manual_seed(config.seed * 1_000_003 + self.step * 101 + self.accelerator.process_index)
             if stage == "rl" and self.step == self.stage_ends["discriminator"]:
                 self._set_generator_lr(config.rl.lr)
+            if stage == "rl" and config.rl.backend == "trl":
+                self.run_trl(total - self.step, progress)
+                continue
             batch_size = config.rl.batch_size if stage == "rl" else config.warm_start.batch_size
             documents = self._shard(batch_documents(self.corpus.articles, batch_size, self.step, config.seed))
             try:

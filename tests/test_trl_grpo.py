@@ -107,3 +107,27 @@ def test_grpo_trainer_trains_generator_with_our_rewards(setup, tmp_path):
             assert summary == " ".join(words)
     logged = trainer.step_timer.logs[0]
     assert "rewards/reconstruction/mean" in logged and "reconstructor_nll" in logged
+
+
+def test_trainer_rl_stage_with_the_trl_backend(tmp_path, tiny_corpus):
+    """`rl.backend=trl`: the RL stage runs in GRPOTrainer with seqae's rewards, logs, and ends in a checkpoint."""
+    import json
+
+    from seqae.checkpoint import list_checkpoints, load_trainer_state
+    from seqae.config import load_config
+    from seqae.train import Trainer
+
+    from conftest import TINY_CONFIG
+
+    config = load_config(TINY_CONFIG, [f"data.articles=[{tiny_corpus['articles']}]",
+                                       f"data.summaries=[{tiny_corpus['summaries']}]", "model.generator=abstractive",
+                                       "warm_start.steps=0", "warm_start.discriminator_steps=0", "rl.steps=2",
+                                       "rl.backend=trl"])
+    trainer = Trainer(config, tmp_path / "run")
+    before = {name: {k: v.clone() for k, v in model.state_dict().items()} for name, model in trainer.models.items()}
+    trainer.run()
+    for name, model in trainer.models.items():
+        assert any(not torch.equal(before[name][k], v) for k, v in model.state_dict().items()), name
+    assert load_trainer_state(list_checkpoints(tmp_path / "run")[-1])["info"]["step"] == 2
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows if row.get("backend") == "trl"] == [1, 2]
