@@ -46,6 +46,15 @@ def train(config_path: str, out: Path, overrides: list[str], resume: bool = Fals
     return time.perf_counter() - started
 
 
+def finished(run: Path, total_steps: int) -> bool:
+    """A run of an earlier invocation that reached its last step (reused with --keep, not trained again)."""
+    from seqae.checkpoint import list_checkpoints, load_trainer_state
+
+    checkpoints = list_checkpoints(run)
+    return bool(checkpoints) and (run / "model").is_dir() and \
+        load_trainer_state(checkpoints[-1])["info"]["step"] >= total_steps
+
+
 def metrics_rows(run: Path) -> list[dict]:
     path = run / "metrics.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
@@ -149,18 +158,22 @@ def run_gigaword_bench(args) -> int:
                 *getattr(args, f"{kind}_overrides")]
         budget = budgets[kind]
         warm_dir = out / kind / "warm_start"
-        seconds = train(args.config, warm_dir, [*base, f"warm_start.steps={budget['warm']}", "rl.steps=0"])
-        results["speed"][f"{kind}_warm_start_steps_per_s"] = round(budget["warm"] / seconds, 3)
+        warm_total = budget["warm"] + config.warm_start.discriminator_steps
+        if not (args.keep and finished(warm_dir, warm_total)):
+            seconds = train(args.config, warm_dir, [*base, f"warm_start.steps={budget['warm']}", "rl.steps=0"])
+            results["speed"][f"{kind}_warm_start_steps_per_s"] = round(budget["warm"] / seconds, 3)
         runs = {"warm start only": (warm_dir, 0)}
         for name, extra in variants:
             steps = budget["rl"] if name == "full" else budget["ablation"]
             run_dir = out / kind / name.replace(" ", "_")
-            copy_run(warm_dir, run_dir)
             started = time.perf_counter()
-            train(args.config, run_dir, [*base, f"warm_start.steps={budget['warm']}", f"rl.steps={steps}", *extra],
-                  resume=True)
+            if not (args.keep and finished(run_dir, warm_total + steps)):
+                copy_run(warm_dir, run_dir)
+                train(args.config, run_dir, [*base, f"warm_start.steps={budget['warm']}", f"rl.steps={steps}",
+                                             *extra], resume=True)
+                if name == "full":
+                    results["speed"][f"{kind}_rl_steps_per_s"] = round(steps / (time.perf_counter() - started), 3)
             if name == "full":
-                results["speed"][f"{kind}_rl_steps_per_s"] = round(steps / (time.perf_counter() - started), 3)
                 results["speed"][f"{kind}_rl_step_time_breakdown_s"] = rl_time_breakdown(metrics_rows(run_dir))
                 curves[kind] = run_dir
             runs[name] = (run_dir, steps)
@@ -265,7 +278,9 @@ def register(subparsers) -> None:
     bench.add_argument("--config", default="configs/gigaword.yaml")
     bench.add_argument("--out", default="runs/bench")
     bench.add_argument("--docs", default="docs")
-    bench.add_argument("--keep", action="store_true", help="do not clear --out first")
+    bench.add_argument("--keep", action="store_true",
+                       help="do not clear --out first, and reuse its finished runs instead of training them again "
+                            "(their training speed is then not measured)")
     bench.add_argument("--kinds", nargs="+", default=["extractive", "abstractive"],
                        choices=["extractive", "abstractive"])
     bench.add_argument("--test-articles", default="../shared/data/gigaword/test.article.txt")
