@@ -92,26 +92,24 @@ def build_generator(config: ModelConfig, tokenizer):
             raise UsageError(f"model.generator_init={config.generator_init} is an encoder: it needs "
                              "model.generator=extractive")
         return load_model(resolve_pretrained(config.generator_init, "model.generator_init"), config.generator)
-    # Room for the document, the separator and the summary in one sequence.
-    positions = config.max_positions
+    vocab_size = _vocab(tokenizer, config.generator_vocab_size)
+    sizes = (config.hidden_size, config.num_layers, config.num_heads, config.intermediate_size, config.max_positions)
     if config.generator == "abstractive":
-        return _causal_lm(tokenizer, _vocab(tokenizer, config.generator_vocab_size), config.hidden_size, config.num_layers, config.num_heads,
-                          config.intermediate_size, positions)
-    bert = _bert_config(tokenizer, _vocab(tokenizer, config.generator_vocab_size), config.hidden_size, config.num_layers, config.num_heads,
-                        config.intermediate_size, positions, labels=2)
+        return _causal_lm(tokenizer, vocab_size, *sizes)
+    bert = _bert_config(tokenizer, vocab_size, *sizes, labels=2)
     return BertForTokenClassification(bert)
 
 
 def build_reconstructor(config: ModelConfig, tokenizer):
     hidden = config.reconstructor_hidden_size
-    return _causal_lm(tokenizer, _vocab(tokenizer, config.reconstructor_vocab_size), hidden, config.reconstructor_layers, max(1, hidden // 32), hidden * 2,
-                      config.max_positions)
+    return _causal_lm(tokenizer, _vocab(tokenizer, config.reconstructor_vocab_size), hidden,
+                      config.reconstructor_layers, max(1, hidden // 32), hidden * 2, config.max_positions)
 
 
 def build_discriminator(config: ModelConfig, tokenizer):
     hidden = config.discriminator_hidden_size
-    bert = _bert_config(tokenizer, _vocab(tokenizer, config.discriminator_vocab_size), hidden, config.discriminator_layers, max(1, hidden // 32), hidden * 2,
-                        config.max_positions, labels=2)
+    bert = _bert_config(tokenizer, _vocab(tokenizer, config.discriminator_vocab_size), hidden,
+                        config.discriminator_layers, max(1, hidden // 32), hidden * 2, config.max_positions, labels=2)
     return BertForSequenceClassification(bert)
 
 
