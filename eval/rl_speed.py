@@ -108,8 +108,7 @@ class Setup:
             models["reconstructor"], models["discriminator"], r_optimizer, d_optimizer)
         functions = {
             "reconstruction": ReconstructionReward(reconstructor, self.codec, r_optimizer, accelerator, max_words),
-            "discriminator": DiscriminatorReward(discriminator, self.codec, d_optimizer, accelerator, self.human,
-                                                 seed=self.args.seed),
+            "discriminator": DiscriminatorReward(discriminator, self.codec, d_optimizer, accelerator, self.human),
             "length": functools.partial(length_reward, target_words=rl.target_words),
             "repetition": repetition_reward,
         }

@@ -81,7 +81,7 @@ class DiscriminatorReward:
     __name__ = "discriminator"
 
     def __init__(self, model, codec: WordCodec, optimizer, accelerator, human_summaries: list[str],
-                 seed: int = 0, train: bool = True):
+                 train: bool = True):
         if not human_summaries:
             raise ValueError("the discriminator needs human-written summaries")
         self.model, self.codec, self.optimizer, self.accelerator = model, codec, optimizer, accelerator

@@ -79,6 +79,28 @@ def generate_summaries(model, kind: str, codec: WordCodec, documents: list[str],
     return [codec.text(row) for row in output[:, prompt_ids.size(1):].tolist()]
 
 
+def summarize_in_batches(model, kind: str, codec: WordCodec, documents: list[str], config, *,
+                         words: int | None = None, ratio: float | None = None, num_beams: int | None = None,
+                         batch_size: int | None = None, progress: bool = False, prepare=None) -> list[str]:
+    """Summaries of `documents` in batches, with the config's decoding settings unless overridden."""
+    decode = config.decode
+    words = words or decode.words
+    batch_size = batch_size or decode.batch_size
+    summaries = []
+    starts = range(0, len(documents), batch_size)
+    for start in tqdm(starts, desc="summarize", unit="batch", disable=not progress):
+        batch = documents[start:start + batch_size]
+        if prepare is not None:
+            batch = [prepare(d) for d in batch]
+        summaries += generate_summaries(
+            model, kind, codec, batch, config.data.max_document_words,
+            words=words, min_words=min(decode.min_words, words),
+            num_beams=num_beams if num_beams is not None else decode.num_beams,
+            no_repeat_ngram_size=decode.no_repeat_ngram_size, ratio=ratio,
+        )
+    return summaries
+
+
 class Summarizer:
     """A trained seqae model, ready to summarize lists of documents."""
 
@@ -118,18 +140,7 @@ class Summarizer:
 
     def __call__(self, documents: list[str], *, words: int | None = None, ratio: float | None = None,
                  num_beams: int | None = None, batch_size: int | None = None, progress: bool = False) -> list[str]:
-        decode = self.config.decode
-        words = words or decode.words
-        batch_size = batch_size or decode.batch_size
-        summaries = []
-        starts = range(0, len(documents), batch_size)
-        for start in tqdm(starts, desc="summarize", unit="batch", disable=not progress):
-            batch = [self.prepare(d) for d in documents[start:start + batch_size]]
-            summaries += generate_summaries(
-                self.model, self.kind, self.codec, batch, self.config.data.max_document_words,
-                words=words, min_words=min(decode.min_words, words),
-                num_beams=num_beams if num_beams is not None else decode.num_beams,
-                no_repeat_ngram_size=decode.no_repeat_ngram_size, ratio=ratio,
-            )
-        return summaries
+        return summarize_in_batches(self.model, self.kind, self.codec, documents, self.config, words=words,
+                                    ratio=ratio, num_beams=num_beams, batch_size=batch_size, progress=progress,
+                                    prepare=self.prepare)
 

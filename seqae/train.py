@@ -37,7 +37,7 @@ from seqae.rl.rewards import (
     length_reward,
     repetition_reward,
 )
-from seqae.summarize import generate_summaries
+from seqae.summarize import summarize_in_batches
 from seqae.warmstart import discriminator_loss, generator_loss, pseudo_summary, reconstructor_loss
 
 
@@ -214,15 +214,8 @@ class Trainer:
             prune_checkpoints(self.out_dir)
 
     def summarize(self, documents: list[str], num_beams: int = 1) -> list[str]:
-        decode = self.config.decode
-        generator = self._unwrapped()["generator"]
-        out = []
-        for start in range(0, len(documents), decode.batch_size):
-            out += generate_summaries(generator, self.config.model.generator, self.codec,
-                                      documents[start:start + decode.batch_size], self.config.data.max_document_words,
-                                      words=decode.words, min_words=decode.min_words, num_beams=num_beams,
-                                      no_repeat_ngram_size=decode.no_repeat_ngram_size)
-        return out
+        return summarize_in_batches(self._unwrapped()["generator"], self.config.model.generator, self.codec,
+                                    documents, self.config, num_beams=num_beams)
 
     def evaluate_dev(self) -> dict:
         """ROUGE on the dev slice (greedy decoding, for speed); keeps the best model so far in out/model."""
@@ -292,7 +285,7 @@ class Trainer:
                                                    self.optimizers["reconstructor"], self.accelerator, max_words),
             "discriminator": DiscriminatorReward(self.wrapped["discriminator"], self.codec,
                                                  self.optimizers["discriminator"], self.accelerator,
-                                                 self.corpus.summaries, seed=config.seed + self.accelerator.process_index),
+                                                 self.corpus.summaries),
             "length": functools.partial(length_reward, target_words=rl.target_words),
             "repetition": repetition_reward,
         }
