@@ -88,7 +88,7 @@ def build_word_tokenizer(
     )
 
 
-def load_tokenizer(directory) -> PreTrainedTokenizerFast:
+def load_word_tokenizer(directory) -> PreTrainedTokenizerFast:
     """Load a tokenizer written by `save_pretrained`; a missing or corrupt one raises DataError."""
     directory = Path(directory)
     if not (directory / "tokenizer.json").is_file():

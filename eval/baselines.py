@@ -6,47 +6,9 @@ same code serves the `seqae baseline` command, the benchmarks and the RL reward 
 
 import math
 import random
-import re
 
-# Closed-class English words, the reporting verb of news leads, and the punctuation tokens and
-# PTB escapes of Gigaword. Dropping them before taking a lead keeps the word budget for the
-# names, nouns and verbs that headlines are made of.
-_DETERMINERS = "the a an this that these those its his her their our my your"
-_PREPOSITIONS = (
-    "of to in on for at by with from as into over about after before under between against "
-    "during without through up down out off than amid since until"
-)
-_CONJUNCTIONS = "and or but nor so yet if while because although though whether"
-_AUXILIARIES = (
-    "is are was were be been being am has have had having do does did "
-    "will would shall should can could may might must"
-)
-_PRONOUNS = "it he she they we i you him them us me who whom which what whose"
-_NEWS_FILLER = "'s said says n't not also"
-_PTB_TOKENS = "-lrb- -rrb- -lsb- -rsb- -lcb- -rcb- `` '' ` ' , . ; : -- ... ? ! & $ %"
-
-PREPOSITIONS = frozenset(_PREPOSITIONS.split())
-FUNCTION_WORDS = frozenset(
-    " ".join(
-        [_DETERMINERS, _PREPOSITIONS, _CONJUNCTIONS, _AUXILIARIES, _PRONOUNS, _NEWS_FILLER, _PTB_TOKENS]
-    ).split()
-)
-
-# ROUGE's tokenizer keeps only [a-z0-9] runs, so a token without a letter or digit (punctuation,
-# Gigaword's digit-masked numbers such as `##` or `#.#`) can never match a reference word.
-_HAS_ALPHANUMERIC = re.compile(r"[a-z0-9]")
-
-
-def is_function_token(token: str) -> bool:
-    """True for a function word, punctuation, or a token that cannot score under ROUGE."""
-    token = token.lower()
-    return token in FUNCTION_WORDS or not _HAS_ALPHANUMERIC.search(token)
-
-
-def truncate_utf8(text: str, n_bytes: int) -> str:
-    """The longest prefix of `text` that fits in `n_bytes` UTF-8 bytes, never splitting a character."""
-    # The input is valid UTF-8, so the only undecodable bytes are a character cut at the end.
-    return text.encode("utf-8")[:n_bytes].decode("utf-8", errors="ignore")
+from seqae.data.heuristics import heuristic_summary
+from seqae.eval.rouge import truncate_utf8
 
 
 def lead_words(doc: str, n: int) -> str:
@@ -76,4 +38,9 @@ def random_words(doc: str, n: int, rng: random.Random) -> str:
 
 def content_word_lead(doc: str, n: int) -> str:
     """The first `n` tokens that are not function words, punctuation or unscorable symbols."""
-    return " ".join([word for word in doc.split() if not is_function_token(word)][:n])
+    return heuristic_summary(doc, "content_lead", n)
+
+
+def content_lead_prepositions(doc: str, n: int) -> str:
+    """The content-word lead that keeps prepositions: the heuristic the warm start imitates by default."""
+    return heuristic_summary(doc, "content_lead_prepositions", n)

@@ -20,12 +20,14 @@ from pathlib import Path
 from seqae.errors import UsageError
 from seqae.io import atomic_write_text
 
-PUBLISHED = [
-    ("Wang & Lee 2018, adversarial REINFORCE auto-encoder (published)", 27.29, 10.01, 24.59),
-    ("best published unsupervised systems, about 10 words (published)", 30.0, 12.0, 27.0),
-    ("supervised transformers, 3.8M pairs (published, for scale)", 39.0, 20.0, 36.0),
-]
-PSEUDO_TARGETS = ("lead", "content_lead", "content_lead_prepositions")
+
+
+def published_rows(benchmark: str = "gigaword") -> list[dict]:
+    """Published reference numbers (eval/published.json), shown beside the measured rows."""
+    import importlib.resources
+
+    text = (importlib.resources.files("seqae.eval") / "published.json").read_text(encoding="utf-8")
+    return json.loads(text)[benchmark]
 
 
 def peak_rss_mb() -> float:
@@ -85,13 +87,13 @@ def summarize_timed(model_dir: Path, documents: list[str], **kwargs) -> tuple[li
 
 def choose_pseudo_target(config, words: int) -> tuple[str, dict]:
     """The warm-start pseudo-summary scheme with the best dev R-1 (dev only: never the test set)."""
-    from seqae.train import load_corpus
-    from seqae.warmstart import pseudo_summary
+    from seqae.data.corpus import load_corpus
+    from seqae.data.heuristics import HEURISTICS, heuristic_summary
 
-    corpus = load_corpus(config)
+    corpus = load_corpus(config.data, config.seed)
     found = {}
-    for target in PSEUDO_TARGETS:
-        predictions = [pseudo_summary(d, target, words, config.data.max_document_words) for d in corpus.dev_articles]
+    for target in HEURISTICS:
+        predictions = [heuristic_summary(d, target, words, config.data.max_document_words) for d in corpus.dev_articles]
         found[target] = score(predictions, corpus.dev_references)["rouge1"]
     return max(found, key=found.get), found
 
@@ -129,9 +131,13 @@ def run_gigaword_bench(args) -> int:
     from seqae.config import load_config
     from seqae.eval.baselines import content_word_lead, lead_words
     from seqae.eval.rouge import read_lines
-    from seqae.train import copy_run
+    from seqae.checkpoint import copy_run
 
     bench_started = time.perf_counter()
+    data = Path(args.data)
+    args.test_articles = args.test_articles or str(data / "gigaword" / "test.article.txt")
+    args.test_titles = args.test_titles or str(data / "gigaword" / "test.title.txt")
+    args.cnndm = str(data / "cnndm" / "test.jsonl.gz") if args.cnndm is None else args.cnndm
     out, docs = Path(args.out), Path(args.docs)
     if out.exists() and not args.keep:
         shutil.rmtree(out)
@@ -252,8 +258,9 @@ def render_markdown(results: dict) -> str:
         lines.append(f"| {row['system']} | {row.get('rl_steps', '-')} | {row['rouge1']:.2f} | {row['rouge2']:.2f} | "
                      f"{row['rougeL']:.2f} | {row['words']:.1f} | {row['no_repeat_pct']:.1f}% | "
                      f"{row.get('summaries_per_s', '-')} |")
-    for name, r1, r2, rl in PUBLISHED:
-        lines.append(f"| {name} | - | {r1:.2f} | {r2:.2f} | {rl:.2f} | - | - | - |")
+    for row in published_rows():
+        lines.append(f"| {row['system']} | - | {row['rouge1']:.2f} | {row['rouge2']:.2f} | {row['rougeL']:.2f} "
+                     "| - | - | - |")
     lines += ["", "95% bootstrap intervals of every score are in results.json. Ablation rows (reconstruction "
               "only, discriminator only) use the shorter RL budget shown in their RL-steps column.", "",
               "Selection on the dev slice only: pseudo-summary scheme by dev R-1 "
@@ -283,9 +290,10 @@ def register(subparsers) -> None:
                             "(their training speed is then not measured)")
     bench.add_argument("--kinds", nargs="+", default=["extractive", "abstractive"],
                        choices=["extractive", "abstractive"])
-    bench.add_argument("--test-articles", default="../shared/data/gigaword/test.article.txt")
-    bench.add_argument("--test-titles", default="../shared/data/gigaword/test.title.txt")
-    bench.add_argument("--cnndm", default="../shared/data/cnndm/test.jsonl.gz", help="'' to skip")
+    bench.add_argument("--data", default="../shared/data", help="the data folder (see its README)")
+    bench.add_argument("--test-articles", help="default: DATA/gigaword/test.article.txt")
+    bench.add_argument("--test-titles", help="default: DATA/gigaword/test.title.txt")
+    bench.add_argument("--cnndm", help="default: DATA/cnndm/test.jsonl.gz; '' to skip")
     bench.add_argument("--cnndm-count", type=int, default=1000)
     # Step budgets that fit the whole bench in about an hour on 2 CPU cores. An abstractive RL step samples
     # with generate() and costs ~3x an extractive one, so it gets half the documents per step.

@@ -12,7 +12,7 @@ from seqae.errors import DataError, UsageError
 from seqae.eval import baselines
 
 _METRIC_NAMES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "rougeLsum": "ROUGE-Lsum"}
-_BASELINES = ("lead", "prefix", "random", "content-lead")
+_BASELINES = ("lead", "prefix", "random", "content-lead", "content-lead-prepositions")
 _BUDGET_METAVARS = {"words": "N", "bytes": "N", "ratio": "R"}
 
 
@@ -40,7 +40,8 @@ def register(subparsers) -> None:
         "baseline",
         help="write an extractive baseline summary for each line of a file",
         description="One summary per input line: lead (--words or --bytes), prefix (--ratio), "
-        "random (--words, order kept) or content-lead (--words, function words dropped).",
+        "random (--words, order kept), content-lead (--words, function words dropped) or "
+        "content-lead-prepositions (the same, keeping prepositions: what the warm start imitates).",
     )
     baseline.add_argument("kind", choices=_BASELINES)
     baseline.add_argument("file", metavar="FILE", help="tokenized documents, one per line")
@@ -113,7 +114,8 @@ def run_baseline(args) -> int:
 
 def _baseline_function(args):
     """The document -> summary function that the kind and budget options ask for."""
-    allowed = {"lead": ("words", "bytes"), "prefix": ("ratio",), "random": ("words",), "content-lead": ("words",)}
+    allowed = {"lead": ("words", "bytes"), "prefix": ("ratio",), "random": ("words",), "content-lead": ("words",),
+               "content-lead-prepositions": ("words",)}
     given = [option for option in ("words", "bytes", "ratio") if getattr(args, option) is not None]
     if not given or given[0] not in allowed[args.kind]:
         options = " or ".join(f"--{option} {_BUDGET_METAVARS[option]}" for option in allowed[args.kind])
@@ -133,5 +135,6 @@ def _baseline_function(args):
         ("lead", "bytes"): baselines.lead_bytes,
         ("prefix", "ratio"): baselines.prefix,
         ("content-lead", "words"): baselines.content_word_lead,
+        ("content-lead-prepositions", "words"): baselines.content_lead_prepositions,
     }[args.kind, option]
     return lambda doc: function(doc, value)

@@ -4,8 +4,8 @@
 
 Both runs train the same abstractive generator (the sizes of configs/gigaword.yaml with
 model.generator=abstractive, copied from one initialization) on Gigaword valid articles, with the same reward
-terms as `Trainer.build_rl` (reconstruction and discriminator, each training its own copy of R or D inside the
-call, plus length and repetition), the same prompts per step, group size and completion length. The first
+terms as the trainer (`seqae.rl.rewards.build_rewards`: reconstruction and discriminator, each training its own
+copy of R or D on the step's samples, plus length and repetition), the same prompts per step, group size and completion length. The first
 `--warmup` steps of each run are not counted. Times are wall-clock: for our loop around each `rl_step` call (its
 own timers are kept in `loop_timers`), for trl from a TrainerCallback's step begin to step end (trl's own
 `step_time` metric, which leaves out the optimizer step, is reported beside it); the process's CPU time is
@@ -16,6 +16,7 @@ advantages, backward, optimizer step). Paths are relative to the project root, a
 
 import argparse
 import copy
+import dataclasses
 import functools
 import json
 import statistics
@@ -24,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-DATA = "../shared/data/gigaword"
+DATA = "../shared/data/gigaword"  # the default of every path argument
 
 
 def parse_args(argv=None):
@@ -71,7 +72,8 @@ class Setup:
         from seqae.config import load_config
         from seqae.data.tokenizer import build_word_tokenizer
         from seqae.encoding import WordCodec
-        from seqae.models import build_discriminator, build_generator, build_reconstructor
+        from seqae.generators import AbstractiveGenerator
+        from seqae.models import build_discriminator, build_reconstructor
 
         self.args = args
         self.config = load_config(args.config, ["model.generator=abstractive"])
@@ -79,7 +81,8 @@ class Setup:
         self.codec = WordCodec(self.tokenizer)
         torch.manual_seed(args.seed)
         self.models = {
-            "generator": build_generator(self.config.model, self.tokenizer),
+            "generator": AbstractiveGenerator.build(self.config.model, self.tokenizer, self.codec,
+                                                    self.config.data.max_document_words).model,
             "reconstructor": build_reconstructor(self.config.model, self.tokenizer),
             "discriminator": build_discriminator(self.config.model, self.tokenizer),
         }
@@ -88,17 +91,12 @@ class Setup:
         self.human = read_lines(args.titles, args.num_articles, args.num_articles)
         if len(self.articles) < args.prompts or not self.human:
             raise SystemExit(f"not enough data: {len(self.articles)} articles, {len(self.human)} titles")
-        rl = self.config.rl
-        weights = {"reconstruction": rl.reconstruction_weight, "discriminator": rl.discriminator_weight,
-                   "length": rl.length_weight, "repetition": rl.repetition_weight}
-        # A term with weight 0 is not computed at all, as in Trainer.build_rl.
-        self.weights = {name: weight for name, weight in weights.items() if weight != 0}
 
     def fresh(self, accelerator):
-        """Copies of G, R and D, R's and D's optimizers, and the reward terms built as Trainer.build_rl does."""
+        """Copies of G, R and D, R's and D's optimizers, and the rewards built as the trainer builds them."""
         import torch
 
-        from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, length_reward, repetition_reward
+        from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_rewards
 
         rl, max_words = self.config.rl, self.config.data.max_document_words
         models = {name: copy.deepcopy(model) for name, model in self.models.items()}
@@ -106,14 +104,10 @@ class Setup:
         d_optimizer = torch.optim.AdamW(models["discriminator"].parameters(), lr=rl.discriminator_lr)
         reconstructor, discriminator, r_optimizer, d_optimizer = accelerator.prepare(
             models["reconstructor"], models["discriminator"], r_optimizer, d_optimizer)
-        functions = {
-            "reconstruction": ReconstructionReward(reconstructor, self.codec, r_optimizer, accelerator, max_words),
-            "discriminator": DiscriminatorReward(discriminator, self.codec, d_optimizer, accelerator, self.human),
-            "length": functools.partial(length_reward, target_words=rl.target_words),
-            "repetition": repetition_reward,
-        }
-        functions = {name: functions[name] for name in self.weights}
-        return models["generator"], functions, dict(self.weights)
+        rewards = build_rewards(rl, ReconstructionReward(reconstructor, self.codec, r_optimizer, accelerator, max_words),
+                                DiscriminatorReward(discriminator, self.codec, d_optimizer, accelerator, self.human),
+                                accelerator.device)
+        return models["generator"], rewards
 
 
 def summarize(seconds: list[float]) -> dict:
@@ -146,26 +140,26 @@ def time_ours(setup: Setup) -> dict:
     import torch
     from accelerate import Accelerator
 
-    from seqae.rl.loop import NonFiniteStep, rl_step
-    from seqae.rl.policies import AbstractivePolicy
-    from seqae.train import batch_documents
+    from seqae.data.corpus import batch_documents
+    from seqae.generators import AbstractiveGenerator
+    from seqae.optim import NonFiniteStep
+    from seqae.rl.loop import rl_step
 
-    args, rl = setup.args, setup.config.rl
+    args = setup.args
+    rl = dataclasses.replace(setup.config.rl, group_size=args.group_size, max_new_tokens=args.max_new_tokens)
     accelerator = Accelerator(cpu=True)
-    generator, functions, weights = setup.fresh(accelerator)
-    optimizer = torch.optim.AdamW(generator.parameters(), lr=rl.lr)
-    generator, optimizer = accelerator.prepare(generator, optimizer)
-    policy = AbstractivePolicy(generator, setup.codec, accelerator, setup.config.data.max_document_words,
-                               args.max_new_tokens)
-    generation = time_method(accelerator.unwrap_model(generator), "generate")
+    model, rewards = setup.fresh(accelerator)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=rl.lr)
+    model, optimizer = accelerator.prepare(model, optimizer)
+    generator = AbstractiveGenerator(model, setup.codec, setup.config.data.max_document_words)
+    generation = time_method(generator.module, "generate")
     seconds, cpu_seconds, generate_seconds, parts, skipped, row = [], [], [], {}, 0, {}
     for step in range(args.warmup + args.steps):
         torch.manual_seed(args.seed * 1_000_003 + step)
         documents = batch_documents(setup.articles, args.prompts, step, args.seed)
         started, cpu_started, calls = time.perf_counter(), time.process_time(), len(generation)
         try:
-            row = rl_step(policy, optimizer, accelerator, documents, functions, weights, args.group_size,
-                          rl.entropy_weight)
+            row, _ = rl_step(generator, optimizer, accelerator, documents, rewards, rl)
         except NonFiniteStep:  # the step did its sampling and scoring but no update: not timed
             skipped += 1
             continue
@@ -197,10 +191,10 @@ def time_trl(setup: Setup) -> dict:
 
     args, rl = setup.args, setup.config.rl
     accelerator = Accelerator(cpu=True)
-    generator, functions, weights = setup.fresh(accelerator)
+    generator, rewards = setup.fresh(accelerator)
     with tempfile.TemporaryDirectory(prefix="rl_speed_trl_") as out_dir:
         trainer = build_grpo_trainer(
-            generator, setup.tokenizer, setup.articles, functions, weights, group_size=args.group_size,
+            generator, setup.tokenizer, setup.articles, rewards.terms, rewards.weights, group_size=args.group_size,
             prompts_per_step=args.prompts, max_new_tokens=args.max_new_tokens, lr=rl.lr,
             steps=args.warmup + args.steps, out_dir=out_dir, seed=args.seed,
             max_words=setup.config.data.max_document_words, loss_type=args.loss_type)

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from seqae.errors import DataError
-from seqae.eval.baselines import truncate_utf8
 
 METRICS = ("rouge1", "rouge2", "rougeL")
 KNOWN_METRICS = METRICS + ("rougeLsum",)
@@ -24,6 +23,12 @@ MULTI_REF_MODES = ("average", "best")
 # below this; a line above it is a document passed by mistake.
 MAX_LCS_CELLS = 10_000_000
 _TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def truncate_utf8(text: str, n_bytes: int) -> str:
+    """The longest prefix of `text` that fits in `n_bytes` UTF-8 bytes, never splitting a character."""
+    # The input is valid UTF-8, so the only undecodable bytes are a character cut at the end.
+    return text.encode("utf-8")[:n_bytes].decode("utf-8", errors="ignore")
 
 
 class LineTooLong(ValueError):

@@ -46,3 +46,9 @@ def policy_gradient_loss(logprobs: torch.Tensor, mask: torch.Tensor, advantages:
 
 def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (values * mask).sum() / mask.sum().clamp(min=1)
+
+
+def completion_mask(completion: torch.Tensor, eos_id: int) -> torch.Tensor:
+    """1 for the generated tokens up to and including the first EOS, 0 after it."""
+    is_eos = (completion == eos_id).long()
+    return ((is_eos.cumsum(dim=1) - is_eos) == 0).long()

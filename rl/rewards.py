@@ -1,21 +1,20 @@
 """Reward terms: plain callables `(documents, summaries, **kwargs) -> list[float]`, one number per summary.
 
-The reconstruction and discriminator rewards own a network each and take one optimizer step on the very
-samples they score (after scoring them), so R and D keep pace with the generator. What they learn along the
-way is left in `.metrics` for the log. The similarity reward's encoder is pretrained and frozen.
+Rewards score; the RL step trains. The two terms that own a network (R, D) also have `update(...)`, one
+optimizer step on the samples they just scored, which returns its metrics; the step calls it after the
+policy update (seqae.rl.loop). The similarity reward's encoder is pretrained and frozen.
+`build_rewards` assembles the weighted terms of a config, for the trainer and the benchmarks alike.
 """
+
+import functools
+from dataclasses import dataclass, field
 
 import torch
 
-from seqae.rl.loop import all_finite
-from seqae.encoding import (
-    WordCodec,
-    discriminator_batch,
-    model_vocab_size,
-    per_sequence_nll,
-    reconstructor_batch,
-)
+from seqae.encoding import WordCodec
 from seqae.errors import DataError
+from seqae.losses import discriminator_logits, discriminator_loss, reconstruction_nll, reconstructor_loss
+from seqae.optim import NonFiniteStep, optimizer_step
 from seqae.tagger import max_input_length
 
 
@@ -33,84 +32,74 @@ def repetition_reward(documents, summaries, **_) -> list[float]:
     return scores
 
 
+def _skipped(name: str, update) -> dict:
+    """Run an R or D update; a non-finite loss skips that network's step (logged), not the RL step."""
+    try:
+        return update()
+    except NonFiniteStep:
+        return {f"{name}_skipped": 1}
+
+
 class ReconstructionReward:
     """Information kept: how much better R predicts the document from the summary than from nothing.
 
     reward = NLL(document | empty) - NLL(document | summary), in nats per document token, so a hard document
-    does not look like a bad summary. R trains on both directions every call, so the empty-summary baseline
-    stays a fair document language model.
+    does not look like a bad summary.
     """
 
     __name__ = "reconstruction"
 
-    def __init__(self, model, codec: WordCodec, optimizer, accelerator, max_words: int, train: bool = True):
+    def __init__(self, model, codec: WordCodec, optimizer, accelerator, max_words: int):
         self.model, self.codec, self.optimizer, self.accelerator = model, codec, optimizer, accelerator
-        self.max_words, self.train = max_words, train
-        self.metrics: dict = {}
+        self.max_words = max_words
 
+    @torch.no_grad()
     def __call__(self, documents, summaries, **_) -> list[float]:
-        unique_documents = list(dict.fromkeys(documents))
-        batch = reconstructor_batch(self.codec, list(summaries) + [""] * len(unique_documents),
-                                    list(documents) + unique_documents, self.max_words,
-                                    model_vocab_size(self.model))
-        batch = {k: v.to(self.accelerator.device) for k, v in batch.items()}
-        self.model.train(self.train)
-        with torch.set_grad_enabled(self.train):
-            nll = per_sequence_nll(self.model(input_ids=batch["input_ids"],
-                                              attention_mask=batch["attention_mask"]).logits, batch["labels"])
-            if self.train:
-                loss = nll.mean()
-                if all_finite(self.accelerator, loss.detach()):
-                    self.accelerator.backward(loss)
-                    self.accelerator.clip_grad_norm_(self.model.parameters(), 1.0)
-                    self.optimizer.step()
-                self.optimizer.zero_grad(set_to_none=True)
-        nll = nll.detach().float().cpu()
-        with_summary, without = nll[: len(summaries)], nll[len(summaries):]
-        baseline = dict(zip(unique_documents, without.tolist()))
-        self.metrics = {"reconstructor_nll": with_summary.mean().item(), "reconstructor_nll_empty": without.mean().item()}
-        return [baseline[d] - n for d, n in zip(documents, with_summary.tolist())]
+        unique = list(dict.fromkeys(documents))
+        self.model.eval()
+        nll = reconstruction_nll(self.model, self.codec, list(summaries) + [""] * len(unique),
+                                 list(documents) + unique, self.max_words).float().cpu()
+        baseline = dict(zip(unique, nll[len(summaries):].tolist()))
+        return [baseline[d] - n for d, n in zip(documents, nll[: len(summaries)].tolist())]
+
+    def update(self, documents, summaries) -> dict:
+        """One step of R on the documents given these summaries (and given nothing)."""
+        def step():
+            self.model.train()
+            loss = reconstructor_loss(self.model, self.codec, summaries, documents, self.max_words)
+            optimizer_step(self.accelerator, self.model, self.optimizer, loss)
+            return {"reconstructor_loss": loss.item()}
+        return _skipped("reconstructor", step)
 
 
 class DiscriminatorReward:
-    """Readability: D's probability that the summary was written by a person.
-
-    Each call also trains D one step: the scored summaries as fake, as many human summaries as real.
-    """
+    """Readability: D's probability that the summary was written by a person."""
 
     __name__ = "discriminator"
 
-    def __init__(self, model, codec: WordCodec, optimizer, accelerator, human_summaries: list[str],
-                 train: bool = True):
+    def __init__(self, model, codec: WordCodec, optimizer, accelerator, human_summaries: list[str]):
         if not human_summaries:
             raise ValueError("the discriminator needs human-written summaries")
         self.model, self.codec, self.optimizer, self.accelerator = model, codec, optimizer, accelerator
-        self.human_summaries, self.train = human_summaries, train
-        self.metrics: dict = {}
+        self.human_summaries = human_summaries
 
+    @torch.no_grad()
     def __call__(self, documents, summaries, **_) -> list[float]:
+        self.model.eval()
+        return torch.softmax(discriminator_logits(self.model, self.codec, list(summaries)), -1)[:, 1].tolist()
+
+    def update(self, generated) -> dict:
+        """One step of D: `generated` as fake against as many human summaries as real."""
         # torch's generator, which the trainer reseeds every step: a resumed run draws the same humans.
-        picks = torch.randint(len(self.human_summaries), (len(summaries),)).tolist()
-        real = [self.human_summaries[i] for i in picks]
-        batch = discriminator_batch(self.codec, list(summaries) + real, vocab_size=model_vocab_size(self.model))
-        batch = {k: v.to(self.accelerator.device) for k, v in batch.items()}
-        labels = torch.tensor([0] * len(summaries) + [1] * len(real), device=self.accelerator.device)
-        self.model.train(self.train)
-        with torch.set_grad_enabled(self.train):
-            logits = self.model(**batch).logits.float()
-            if self.train:
-                loss = torch.nn.functional.cross_entropy(logits, labels)
-                if all_finite(self.accelerator, loss.detach()):
-                    self.accelerator.backward(loss)
-                    self.accelerator.clip_grad_norm_(self.model.parameters(), 1.0)
-                    self.optimizer.step()
-                self.optimizer.zero_grad(set_to_none=True)
-        logits = logits.detach().cpu()
-        accuracy = (logits.argmax(-1) == labels.cpu()).float().mean().item()
-        p_real = torch.softmax(logits, -1)[:, 1]
-        self.metrics = {"discriminator_accuracy": accuracy,
-                        "discriminator_p_real_human": p_real[len(summaries):].mean().item()}
-        return p_real[: len(summaries)].tolist()
+        picks = torch.randint(len(self.human_summaries), (len(generated),)).tolist()
+        human = [self.human_summaries[i] for i in picks]
+
+        def step():
+            self.model.train()
+            loss, accuracy = discriminator_loss(self.model, self.codec, list(generated), human)
+            optimizer_step(self.accelerator, self.model, self.optimizer, loss)
+            return {"discriminator_loss": loss.item(), "discriminator_accuracy": accuracy}
+        return _skipped("discriminator", step)
 
 
 class SimilarityReward:
@@ -167,3 +156,45 @@ class SimilarityReward:
         texts = list(dict.fromkeys(list(documents) + [s for s in summaries if s.strip()]))
         vectors = dict(zip(texts, self.embed(texts)))
         return [float(vectors[d] @ vectors[s]) if s.strip() else 0.0 for d, s in zip(documents, summaries)]
+
+
+@dataclass
+class Rewards:
+    """The weighted reward terms of a run. Terms with weight 0 are left out: not computed, and their
+    network does not train."""
+
+    terms: dict = field(default_factory=dict)  # name -> reward callable
+    weights: dict = field(default_factory=dict)  # name -> weight
+
+    def score(self, documents: list[str], summaries: list[str]) -> dict[str, torch.Tensor]:
+        return {name: torch.tensor(term(documents, summaries), dtype=torch.float32)
+                for name, term in self.terms.items()}
+
+    def total(self, scores: dict[str, torch.Tensor]) -> torch.Tensor:
+        return sum(self.weights[name] * values for name, values in scores.items())
+
+    @property
+    def reconstruction(self) -> ReconstructionReward | None:
+        return self.terms.get("reconstruction")
+
+    @property
+    def discriminator(self) -> DiscriminatorReward | None:
+        return self.terms.get("discriminator")
+
+
+def build_rewards(settings, reconstruction: ReconstructionReward, discriminator: DiscriminatorReward,
+                  device=None) -> Rewards:
+    """The terms that the RL section `settings` weighs (rl.*_weight), with their weights."""
+    weights = {"reconstruction": settings.reconstruction_weight, "discriminator": settings.discriminator_weight,
+               "length": settings.length_weight, "repetition": settings.repetition_weight,
+               "similarity": settings.similarity_weight}
+    makers = {
+        "reconstruction": lambda: reconstruction,
+        "discriminator": lambda: discriminator,
+        "length": lambda: functools.partial(length_reward, target_words=settings.target_words),
+        "repetition": lambda: repetition_reward,
+        # loads a frozen sentence encoder (MiniLM by default): only when used
+        "similarity": lambda: SimilarityReward.load(settings.similarity_model, device),
+    }
+    used = {name: weight for name, weight in weights.items() if weight != 0}
+    return Rewards({name: makers[name]() for name in used}, used)

@@ -1,6 +1,6 @@
 """The abstractive generator trained by trl's GRPOTrainer, with seqae's own reward callables.
 
-An alternative to `seqae.rl.loop.rl_step` for the abstractive generator, kept for comparison (see
+An alternative to `seqae.rl.loop.rl_step` for a generator that writes tokens (abstractive), kept for comparison (see
 `seqae.eval.rl_speed`): the same group-relative policy gradient, but sampling, advantages and the update are
 trl's. What this module adapts:
 
@@ -11,8 +11,8 @@ trl's. What this module adapts:
   `(prompts, completions, **kwargs)`. The document travels in the dataset column `document` (trl hands extra
   columns to reward functions as keyword arguments), and summaries are decoded from `completion_ids` with
   `WordCodec.text` (words joined by spaces, special tokens dropped, cut at the first EOS), so a reward sees
-  exactly what it sees under our loop. R and D still train inside their calls: trl runs plain-function rewards
-  with gradients enabled;
+  exactly what it sees under our loop. trl has no place for R's and D's updates, so the adapter runs a
+  learned term's `update` right after scoring it (trl runs plain-function rewards with gradients enabled);
 - generation: never samples `<unk>`, `<pad>`, `<s>` or `<sep>` (`generation_kwargs={"suppress_tokens": ...}`),
   as `AbstractivePolicy` does. Unlike our loop, trl's log-probs for the update are not renormalized over the
   allowed tokens (its fused LM head scores the full vocabulary);
@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from seqae.encoding import WordCodec, model_vocab_size, truncate_words
+from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward
 
 
 def grpo_prompt(codec: WordCodec, document: str, max_words: int, vocab_size: int | None = None) -> str:
@@ -56,11 +57,16 @@ class TrlReward:
             summaries = [" ".join(text.split()) for text in completions]
         started = time.perf_counter()
         values = self.function(list(document), summaries)
+        metrics = {}
+        if isinstance(self.function, ReconstructionReward):
+            metrics = self.function.update(list(document), summaries)
+        elif isinstance(self.function, DiscriminatorReward):
+            metrics = self.function.update(summaries)
         self.durations.append(time.perf_counter() - started)
         self.seconds += self.durations[-1]
         self.calls += 1
         if log_metric is not None:
-            for key, value in getattr(self.function, "metrics", {}).items():
+            for key, value in metrics.items():
                 log_metric(key, value)
         return [float(v) for v in values]
 
@@ -184,3 +190,16 @@ def build_grpo_trainer(generator, tokenizer, documents: list[str], reward_functi
     trainer.step_timer = timer
     trainer.seqae_rewards = {reward.__name__: reward for reward in rewards}
     return trainer
+
+
+def run_grpo_stage(generator, tokenizer, documents: list[str], rewards, settings, *, steps: int, out_dir,
+                   seed: int, max_words: int, use_cpu: bool) -> list[dict]:
+    """Train `generator` (unwrapped) for `steps` GRPO steps with the RL config `settings` and seqae's `rewards`;
+    returns trl's numeric log rows, one per step."""
+    trainer = build_grpo_trainer(generator, tokenizer, documents, rewards.terms, rewards.weights,
+                                 group_size=settings.group_size, prompts_per_step=settings.batch_size,
+                                 max_new_tokens=settings.max_new_tokens, lr=settings.lr, steps=steps,
+                                 out_dir=out_dir, seed=seed, max_words=max_words, use_cpu=use_cpu)
+    trainer.train()
+    step_logs = [row for row in trainer.step_timer.logs if "reward" in row]  # not the end-of-training summary
+    return [{k: v for k, v in row.items() if isinstance(v, (int, float))} for row in step_logs]

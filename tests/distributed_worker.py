@@ -32,7 +32,7 @@ def main() -> None:
     trainer.run()
     rank = trainer.accelerator.process_index
     report = {"rank": rank, "world": trainer.accelerator.num_processes, "record": trainer.record,
-              "digests": {name: digest(model) for name, model in trainer._unwrapped().items()}}
+              "digests": {name: digest(model) for name, model in trainer.models.items()}}
     (out / f"rank{rank}.json").write_text(json.dumps(report), encoding="utf-8")
 
 

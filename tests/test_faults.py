@@ -155,13 +155,16 @@ def test_resume_from_a_damaged_checkpoint_is_one_clear_error(tmp_path, tiny_corp
 def test_save_bundle_over_an_existing_directory(tmp_path, tiny_run):
     from seqae.config import load_config
     from seqae.data.sentences import SentenceSplitter
-    from seqae.data.tokenizer import load_tokenizer
-    from seqae.models import load_model
+    from seqae.data.tokenizer import load_word_tokenizer
+    from seqae.generators import ExtractiveGenerator
+    from seqae.models import load_discriminator, load_reconstructor
 
     source = tiny_run / "model"
     config = load_config(source / "config.yaml")
-    tokenizer, splitter = load_tokenizer(source / "tokenizer"), SentenceSplitter.load(source / "sentences")
-    models = {part: load_model(source / part, "extractive" if part == "generator" else part) for part in PARTS}
+    tokenizer, splitter = load_word_tokenizer(source / "tokenizer"), SentenceSplitter.load(source / "sentences")
+    models = {"generator": ExtractiveGenerator.load(source / "generator", None, 24).model,
+              "reconstructor": load_reconstructor(source / "reconstructor"),
+              "discriminator": load_discriminator(source / "discriminator")}
     target = tmp_path / "bundle"
     save_bundle(target, config, tokenizer, splitter, models, None)
     (target / "stray.txt").write_text("from the old bundle\n")
@@ -172,7 +175,7 @@ def test_save_bundle_over_an_existing_directory(tmp_path, tiny_run):
     assert not (target / "stray.txt").exists()  # replaced as a whole, not merged
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]  # no .bundle.tmp-* / .bundle.old-*
     name, tensor = next(iter(models["generator"].state_dict().items()))
-    assert torch.equal(load_model(target / "generator", "extractive").state_dict()[name], tensor)
+    assert torch.equal(ExtractiveGenerator.load(target / "generator", None, 24).model.state_dict()[name], tensor)
 
 
 # ----- non-finite steps -----
@@ -192,9 +195,9 @@ def assert_finite_checkpoints(run: Path) -> None:
 
 
 def test_nan_reward_every_step_stops_after_max_bad_steps(tmp_path, tiny_corpus, monkeypatch, capsys):
-    import seqae.train
+    import seqae.rl.rewards
 
-    monkeypatch.setattr(seqae.train, "length_reward", lambda documents, summaries, **_: [math.nan] * len(summaries))
+    monkeypatch.setattr(seqae.rl.rewards, "length_reward", lambda documents, summaries, **_: [math.nan] * len(summaries))
     run = tmp_path / "run"
     assert main(tiny_train_args(tiny_corpus, run, *NAN_ARGS, "rl.max_bad_steps=3")) == 1
     err = capsys.readouterr().err
@@ -210,16 +213,16 @@ def test_nan_reward_every_step_stops_after_max_bad_steps(tmp_path, tiny_corpus, 
 
 
 def test_one_nan_reward_is_skipped_and_training_goes_on(tmp_path, tiny_corpus, monkeypatch):
-    import seqae.train
+    import seqae.rl.rewards
 
-    real = seqae.train.length_reward
+    real = seqae.rl.rewards.length_reward
     calls = []
 
     def flaky(documents, summaries, **kwargs):
         calls.append(1)
         return [math.nan] * len(summaries) if len(calls) == 2 else real(documents, summaries, **kwargs)
 
-    monkeypatch.setattr(seqae.train, "length_reward", flaky)
+    monkeypatch.setattr(seqae.rl.rewards, "length_reward", flaky)
     run = tmp_path / "run"
     assert main(tiny_train_args(tiny_corpus, run, *NAN_ARGS)) == 0
     assert [row["step"] for row in skipped_rows(run)] == [5]
@@ -229,10 +232,10 @@ def test_one_nan_reward_is_skipped_and_training_goes_on(tmp_path, tiny_corpus, m
 
 
 def test_nan_warm_start_loss_stops_cleanly(tmp_path, tiny_corpus, monkeypatch, capsys):
-    import seqae.train
+    from seqae.generators import ExtractiveGenerator
 
-    real = seqae.train.generator_loss
-    monkeypatch.setattr(seqae.train, "generator_loss", lambda *a, **k: real(*a, **k) * math.nan)
+    real = ExtractiveGenerator.warm_start_loss
+    monkeypatch.setattr(ExtractiveGenerator, "warm_start_loss", lambda *a, **k: real(*a, **k) * math.nan)
     run = tmp_path / "run"
     assert main(tiny_train_args(tiny_corpus, run, *NAN_ARGS, "rl.max_bad_steps=2")) == 1
     err = capsys.readouterr().err

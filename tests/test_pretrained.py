@@ -17,7 +17,8 @@ from seqae.checkpoint import list_checkpoints, save_bundle
 from seqae.cli import main
 from seqae.config import load_config
 from seqae.errors import UsageError
-from seqae.models import build_generator, load_model, resolve_pretrained
+from seqae.generators import AbstractiveGenerator, ExtractiveGenerator
+from seqae.models import resolve_pretrained
 from seqae.rl.rewards import SimilarityReward
 from seqae.tagger import subword_tokenizer, tag_words
 from seqae.train import Trainer
@@ -63,13 +64,17 @@ def subword_dir(tmp_path_factory):
     return directory
 
 
+def load_tagger(directory):
+    return ExtractiveGenerator.load(directory, None, 60).model
+
+
 def tiny_config(corpus, *overrides):
     return load_config(TINY_CONFIG, [f"data.articles=[{corpus['articles']}]",
                                      f"data.summaries=[{corpus['summaries']}]", *overrides])
 
 
 def test_words_span_several_subtokens(subword_dir):
-    tokenizer = subword_tokenizer(load_model(subword_dir, "extractive"))
+    tokenizer = subword_tokenizer(load_tagger(subword_dir))
     assert tokenizer is not None and tokenizer.is_fast
     words = "police government minister talks".split()
     pieces = tokenizer(words, is_split_into_words=True, add_special_tokens=False)["input_ids"]
@@ -77,7 +82,7 @@ def test_words_span_several_subtokens(subword_dir):
 
 
 def test_tag_words_reads_each_word_at_its_first_subtoken(subword_dir):
-    model = load_model(subword_dir, "extractive").eval()
+    model = load_tagger(subword_dir).eval()
     tokenizer = subword_tokenizer(model)
     documents = ["police said the army rebels talks", " ".join(synthetic_texts(1, 24, 24, seed=5)), ""]
     with torch.no_grad():
@@ -130,7 +135,7 @@ def test_subword_tagger_trains_saves_its_tokenizer_summarizes_and_resumes(tmp_pa
     for summary, document in zip(summaries, documents):
         words = summary.split()
         assert len(words) == 3 and len(set(words)) == 3 and all(w in document.split() for w in words)
-    assert subword_tokenizer(Summarizer(out).model) is not None
+    assert subword_tokenizer(Summarizer(out).generator.model) is not None
 
     # --resume reads the tagger's tokenizer from the checkpoint, not from generator_init.
     resumed = Trainer(tiny_config(tiny_corpus, "rl.steps=4"), out, resume=True)
@@ -144,11 +149,11 @@ def test_from_scratch_tagger_is_word_level_and_saves_no_tokenizer(tmp_path):
 
     config = load_config(TINY_CONFIG)
     words = build_word_tokenizer(texts=synthetic_texts(20, 5, 10, seed=3), vocab_size=100)
-    model = build_generator(config.model, words)
+    model = ExtractiveGenerator.build(config.model, words, None, 24).model
     assert subword_tokenizer(model) is None
     save_bundle(tmp_path / "bundle", config, words, None, {"generator": model}, None)
     assert not (tmp_path / "bundle" / "generator" / "tokenizer.json").exists()
-    assert subword_tokenizer(load_model(tmp_path / "bundle" / "generator", "extractive")) is None
+    assert subword_tokenizer(load_tagger(tmp_path / "bundle" / "generator")) is None
 
 
 def test_minilm_without_the_package_is_a_usage_error(tmp_path, tiny_corpus, monkeypatch, capsys):
@@ -165,7 +170,7 @@ def test_minilm_without_the_package_is_a_usage_error(tmp_path, tiny_corpus, monk
 def test_minilm_is_an_extractive_generator_only():
     config = load_config(None, ["model.generator=abstractive", "model.generator_init=minilm"])
     with pytest.raises(UsageError, match="extractive"):
-        build_generator(config.model, tokenizer=None)
+        AbstractiveGenerator.build(config.model, None, None, 24)
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +207,7 @@ def test_real_minilm_tagger_and_similarity():
     matching, unrelated = reward([article] * 2, ["sri lanka closes schools as war escalates",
                                                  "police arrest five in france"])
     assert matching > 0.6 and unrelated < 0.3 and matching > unrelated + 0.3
-    tagger = load_model(resolve_pretrained("minilm", "model.generator_init"), "extractive")
+    tagger = load_tagger(resolve_pretrained("minilm", "model.generator_init"))
     assert subword_tokenizer(tagger) is not None and tagger.num_labels == 2
     with torch.no_grad():
         tagged = tag_words(tagger, None, [article], max_words=60)

@@ -8,11 +8,11 @@ import torch
 from seqae.rl.pg import (
     action_entropy,
     action_logprobs,
+    completion_mask,
     group_relative_advantages,
     masked_mean,
     policy_gradient_loss,
 )
-from seqae.rl.policies import completion_mask
 from seqae.rl.rewards import length_reward, repetition_reward
 
 

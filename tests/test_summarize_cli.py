@@ -8,7 +8,7 @@ import torch
 
 from seqae import Summarizer
 from seqae.cli import main
-from seqae.summarize import GeneratedNoRepeatNGram, select_words
+from seqae.generators import GeneratedNoRepeatNGram, select_words
 
 
 def test_summarize_file_per_line_exact_length(tiny_run, tiny_corpus, tmp_path):

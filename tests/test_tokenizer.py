@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from seqae.data.tokenizer import SPECIAL_TOKENS, build_word_tokenizer, load_tokenizer
+from seqae.data.tokenizer import SPECIAL_TOKENS, build_word_tokenizer, load_word_tokenizer
 from seqae.errors import DataError, UsageError
 
 TEXTS = [
@@ -74,7 +74,7 @@ def test_needs_a_source_and_room_for_words():
 def test_save_pretrained_round_trip(tmp_path):
     tokenizer = build_word_tokenizer(TEXTS)
     tokenizer.save_pretrained(tmp_path / "tok")
-    loaded = load_tokenizer(tmp_path / "tok")
+    loaded = load_word_tokenizer(tmp_path / "tok")
     assert loaded.get_vocab() == tokenizer.get_vocab()
     for text in [*TEXTS, "to ## years", "unknown words here"]:
         ids = tokenizer(text)["input_ids"]
@@ -89,7 +89,7 @@ def test_save_pretrained_round_trip(tmp_path):
 
 def test_load_missing(tmp_path):
     with pytest.raises(DataError, match="no tokenizer.json") as caught:
-        load_tokenizer(tmp_path / "absent")
+        load_word_tokenizer(tmp_path / "absent")
     assert str(tmp_path / "absent") in str(caught.value)
 
 
@@ -97,7 +97,7 @@ def test_load_corrupt(tmp_path):
     build_word_tokenizer(TEXTS).save_pretrained(tmp_path)
     (tmp_path / "tokenizer.json").write_text("{broken", encoding="utf-8")
     with pytest.raises(DataError, match="cannot load tokenizer") as caught:
-        load_tokenizer(tmp_path)
+        load_word_tokenizer(tmp_path)
     assert str(caught.value).startswith(str(tmp_path))
 
 
@@ -108,4 +108,4 @@ def test_load_without_special_tokens(tmp_path):
     del config["sep_token"]
     config_path.write_text(json.dumps(config), encoding="utf-8")
     with pytest.raises(DataError, match="no sep token"):
-        load_tokenizer(tmp_path)
+        load_word_tokenizer(tmp_path)

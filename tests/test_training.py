@@ -8,7 +8,7 @@ import torch
 from seqae.checkpoint import list_checkpoints, load_trainer_state
 from seqae.cli import main
 from seqae.config import load_config
-from seqae.models import load_model
+from seqae.generators import ExtractiveGenerator
 from seqae.train import Trainer
 
 from conftest import TINY_CONFIG, tiny_train_args
@@ -51,7 +51,7 @@ def test_rl_steps_change_every_network(tmp_path, tiny_corpus, kind):
     rl_rows = [row for row in rows if row["stage"] == "rl"]
     assert rl_rows, "no RL step was logged"
     for term in ("reward_reconstruction", "reward_discriminator", "reward_length", "reward_repetition",
-                 "discriminator_accuracy", "reconstructor_nll", "summary_words"):
+                 "discriminator_accuracy", "reconstructor_loss", "summary_words"):
         assert term in rl_rows[-1]
 
 
@@ -62,7 +62,7 @@ def test_zero_weight_term_is_not_computed(tmp_path, tiny_corpus):
     before = snapshot(trainer)
     trainer.run()
     assert not changed(before["discriminator"], trainer.models["discriminator"])
-    assert "discriminator" not in trainer.reward_functions
+    assert "discriminator" not in trainer.rewards.terms
 
 
 def test_run_directory_layout_and_checkpoint_round_trip(tiny_run):
@@ -74,8 +74,8 @@ def test_run_directory_layout_and_checkpoint_round_trip(tiny_run):
         assert (last / part).exists(), part
     assert load_trainer_state(last)["info"]["step"] == 10  # 4 warm-start + 2 discriminator + 4 RL steps
     assert (tiny_run / "model" / "generator").is_dir()
-    reloaded = load_model(last / "generator", "extractive")
-    again = load_model(last / "generator", "extractive")
+    reloaded = ExtractiveGenerator.load(last / "generator", None, 24).model
+    again = ExtractiveGenerator.load(last / "generator", None, 24).model
     for (name, a), (_, b) in zip(reloaded.state_dict().items(), again.state_dict().items()):
         assert torch.equal(a, b), name
     assert not list(tiny_run.glob(".*tmp*")), "a temporary checkpoint directory was left behind"

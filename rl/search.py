@@ -1,0 +1,105 @@
+"""Test-time hill climbing over exact-length word selections (HC, Schumann et al. 2020).
+
+Start from k document positions; each round, try random one-word swaps (drop a kept position, add one not
+kept), score them all, and move to the best if it scores no lower than the current selection. The length
+never changes, so a length-biased score cannot drift. Every round makes ONE call to the scorer with the
+candidates of all documents together: a neural scorer (MiniLM) is cheap per text only when batched.
+"""
+
+import random
+from collections.abc import Callable, Sequence
+
+
+def _swaps(words: list[str], kept: list[int], count: int, rng: random.Random) -> list[list[int]]:
+    """Up to `count` distinct one-word swaps of `kept` (sorted positions), each sorted again.
+
+    A word equal to a kept one is never added: it would repeat a word (or, in place of itself, change nothing).
+    """
+    kept_words = {words[p] for p in kept}
+    kept_set = set(kept)
+    addable = [p for p in range(len(words)) if p not in kept_set and words[p] not in kept_words]
+    pairs = len(kept) * len(addable)
+    picks = range(pairs) if pairs <= count else rng.sample(range(pairs), count)
+    candidates = []
+    for pick in picks:
+        drop, add = kept[pick // len(addable)], addable[pick % len(addable)]
+        candidates.append(sorted([p for p in kept if p != drop] + [add]))
+    return candidates
+
+
+def _checked_start(words: list[str], start: Sequence[int]) -> list[int]:
+    positions = sorted({int(p) for p in start})
+    if positions and (positions[0] < 0 or positions[-1] >= len(words)):
+        raise ValueError(f"start positions {positions} do not fit a document of {len(words)} words")
+    return positions
+
+
+def _climb(documents_words: list[list[str]], starts, score: Callable, rounds: int, swaps_per_round: int,
+           rngs: list[random.Random]) -> tuple[list[list[int]], list[float]]:
+    """The search over many documents; `score(document_indices, summaries) -> list[float]`, once per round."""
+    current = [_checked_start(words, start) for words, start in zip(documents_words, starts, strict=True)]
+    current_scores: list[float | None] = [None] * len(current)
+
+    def call(owners: list[int], selections: list[list[int]]) -> list[float]:
+        summaries = [" ".join(documents_words[i][p] for p in s) for i, s in zip(owners, selections)]
+        scores = list(score(owners, summaries))
+        if len(scores) != len(summaries):
+            raise ValueError(f"the scorer returned {len(scores)} scores for {len(summaries)} summaries")
+        return scores
+
+    for _ in range(rounds):
+        owners, selections, is_current = [], [], []
+        for i, (words, kept) in enumerate(zip(documents_words, current)):
+            # A start is scored in the first round's batch, not in a call of its own.
+            starting = [kept] if current_scores[i] is None else []
+            swaps = _swaps(words, kept, swaps_per_round, rngs[i])
+            owners += [i] * (len(starting) + len(swaps))
+            selections += starting + swaps
+            is_current += [True] * len(starting) + [False] * len(swaps)
+        if not owners:
+            break
+        best: dict[int, tuple[float, list[int]]] = {}
+        for i, selection, scored, value in zip(owners, selections, is_current, call(owners, selections)):
+            if scored:
+                current_scores[i] = value
+            elif i not in best or value > best[i][0]:
+                best[i] = (value, selection)
+        for i, (value, selection) in best.items():
+            if value >= current_scores[i]:  # ties move too: a plateau is crossed, not stopped on
+                current[i], current_scores[i] = selection, value
+
+    unscored = [i for i, value in enumerate(current_scores) if value is None]  # only when rounds == 0
+    if unscored:
+        for i, value in zip(unscored, call(unscored, [current[i] for i in unscored])):
+            current_scores[i] = value
+    return current, current_scores
+
+
+def hill_climb(words: list[str], start: Sequence[int], score_fn: Callable[[list[str]], list[float]],
+               rounds: int = 8, swaps_per_round: int = 10,
+               rng: random.Random | None = None) -> tuple[list[int], float]:
+    """Search one document: the best positions found (document order) and their score.
+
+    `score_fn(summaries) -> scores` is called once per round with the round's candidates (the start joins
+    the first round). `rng` draws the swaps; None means random.Random(0).
+    """
+    positions, scores = _climb([words], [start], lambda _, summaries: score_fn(summaries), rounds,
+                               swaps_per_round, [rng or random.Random(0)])
+    return positions[0], scores[0]
+
+
+def search_batch(documents_words: list[list[str]], starts: list[Sequence[int]],
+                 score_fn: Callable[[list[str], list[str]], list[float]], rounds: int = 8,
+                 swaps_per_round: int = 10, seed: int = 0) -> list[list[int]]:
+    """Search many documents at once: per document, the best positions found, in document order.
+
+    `score_fn(documents, summaries) -> scores` (a reward callable; a document is its words joined by spaces)
+    is called once per round over the candidates of every document. Each document draws its swaps from its
+    own generator, seeded by `seed` and its index, so its result does not depend on the rest of the batch.
+    """
+    documents = [" ".join(words) for words in documents_words]
+    rngs = [random.Random(f"{seed}/{i}") for i in range(len(documents_words))]
+    positions, _ = _climb(documents_words, starts,
+                          lambda owners, summaries: score_fn([documents[i] for i in owners], summaries),
+                          rounds, swaps_per_round, rngs)
+    return positions

@@ -1,0 +1,259 @@
+"""The generator kinds. Each class owns its network's build and load, its warm-start loss, its rollout (the
+samples policy gradient learns from) and its decoding; `GENERATORS` maps the config's name to the class.
+
+- `ExtractiveGenerator`: a keep/drop tagger over the document's words (seqae.tagger). Summaries are kept
+  document words in document order; decoding keeps the top-k words, so its length is exact.
+- `AbstractiveGenerator`: a Llama causal LM writing `document <sep> summary </s>`; sampling and beam search
+  through generate(), never emitting the unknown token.
+
+Both return the same `Rollout`, so the RL step, the rewards and the loss never ask which kind runs.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import (
+    AutoModelForCausalLM,
+    AutoModelForTokenClassification,
+    BertForTokenClassification,
+    LogitsProcessor,
+    LogitsProcessorList,
+)
+
+from seqae.config import ModelConfig
+from seqae.data.heuristics import heuristic_positions, heuristic_summary
+from seqae.encoding import IGNORE_INDEX, WordCodec, generator_prompts, model_vocab_size, supervised_generator_batch
+from seqae.errors import UsageError
+from seqae.losses import keep_drop_loss
+from seqae.models import PRETRAINED, bert_config, causal_lm, load_model, resolve_pretrained, vocab_prefix
+from seqae.rl.pg import action_entropy, action_logprobs, completion_mask
+from seqae.tagger import attach_tokenizer, has_tokenizer_files, load_subword_tokenizer, tag_words
+
+
+@dataclass
+class Rollout:
+    summaries: list[str]
+    logprobs: torch.Tensor  # [N, T] log pi(action), differentiable
+    mask: torch.Tensor  # [N, T] 1 where an action was taken
+    entropy: torch.Tensor  # [N, T]
+
+
+class Generator:
+    """A generator network with the behaviour of its kind. `model` may be wrapped (DDP) for training."""
+
+    name: str
+    writes_tokens: bool  # samples vocabulary tokens with generate() (what trl's GRPOTrainer trains)
+
+    def __init__(self, model, codec: WordCodec, max_words: int):
+        self.model, self.codec, self.max_words = model, codec, max_words
+
+    @property
+    def module(self):
+        """The network itself, unwrapped from DDP: for generate(), saving and inference."""
+        return getattr(self.model, "module", self.model)
+
+    @property
+    def device(self):
+        return next(self.model.parameters()).device
+
+    @classmethod
+    def build(cls, config: ModelConfig, tokenizer, codec: WordCodec, max_words: int) -> "Generator":
+        raise NotImplementedError
+
+    @classmethod
+    def load(cls, directory, codec: WordCodec, max_words: int) -> "Generator":
+        raise NotImplementedError
+
+    def warm_start_loss(self, documents: list[str], heuristic: str, count: int) -> torch.Tensor:
+        raise NotImplementedError
+
+    def rollout(self, documents: list[str], group_size: int, settings) -> Rollout:
+        """`group_size` samples per document (adjacent rows); `settings` is the RL config section."""
+        raise NotImplementedError
+
+    def decode(self, documents: list[str], *, words: int, ratio: float | None = None, num_beams: int = 1,
+               min_words: int = 1, no_repeat_ngram_size: int = 2) -> list[str]:
+        raise NotImplementedError
+
+
+def select_words(words: list[str], keep_scores: list[float], count: int, allow_repeats: bool = False) -> str:
+    """The `count` highest-scoring words in document order; a word already kept is skipped, not repeated."""
+    chosen, seen = [], set()
+    for index in sorted(range(len(words)), key=lambda i: -keep_scores[i]):
+        if len(chosen) == count:
+            break
+        if not allow_repeats and words[index] in seen:
+            continue
+        chosen.append(index)
+        seen.add(words[index])
+    return " ".join(words[i] for i in sorted(chosen))
+
+
+class ExtractiveGenerator(Generator):
+    """Keep/drop tagging. Sampling draws Bernoulli masks from softmax(logits / temperature): after the warm
+    start the tagger is nearly deterministic, so a temperature above 1 widens exploration."""
+
+    name, writes_tokens = "extractive", False
+
+    @classmethod
+    def build(cls, config, tokenizer, codec, max_words):
+        if config.generator_init:
+            return cls.load(resolve_pretrained(config.generator_init, "model.generator_init"), codec, max_words)
+        if max_words > config.max_positions:
+            raise UsageError(f"config: data.max_document_words ({max_words}) must not exceed model.max_positions "
+                             f"({config.max_positions}): the tagger reads one position a word")
+        bert = bert_config(tokenizer, vocab_prefix(tokenizer, config.generator_vocab_size), config.hidden_size,
+                           config.num_layers, config.num_heads, config.intermediate_size, config.max_positions,
+                           labels=2)
+        return cls(BertForTokenClassification(bert), codec, max_words)
+
+    @classmethod
+    def load(cls, directory, codec, max_words):
+        """A tagger whose directory holds a tokenizer (a pretrained subword model, or a seqae bundle made from
+        one) reads documents through that tokenizer (seqae.tagger)."""
+        model = load_model(directory, AutoModelForTokenClassification, cls.name, num_labels=2)
+        if has_tokenizer_files(directory):
+            attach_tokenizer(model, load_subword_tokenizer(directory))
+        return cls(model, codec, max_words)
+
+    def warm_start_loss(self, documents, heuristic, count):
+        tagged = tag_words(self.model, self.codec, documents, self.max_words, self.device)
+        labels = keep_labels(tagged.words, heuristic, count, tagged.mask.shape).to(tagged.mask.device)
+        return keep_drop_loss(tagged.logits, labels.masked_fill(tagged.mask == 0, IGNORE_INDEX))
+
+    def rollout(self, documents, group_size, settings):
+        self.model.train()
+        tagged = tag_words(self.model, self.codec, documents, self.max_words, self.device)
+        logits = tagged.logits.repeat_interleave(group_size, dim=0) / settings.temperature
+        mask = tagged.mask.repeat_interleave(group_size, dim=0).float()
+        with torch.no_grad():
+            keep = torch.bernoulli(torch.softmax(logits.float(), dim=-1)[..., 1]).long() * mask.long()
+        summaries = [" ".join(word for word, kept in zip(tagged.words[row // group_size], keep[row].tolist()) if kept)
+                     for row in range(keep.size(0))]
+        return Rollout(summaries, action_logprobs(logits, keep), mask, action_entropy(logits))
+
+    @torch.no_grad()
+    def decode(self, documents, *, words, ratio=None, num_beams=1, min_words=1, no_repeat_ngram_size=2):
+        self.model.eval()
+        tagged = tag_words(self.model, self.codec, documents, self.max_words, self.device)
+        keep = torch.softmax(tagged.logits.float(), -1)[..., 1].masked_fill(tagged.mask == 0, float("-inf"))
+        summaries = []
+        for row, row_words in enumerate(tagged.words):
+            count = max(1, round(ratio * len(row_words))) if ratio else words
+            summaries.append(select_words(row_words, keep[row, : len(row_words)].tolist(), count))
+        return summaries
+
+
+def keep_labels(words: list[list[str]], heuristic: str, count: int, shape) -> torch.Tensor:
+    """[B, W] 1 at the positions the heuristic keeps in each document's words, else 0."""
+    labels = torch.zeros(shape, dtype=torch.long)
+    for row, row_words in enumerate(words):
+        labels[row, heuristic_positions(row_words, heuristic, count)] = 1
+    return labels
+
+
+class GeneratedNoRepeatNGram(LogitsProcessor):
+    """Ban any token that would repeat an n-gram of the generated part only.
+
+    transformers' `no_repeat_ngram_size` also counts the prompt of a decoder-only model, which forbids
+    copying document bigrams into the summary (measured 22.1 -> 16.4 R-1 on Gigaword).
+    """
+
+    def __init__(self, ngram_size: int, prompt_length: int):
+        self.ngram_size, self.prompt_length = ngram_size, prompt_length
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        n = self.ngram_size
+        generated = input_ids[:, self.prompt_length:].tolist()
+        for row, tokens in enumerate(generated):
+            if len(tokens) < n - 1 or n < 1:
+                continue
+            prefix = tuple(tokens[len(tokens) - n + 1:]) if n > 1 else ()
+            banned = [tokens[i + n - 1] for i in range(len(tokens) - n + 1) if tuple(tokens[i:i + n - 1]) == prefix]
+            if banned:
+                scores[row, banned] = float("-inf")
+        return scores
+
+
+class AbstractiveGenerator(Generator):
+    """A causal LM that writes the summary after `document <sep>`. Sampling is at temperature 1 (trl's
+    default, so both RL backends draw alike); the log-probs for the update come from one forward pass over
+    the completion only (`logits_to_keep`), as trl does."""
+
+    name, writes_tokens = "abstractive", True
+
+    @property
+    def suppressed(self) -> list[int]:
+        # Never the unknown token (it would score as a hit against test titles' UNK) or structure tokens.
+        return [self.codec.unk, self.codec.pad, self.codec.bos, self.codec.sep]
+
+    @classmethod
+    def build(cls, config, tokenizer, codec, max_words):
+        if config.generator_init:
+            if config.generator_init.lower() in PRETRAINED:
+                raise UsageError(f"model.generator_init={config.generator_init} is an encoder: it needs "
+                                 "model.generator=extractive")
+            return cls.load(resolve_pretrained(config.generator_init, "model.generator_init"), codec, max_words)
+        model = causal_lm(tokenizer, vocab_prefix(tokenizer, config.generator_vocab_size), config.hidden_size,
+                          config.num_layers, config.num_heads, config.intermediate_size, config.max_positions)
+        return cls(model, codec, max_words)
+
+    @classmethod
+    def load(cls, directory, codec, max_words):
+        return cls(load_model(Path(directory), AutoModelForCausalLM, cls.name), codec, max_words)
+
+    def warm_start_loss(self, documents, heuristic, count):
+        targets = [heuristic_summary(d, heuristic, count, self.max_words) for d in documents]
+        batch = supervised_generator_batch(self.codec, documents, targets, self.max_words, count,
+                                           model_vocab_size(self.model))
+        return self.model(**{k: v.to(self.device) for k, v in batch.items()}).loss
+
+    def rollout(self, documents, group_size, settings):
+        prompt_ids, prompt_mask = (t.to(self.device) for t in generator_prompts(
+            self.codec, documents, self.max_words, model_vocab_size(self.model)))
+        self.module.eval()
+        with torch.no_grad():
+            output = self.module.generate(
+                input_ids=prompt_ids, attention_mask=prompt_mask, do_sample=True, top_k=0, top_p=1.0,
+                temperature=1.0, num_return_sequences=group_size, max_new_tokens=settings.max_new_tokens,
+                suppress_tokens=self.suppressed, pad_token_id=self.codec.pad, eos_token_id=self.codec.eos,
+            )
+        completion = output[:, prompt_ids.size(1):]
+        mask = completion_mask(completion, self.codec.eos)
+        attention_mask = torch.cat([prompt_mask.repeat_interleave(group_size, dim=0), mask], dim=1)
+        # Left padding: positions must count real tokens only, exactly as generate() numbered them.
+        position_ids = (attention_mask.cumsum(dim=1) - 1).clamp(min=0)
+        self.model.train()
+        logits = self.model(input_ids=output, attention_mask=attention_mask, position_ids=position_ids,
+                            logits_to_keep=completion.size(1) + 1).logits[:, :-1]
+        logits[..., self.suppressed] = float("-inf")
+        summaries = [self.codec.text(row) for row in completion.tolist()]
+        # Past EOS generate() pads with a suppressed token (log-prob -inf, and -inf * 0 is NaN): read EOS there.
+        actions = completion.masked_fill(mask == 0, self.codec.eos)
+        return Rollout(summaries, action_logprobs(logits, actions), mask.float(),
+                       action_entropy(logits.masked_fill(torch.isinf(logits), -1e9)))
+
+    @torch.no_grad()
+    def decode(self, documents, *, words, ratio=None, num_beams=1, min_words=1, no_repeat_ngram_size=2):
+        self.module.eval()
+        prompt_ids, prompt_mask = generator_prompts(self.codec, documents, self.max_words, model_vocab_size(self.model))
+        processors = LogitsProcessorList()
+        if no_repeat_ngram_size:
+            processors.append(GeneratedNoRepeatNGram(no_repeat_ngram_size, prompt_ids.size(1)))
+        output = self.module.generate(
+            input_ids=prompt_ids.to(self.device), attention_mask=prompt_mask.to(self.device), do_sample=False,
+            num_beams=num_beams, max_new_tokens=words + 1, min_new_tokens=min(min_words, words),
+            suppress_tokens=self.suppressed, logits_processor=processors, pad_token_id=self.codec.pad,
+            eos_token_id=self.codec.eos, early_stopping=num_beams > 1,
+        )
+        return [self.codec.text(row) for row in output[:, prompt_ids.size(1):].tolist()]
+
+
+GENERATORS: dict[str, type[Generator]] = {cls.name: cls for cls in (ExtractiveGenerator, AbstractiveGenerator)}
+
+
+def generator_class(name: str) -> type[Generator]:
+    if name not in GENERATORS:
+        raise UsageError(f"model.generator must be one of {', '.join(GENERATORS)}, got {name!r}")
+    return GENERATORS[name]

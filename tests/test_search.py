@@ -1,0 +1,110 @@
+"""Hill climbing on toy scores whose optimum is known."""
+
+import random
+
+import pytest
+
+from seqae.rl.search import hill_climb, search_batch
+
+WORDS = "the police arrested five men in paris on tuesday after a long chase".split()
+TARGET = {"police", "arrested", "paris", "chase"}
+
+
+def target_count(summaries: list[str]) -> list[float]:
+    return [float(sum(word in TARGET for word in s.split())) for s in summaries]
+
+
+class Recorder:
+    """A scorer that remembers every batch it was given."""
+
+    def __init__(self, score):
+        self.score, self.batches = score, []
+
+    def __call__(self, *args):
+        summaries = args[-1]
+        self.batches.append(list(summaries))
+        return self.score(summaries)
+
+
+def test_finds_the_optimum_and_keeps_the_length():
+    positions, score = hill_climb(WORDS, [0, 3, 4, 5], target_count, rounds=8, swaps_per_round=10,
+                                  rng=random.Random(0))
+    assert score == 4.0
+    assert [WORDS[p] for p in positions] == ["police", "arrested", "paris", "chase"]
+
+
+def test_enumerates_every_swap_when_they_fit_in_a_round():
+    scorer = Recorder(target_count)
+    positions, score = hill_climb(WORDS[:5], [0, 3], scorer, rounds=3, swaps_per_round=100)
+    assert (positions, score) == ([1, 2], 2.0)
+    assert len(scorer.batches[0]) == 1 + 2 * 3  # the start, then 2 drops x 3 additions
+
+
+def test_one_scorer_call_per_round_and_the_score_never_falls():
+    rng = random.Random(3)
+    values = {}
+
+    def noisy(summaries):  # a fixed but arbitrary score per summary
+        return [values.setdefault(s, rng.random()) for s in summaries]
+
+    scorer = Recorder(noisy)
+    positions, score = hill_climb(WORDS, [0, 1, 2], scorer, rounds=6, swaps_per_round=5, rng=random.Random(1))
+    assert len(scorer.batches) == 6
+    assert len(scorer.batches[0]) == 1 + 5 and all(len(batch) == 5 for batch in scorer.batches[1:])
+    start_score = values[scorer.batches[0][0]]
+    assert score >= start_score and score == values[" ".join(WORDS[p] for p in positions)]
+    assert all(len(s.split()) == 3 for batch in scorer.batches for s in batch)
+
+
+def test_never_adds_a_word_already_kept():
+    words = "oil oil prices rise oil prices".split()
+    scorer = Recorder(lambda summaries: [0.0] * len(summaries))
+    hill_climb(words, [0, 2], scorer, rounds=4, swaps_per_round=50)
+    candidates = [s for batch in scorer.batches for s in batch]
+    assert candidates and all(len(set(s.split())) == 2 for s in candidates)
+
+
+def test_deterministic_for_a_seed():
+    def run(seed):
+        return hill_climb(WORDS, [0, 1, 2], lambda s: [len(x) for x in s], rounds=3, swaps_per_round=4,
+                          rng=random.Random(seed))
+    assert run(7) == run(7)
+
+
+def test_nothing_to_swap_still_scores_the_start():
+    assert hill_climb(["a", "b"], [1, 0], target_count, rounds=3) == ([0, 1], 0.0)
+    assert hill_climb(WORDS, [1], target_count, rounds=0) == ([1], 1.0)
+
+
+def test_rejects_positions_outside_the_document():
+    with pytest.raises(ValueError):
+        hill_climb(["a", "b"], [2], target_count)
+
+
+def test_search_batch_scores_all_documents_in_one_call_per_round():
+    documents = [WORDS, "rebels attack army base in north killing ten soldiers".split(), ["alone"]]
+    starts = [[0, 3, 4, 5], [0, 4], [0]]
+    calls = []
+
+    def score(docs, summaries):
+        calls.append(list(docs))
+        targets = [TARGET if d.startswith("the police") else {"rebels", "army"} for d in docs]
+        return [float(len(set(s.split()) & t)) for s, t in zip(summaries, targets)]
+
+    positions = search_batch(documents, starts, score, rounds=8, swaps_per_round=10, seed=0)
+    assert len(calls) == 8
+    assert {" ".join(documents[0])} < set(calls[0]) and " ".join(documents[1]) in calls[0]
+    assert [documents[0][p] for p in positions[0]] == ["police", "arrested", "paris", "chase"]
+    assert [documents[1][p] for p in positions[1]] == ["rebels", "army"]
+    assert positions[2] == [0]
+    assert positions == search_batch(documents, starts, score, rounds=8, swaps_per_round=10, seed=0)
+
+
+def test_search_batch_result_does_not_depend_on_the_rest_of_the_batch():
+    def noisy(docs, summaries):
+        return [hash((d, s)) % 1000 / 1000 for d, s in zip(docs, summaries)]
+
+    other = "markets fall as oil prices climb to record high".split()
+    alone = search_batch([WORDS], [[0, 1, 2]], noisy, rounds=4, swaps_per_round=3, seed=5)
+    together = search_batch([WORDS, other], [[0, 1, 2], [0, 1, 2]], noisy, rounds=4, swaps_per_round=3, seed=5)
+    assert together[0] == alone[0]
