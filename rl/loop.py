@@ -1,6 +1,10 @@
 """One adversarial RL step, readable top to bottom: sample, score, advantage, policy update, then R and D
 learn from the same samples.
 
+The advantage (rl.update) compares each sample with its group's mean (group_relative), or with the greedy
+summary of its document, scored by the same rewards (self_critical; best_of_k moves only the best sample of
+each group, and only when it beats greedy).
+
 Runs under accelerate: each process samples for its own shard of documents, groups never cross processes,
 and DDP averages the gradients.
 """
@@ -10,7 +14,13 @@ import time
 import torch
 
 from seqae.optim import all_finite, NonFiniteStep, optimizer_step
-from seqae.rl.pg import group_relative_advantages, masked_mean, policy_gradient_loss
+from seqae.rl.pg import (
+    best_of_k_advantages,
+    group_relative_advantages,
+    masked_mean,
+    policy_gradient_loss,
+    self_critical_advantages,
+)
 
 
 def rl_step(generator, optimizer, accelerator, documents: list[str], rewards, settings) -> tuple[dict, list[str]]:
@@ -29,17 +39,28 @@ def rl_step(generator, optimizer, accelerator, documents: list[str], rewards, se
         scores[name] = torch.tensor(term(repeated_documents, rollout.summaries), dtype=torch.float32)
         timings[f"time_reward_{name}"] = time.perf_counter() - started
     total = rewards.total(scores)
-    if not all_finite(accelerator, total):
+    metrics = {}
+    if settings.update == "group_relative":
+        advantages = group_relative_advantages(total, group_size)
+    else:
+        started = time.perf_counter()
+        greedy = generator.decode(documents, words=settings.target_words, num_beams=1)
+        baseline = rewards.total(rewards.score(documents, greedy))
+        timings["time_greedy_baseline"] = time.perf_counter() - started
+        update = self_critical_advantages if settings.update == "self_critical" else best_of_k_advantages
+        advantages = update(total, baseline, group_size)
+        metrics.update(reward_greedy=baseline.mean().item(),
+                       beats_greedy=(total.view(-1, group_size).max(1).values > baseline).float().mean().item())
+    if not all_finite(accelerator, total, advantages):
         raise NonFiniteStep("non-finite reward")
 
     started = time.perf_counter()
-    advantages = group_relative_advantages(total, group_size).to(rollout.logprobs.device)
+    advantages = advantages.to(rollout.logprobs.device)
     entropy = masked_mean(rollout.entropy, rollout.mask)
     loss = policy_gradient_loss(rollout.logprobs, rollout.mask, advantages) - settings.entropy_weight * entropy
     grad_norm = optimizer_step(accelerator, generator.model, optimizer, loss, "policy loss")
     timings["time_update"] = time.perf_counter() - started
 
-    metrics = {}
     if rewards.reconstruction is not None:
         started = time.perf_counter()
         metrics.update(rewards.reconstruction.update(repeated_documents, rollout.summaries))

@@ -52,3 +52,23 @@ def completion_mask(completion: torch.Tensor, eos_id: int) -> torch.Tensor:
     """1 for the generated tokens up to and including the first EOS, 0 after it."""
     is_eos = (completion == eos_id).long()
     return ((is_eos.cumsum(dim=1) - is_eos) == 0).long()
+
+
+def self_critical_advantages(rewards: torch.Tensor, baseline: torch.Tensor, group_size: int) -> torch.Tensor:
+    """Each sample's reward minus the greedy summary's reward for its document (Rennie et al. 2017).
+
+    `rewards` is flat with groups adjacent; `baseline` has one value per document (group).
+    """
+    if rewards.numel() != baseline.numel() * group_size:
+        raise ValueError(f"{rewards.numel()} rewards do not match {baseline.numel()} baselines x {group_size}")
+    return (rewards.view(-1, group_size) - baseline.view(-1, 1)).reshape(-1)
+
+
+def best_of_k_advantages(rewards: torch.Tensor, baseline: torch.Tensor, group_size: int) -> torch.Tensor:
+    """SCRL's best-of-k: in each group only the best sample moves, by how much it beats greedy; a group whose
+    best sample does not beat greedy teaches nothing (its advantages are 0)."""
+    margins = self_critical_advantages(rewards, baseline, group_size).view(-1, group_size)
+    best = margins.argmax(dim=1, keepdim=True)
+    advantages = torch.zeros_like(margins)
+    advantages.scatter_(1, best, margins.gather(1, best).clamp(min=0))
+    return advantages.reshape(-1)

@@ -118,6 +118,7 @@ class SimilarityReward:
         self.tokenizer, self.batch_size = tokenizer, batch_size
         self.max_length = max_input_length(self.model, tokenizer, max_length)
         self.device = next(self.model.parameters()).device
+        self.document_vectors: dict[str, torch.Tensor] = {}
 
     @classmethod
     def load(cls, name_or_path: str, device=None, **kwargs) -> "SimilarityReward":
@@ -153,8 +154,13 @@ class SimilarityReward:
 
     def __call__(self, documents, summaries, **_) -> list[float]:
         # Each distinct text is embedded once: a group repeats its document, and samples often coincide.
-        texts = list(dict.fromkeys(list(documents) + [s for s in summaries if s.strip()]))
-        vectors = dict(zip(texts, self.embed(texts)))
+        # Documents come back call after call (greedy baselines, search rounds): their vectors are kept.
+        if len(self.document_vectors) > 50_000:
+            self.document_vectors.clear()
+        new_documents = [d for d in dict.fromkeys(documents) if d not in self.document_vectors]
+        self.document_vectors.update(zip(new_documents, self.embed(new_documents)))
+        texts = list(dict.fromkeys(s for s in summaries if s.strip()))
+        vectors = {**dict(zip(texts, self.embed(texts))), **{d: self.document_vectors[d] for d in documents}}
         return [float(vectors[d] @ vectors[s]) if s.strip() else 0.0 for d, s in zip(documents, summaries)]
 
 
@@ -183,12 +189,15 @@ class Rewards:
 
 
 def build_rewards(settings, reconstruction: ReconstructionReward, discriminator: DiscriminatorReward,
-                  device=None) -> Rewards:
+                  word_prior=None, device=None) -> Rewards:
     """The terms that the RL section `settings` weighs (rl.*_weight), with their weights."""
     weights = {"reconstruction": settings.reconstruction_weight, "discriminator": settings.discriminator_weight,
                "length": settings.length_weight, "repetition": settings.repetition_weight,
-               "similarity": settings.similarity_weight}
+               "similarity": settings.similarity_weight, "word_prior": settings.word_prior_weight}
+    if weights["word_prior"] and word_prior is None:
+        raise ValueError("rl.word_prior_weight is set but no word prior was given")
     makers = {
+        "word_prior": lambda: word_prior,
         "reconstruction": lambda: reconstruction,
         "discriminator": lambda: discriminator,
         "length": lambda: functools.partial(length_reward, target_words=settings.target_words),

@@ -23,11 +23,13 @@ CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d{7})$")
 STALE_PATTERN = re.compile(r"^\.checkpoint-\d{7}\.(?:tmp|old)-(\d+)$")  # save_bundle's temporary names
 MODEL_PARTS = ("generator", "reconstructor", "discriminator")
 METRICS_FILE = "metrics.jsonl"
+WORD_PRIOR_FILE = "word_prior.json"  # seqae.rl.word_prior, for test-time search
 REQUIRED_FILES = ("config.yaml", "tokenizer/tokenizer.json", "generator/config.json")
 
 
-def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: dict, state: dict | None) -> None:
-    """Write a complete bundle to `directory` (which must not exist) via a temporary sibling and a rename."""
+def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: dict, state: dict | None,
+                word_prior=None) -> None:
+    """Write a complete bundle to `directory` via a temporary sibling and a rename (an old one is replaced)."""
     directory = Path(directory)
     tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -38,6 +40,8 @@ def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: di
     tokenizer.save_pretrained(tmp / "tokenizer")
     if splitter is not None:
         splitter.save(tmp / "sentences")
+    if word_prior is not None:
+        word_prior.save(tmp / WORD_PRIOR_FILE)
     save_config(config, tmp / "config.yaml")
     if state is not None:
         torch.save(state["tensors"], tmp / "trainer_state.pt")

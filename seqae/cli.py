@@ -10,6 +10,7 @@ def build_parser() -> argparse.ArgumentParser:
     from seqae import __version__, commands
     from seqae.eval import bench
     from seqae.eval import cli as eval_cli
+    from seqae.eval import diagnose
 
     parser = argparse.ArgumentParser(prog="seqae", description=__doc__)
     parser.add_argument("--version", action="version", version=f"seqae {__version__}")
@@ -17,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.register(subparsers)
     eval_cli.register(subparsers)
     bench.register(subparsers)
+    diagnose.register(subparsers)
     return parser
 
 

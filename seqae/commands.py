@@ -27,6 +27,9 @@ def register(subparsers) -> None:
     length.add_argument("--ratio", type=float, help="extractive: keep this fraction of the document's words")
     summarize.add_argument("--beams", type=int, help="beam size for abstractive models (1 = greedy)")
     summarize.add_argument("--batch-size", type=int)
+    summarize.add_argument("--search", type=int, metavar="ROUNDS",
+                           help="extractive: improve each summary by ROUNDS rounds of test-time search on the word "
+                                "prior + MiniLM similarity (slow: a few documents a second)")
     summarize.set_defaults(func=run_summarize)
 
     demo = subparsers.add_parser("demo", help="train a small model on the embedded Lee news corpus and show it")
@@ -123,6 +126,8 @@ def run_summarize(args) -> int:
         raise UsageError("--ratio must be in (0, 1]")
     if args.beams is not None and args.beams < 1:
         raise UsageError(f"--beams must be at least 1, got {args.beams}")
+    if args.search is not None and args.search < 0:
+        raise UsageError(f"--search must be at least 0, got {args.search}")
     if args.batch_size is not None and args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
     if args.output:
@@ -150,7 +155,7 @@ def run_summarize(args) -> int:
     with output as handle, tqdm(desc="summarize", unit="doc", disable=None, delay=2, file=sys.stderr) as progress:
         for batch in _batches(documents, batch_size):
             summaries = summarizer(batch, words=args.words, ratio=args.ratio, num_beams=args.beams,
-                                   batch_size=batch_size)
+                                   batch_size=batch_size, search_rounds=args.search)
             handle.write("".join(summary + "\n" for summary in summaries))
             if not args.output:
                 handle.flush()

@@ -143,10 +143,18 @@ class RLConfig:
     similarity_weight: float = option(0.0, "weight of the frozen sentence-encoder cosine of document and "
                                            "summary (0: nothing loaded)")
     similarity_model: str = option("minilm", "a local sentence-encoder directory, or minilm (seqae[pretrained])")
+    word_prior_weight: float = option(0.0, "weight of the fixed human-summary-vs-article word prior "
+                                           "(seqae.rl.word_prior; counted on the run's own unpaired halves)")
     target_words: int = option(10, "the summary length the length term aims at")
     max_new_tokens: int = option(16, "abstractive: most tokens sampled per summary")
     entropy_weight: float = option(0.0, "entropy bonus on the policy")
     temperature: float = option(1.0, "extractive: keep/drop sampling temperature (exploration)")
+    sampler: Literal["bernoulli", "exact_length"] = option(
+        "bernoulli", "extractive: Bernoulli keep/drop masks of any length, or exact-length summaries of "
+                     "target_words words (Gumbel-top-k, Plackett-Luce log-probability), like inference")
+    update: Literal["group_relative", "self_critical", "best_of_k"] = option(
+        "group_relative", "advantage: reward minus the group mean (GRPO); reward minus greedy's (self-critical); "
+                          "or only the best sample of each group, by how much it beats greedy (SCRL's best-of-k)")
     max_bad_steps: int = option(5, "stop after this many non-finite steps in a row")
     backend: Literal["loop", "trl"] = option(
         "loop", "loop: seqae's step (both generators, checkpoints every interval); trl: trl's GRPOTrainer "
@@ -158,6 +166,19 @@ class RLConfig:
         check_at_least(self, "rl", 2, "group_size")
         check_positive(self, "rl", "lr", "reconstructor_lr", "discriminator_lr", "temperature")
         check_finite(self, "rl")
+
+
+@dataclass
+class SearchConfig:
+    rounds: int = option(8, "hill-climbing rounds (`seqae summarize --search N` overrides)")
+    swaps_per_round: int = option(10, "one-word swaps tried per round")
+    word_prior_weight: float = option(1.0, "weight of the word prior in the search score")
+    similarity_weight: float = option(8.0, "weight of the MiniLM document-summary cosine in the search score")
+
+    def __post_init__(self):
+        check_at_least(self, "search", 1, "swaps_per_round")
+        check_at_least(self, "search", 0, "rounds")
+        check_finite(self, "search")
 
 
 @dataclass
@@ -181,6 +202,7 @@ class Config:
     warm_start: WarmStartConfig = field(default_factory=WarmStartConfig)
     rl: RLConfig = field(default_factory=RLConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
     checkpoint_every: int = option(50, "steps between checkpoints")
     log_every: int = option(10, "steps between metrics rows")
     sample_every: int = option(50, "steps between logged sample summaries")

@@ -28,6 +28,7 @@ from seqae.errors import UsageError
 from seqae.losses import keep_drop_loss
 from seqae.models import PRETRAINED, bert_config, causal_lm, load_model, resolve_pretrained, vocab_prefix
 from seqae.rl.pg import action_entropy, action_logprobs, completion_mask
+from seqae.rl.sampling import gumbel_top_k, keep_scores, plackett_luce_logprob, positions_to_summary, repeat_rows
 from seqae.tagger import attach_tokenizer, has_tokenizer_files, load_subword_tokenizer, tag_words
 
 
@@ -44,6 +45,7 @@ class Generator:
 
     name: str
     writes_tokens: bool  # samples vocabulary tokens with generate() (what trl's GRPOTrainer trains)
+    selects_words: bool  # picks document positions (`select`), so test-time search can swap them
 
     def __init__(self, model, codec: WordCodec, max_words: int):
         self.model, self.codec, self.max_words = model, codec, max_words
@@ -77,24 +79,34 @@ class Generator:
         raise NotImplementedError
 
 
-def select_words(words: list[str], keep_scores: list[float], count: int, allow_repeats: bool = False) -> str:
-    """The `count` highest-scoring words in document order; a word already kept is skipped, not repeated."""
+def select_positions(words: list[str], keep_scores: list[float], count: int) -> list[int]:
+    """The positions of the `count` highest-scoring words, in document order; a word already kept is skipped,
+    not repeated."""
     chosen, seen = [], set()
     for index in sorted(range(len(words)), key=lambda i: -keep_scores[i]):
         if len(chosen) == count:
             break
-        if not allow_repeats and words[index] in seen:
+        if words[index] in seen:
             continue
         chosen.append(index)
         seen.add(words[index])
-    return " ".join(words[i] for i in sorted(chosen))
+    return sorted(chosen)
+
+
+def select_words(words: list[str], keep_scores: list[float], count: int) -> str:
+    return " ".join(words[i] for i in select_positions(words, keep_scores, count))
 
 
 class ExtractiveGenerator(Generator):
-    """Keep/drop tagging. Sampling draws Bernoulli masks from softmax(logits / temperature): after the warm
-    start the tagger is nearly deterministic, so a temperature above 1 widens exploration."""
+    """Keep/drop tagging. Two samplers (rl.sampler), both at a temperature (after the warm start the tagger is
+    nearly deterministic, so a temperature above 1 widens exploration):
+    - bernoulli: an independent keep/drop draw per word, so samples have any length;
+    - exact_length: `target_words` words drawn without replacement by Gumbel-top-k over the keep-minus-drop
+      log-odds, with their Plackett-Luce log-probability: samples, greedy and inference all have k words,
+      and length stops confounding the reward.
+    """
 
-    name, writes_tokens = "extractive", False
+    name, writes_tokens, selects_words = "extractive", False, True
 
     @classmethod
     def build(cls, config, tokenizer, codec, max_words):
@@ -125,6 +137,8 @@ class ExtractiveGenerator(Generator):
     def rollout(self, documents, group_size, settings):
         self.model.train()
         tagged = tag_words(self.model, self.codec, documents, self.max_words, self.device)
+        if settings.sampler == "exact_length":
+            return self._exact_length_rollout(tagged, group_size, settings)
         logits = tagged.logits.repeat_interleave(group_size, dim=0) / settings.temperature
         mask = tagged.mask.repeat_interleave(group_size, dim=0).float()
         with torch.no_grad():
@@ -133,16 +147,33 @@ class ExtractiveGenerator(Generator):
                      for row in range(keep.size(0))]
         return Rollout(summaries, action_logprobs(logits, keep), mask, action_entropy(logits))
 
+    def _exact_length_rollout(self, tagged, group_size, settings) -> Rollout:
+        scores = keep_scores(tagged.logits, tagged.mask, settings.temperature)
+        with torch.no_grad():
+            drawn = gumbel_top_k(scores, settings.target_words, num_samples=group_size)
+        logprobs = plackett_luce_logprob(repeat_rows(scores, group_size), drawn).unsqueeze(1)
+        summaries = [positions_to_summary(tagged.words[row // group_size], drawn[row].tolist())
+                     for row in range(drawn.size(0))]
+        # The keep/drop entropy per word, averaged over each document: a diagnostic of exploration.
+        word_entropy = action_entropy(tagged.logits.float() / settings.temperature) * tagged.mask
+        entropy = word_entropy.sum(1, keepdim=True) / tagged.mask.sum(1, keepdim=True).clamp(min=1)
+        return Rollout(summaries, logprobs, torch.ones_like(logprobs), repeat_rows(entropy, group_size))
+
     @torch.no_grad()
-    def decode(self, documents, *, words, ratio=None, num_beams=1, min_words=1, no_repeat_ngram_size=2):
+    def select(self, documents: list[str], *, words: int, ratio: float | None = None):
+        """Greedy selection: the words the tagger read per document, and the kept positions (document order)."""
         self.model.eval()
         tagged = tag_words(self.model, self.codec, documents, self.max_words, self.device)
         keep = torch.softmax(tagged.logits.float(), -1)[..., 1].masked_fill(tagged.mask == 0, float("-inf"))
-        summaries = []
+        positions = []
         for row, row_words in enumerate(tagged.words):
             count = max(1, round(ratio * len(row_words))) if ratio else words
-            summaries.append(select_words(row_words, keep[row, : len(row_words)].tolist(), count))
-        return summaries
+            positions.append(select_positions(row_words, keep[row, : len(row_words)].tolist(), count))
+        return tagged.words, positions
+
+    def decode(self, documents, *, words, ratio=None, num_beams=1, min_words=1, no_repeat_ngram_size=2):
+        read, positions = self.select(documents, words=words, ratio=ratio)
+        return [" ".join(row[i] for i in kept) for row, kept in zip(read, positions)]
 
 
 def keep_labels(words: list[list[str]], heuristic: str, count: int, shape) -> torch.Tensor:
@@ -181,7 +212,7 @@ class AbstractiveGenerator(Generator):
     default, so both RL backends draw alike); the log-probs for the update come from one forward pass over
     the completion only (`logits_to_keep`), as trl does."""
 
-    name, writes_tokens = "abstractive", True
+    name, writes_tokens, selects_words = "abstractive", True, False
 
     @property
     def suppressed(self) -> list[int]:

@@ -5,11 +5,15 @@ repeating an n-gram of their own output (copying the document's n-grams stays al
 keep the top-scoring document words, in document order, for an exact length.
 """
 
+import functools
+
 from tqdm import tqdm
 
-from seqae.checkpoint import load_bundle_config, resolve_model_dir
+from seqae.checkpoint import WORD_PRIOR_FILE, load_bundle_config, resolve_model_dir
 from seqae.encoding import WordCodec
+from seqae.errors import DataError, UsageError
 from seqae.generators import generator_class
+from seqae.rl.search import search_batch
 
 
 def summarize_in_batches(generator, documents: list[str], config, *, words: int | None = None,
@@ -69,8 +73,43 @@ class Summarizer:
         return " ".join(text.split()[:limit])
 
     def __call__(self, documents: list[str], *, words: int | None = None, ratio: float | None = None,
-                 num_beams: int | None = None, batch_size: int | None = None, progress: bool = False) -> list[str]:
-        return summarize_in_batches(self.generator, documents, self.config, words=words,
-                                    ratio=ratio, num_beams=num_beams, batch_size=batch_size, progress=progress,
-                                    prepare=self.prepare)
+                 num_beams: int | None = None, batch_size: int | None = None, progress: bool = False,
+                 search_rounds: int | None = None) -> list[str]:
+        """Summaries in one forward pass per batch; with `search_rounds`, the tagger's greedy choice is then
+        improved by test-time search on the search reward (slow: a diagnostic ceiling and a system of its own)."""
+        if search_rounds is None:
+            return summarize_in_batches(self.generator, documents, self.config, words=words,
+                                        ratio=ratio, num_beams=num_beams, batch_size=batch_size, progress=progress,
+                                        prepare=self.prepare)
+        prepared = [self.prepare(d) for d in documents]
+        read, starts = self.generator.select(prepared, words=words or self.config.decode.words, ratio=ratio)
+        positions = search_batch(read, starts, self.search_score, rounds=search_rounds,
+                                 swaps_per_round=self.config.search.swaps_per_round, seed=self.config.seed)
+        return [" ".join(row[i] for i in kept) for row, kept in zip(read, positions)]
+
+    @functools.cached_property
+    def search_score(self):
+        """word prior + similarity, weighted by the bundle's `search` section (rl.word_prior, rl.rewards)."""
+        from seqae.rl.rewards import SimilarityReward
+        from seqae.rl.word_prior import WordPrior
+
+        settings = self.config.search
+        if not self.generator.selects_words:
+            raise UsageError("--search needs an extractive model (it swaps document words)")
+        path = self.directory / WORD_PRIOR_FILE
+        if not path.is_file():
+            raise DataError(self.directory, f"no {WORD_PRIOR_FILE}: this model was trained before test-time search")
+        terms = {"word_prior": (settings.word_prior_weight, lambda: WordPrior.load(path)),
+                 "similarity": (settings.similarity_weight, lambda: SimilarityReward.load(
+                     self.config.rl.similarity_model, self.generator.device))}
+        weighted = [(weight, make()) for weight, make in terms.values() if weight]
+        if not weighted:
+            raise UsageError(f"{self.directory}: search.word_prior_weight and search.similarity_weight are both 0")
+
+        def score(documents, summaries):
+            return [sum(w * v for w, v in zip(weights, values)) for values in
+                    zip(*[term(documents, summaries) for _, term in weighted])]
+
+        weights = [weight for weight, _ in weighted]
+        return score
 

@@ -26,6 +26,7 @@ from seqae.models import build_discriminator, build_reconstructor, load_discrimi
 from seqae.optim import NonFiniteStep, optimizer_step
 from seqae.rl.loop import rl_step
 from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_rewards
+from seqae.rl.word_prior import WordPrior
 from seqae.summarize import summarize_in_batches
 
 STAGES = ("warm_start", "discriminator", "rl")
@@ -99,7 +100,10 @@ class Trainer:
                                                    self.optimizers["reconstructor"], accelerator, max_words)
         self.discrimination = DiscriminatorReward(self.networks["discriminator"], self.codec,
                                                   self.optimizers["discriminator"], accelerator, self.corpus.summaries)
-        self.rewards = build_rewards(config.rl, self.reconstruction, self.discrimination, accelerator.device)
+        # Fixed, a function of the corpus alone: fitted again on resume, saved in bundles for --search.
+        self.word_prior = WordPrior.fit(self.corpus.summaries, self.corpus.articles)
+        self.rewards = build_rewards(config.rl, self.reconstruction, self.discrimination, self.word_prior,
+                                     accelerator.device)
 
     # ----- helpers -----
     @property
@@ -125,7 +129,7 @@ class Trainer:
 
     def _save_bundle(self, directory: Path, state: dict | None = None):
         """Main process only: G, R, D, tokenizer, sentence splitter, config (and the trainer state)."""
-        save_bundle(directory, self.config, self.tokenizer, self.splitter, self.models, state)
+        save_bundle(directory, self.config, self.tokenizer, self.splitter, self.models, state, self.word_prior)
 
     def checkpoint(self):
         self.accelerator.wait_for_everyone()

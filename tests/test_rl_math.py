@@ -8,10 +8,12 @@ import torch
 from seqae.rl.pg import (
     action_entropy,
     action_logprobs,
+    best_of_k_advantages,
     completion_mask,
     group_relative_advantages,
     masked_mean,
     policy_gradient_loss,
+    self_critical_advantages,
 )
 from seqae.rl.rewards import length_reward, repetition_reward
 
@@ -84,3 +86,22 @@ def test_length_reward():
 def test_repetition_reward():
     rewards = repetition_reward(["d"] * 3, ["a b c", "a a b b", ""])
     assert rewards == pytest.approx([0.0, -0.5, -1.0])
+
+
+def test_self_critical_advantages_subtract_each_documents_greedy_reward():
+    rewards = torch.tensor([1.0, 3.0, 0.0, 0.5, 2.0, 4.0])  # two documents, groups of 3
+    baseline = torch.tensor([2.0, 1.0])
+    expected = torch.tensor([-1.0, 1.0, -2.0, -0.5, 1.0, 3.0])
+    assert torch.equal(self_critical_advantages(rewards, baseline, 3), expected)
+
+
+def test_best_of_k_moves_only_the_best_sample_and_only_when_it_beats_greedy():
+    rewards = torch.tensor([1.0, 3.0, 0.0, 0.5, 0.2, 0.9])
+    baseline = torch.tensor([2.0, 1.0])  # document 0: best 3.0 beats 2.0 by 1.0; document 1: best 0.9 < 1.0
+    expected = torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0, 0.0])
+    assert torch.equal(best_of_k_advantages(rewards, baseline, 3), expected)
+
+
+def test_advantage_shapes_must_agree():
+    with pytest.raises(ValueError):
+        self_critical_advantages(torch.zeros(6), torch.zeros(3), 3)

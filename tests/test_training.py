@@ -94,3 +94,44 @@ def test_resume_continues_the_step_count(tmp_path, tiny_corpus):
 def test_training_again_into_a_used_directory_needs_resume(tiny_corpus, tiny_run, capsys):
     assert main(tiny_train_args(tiny_corpus, tiny_run)) == 2
     assert "--resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("update", ["self_critical", "best_of_k"])
+def test_exact_length_samples_and_greedy_baseline_train_the_tagger(tmp_path, tiny_corpus, update):
+    config = tiny_config(tiny_corpus, "warm_start.steps=0", "warm_start.discriminator_steps=0", "rl.steps=3",
+                         "rl.sampler=exact_length", f"rl.update={update}", "rl.group_size=4", "rl.temperature=2",
+                         "rl.word_prior_weight=1", "rl.reconstruction_weight=0", "rl.discriminator_weight=0",
+                         "rl.lr=0.05")
+    trainer = Trainer(config, tmp_path / "run")
+    rollout = trainer.generator.rollout(trainer.corpus.articles[:3], 4, config.rl)
+    assert [len(s.split()) for s in rollout.summaries] == [config.rl.target_words] * 12  # exact length
+    assert rollout.logprobs.shape == (12, 1) and bool((rollout.logprobs < 0).all())
+    before = snapshot(trainer)
+    trainer.run()
+    assert changed(before["generator"], trainer.models["generator"])
+    assert not changed(before["reconstructor"], trainer.models["reconstructor"])  # weight 0: R does not train
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    rl_rows = [row for row in rows if row["stage"] == "rl" and "reward" in row]
+    assert rl_rows and all(row["summary_words"] == config.rl.target_words for row in rl_rows)
+    assert all("reward_greedy" in row and 0 <= row["beats_greedy"] <= 1 for row in rl_rows)
+    assert (tmp_path / "run" / "model" / "word_prior.json").is_file()
+
+
+def test_summarize_with_search_keeps_length_and_document_words(tiny_corpus, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(tiny_train_args(tiny_corpus, out, "search.similarity_weight=0")) == 0
+    summaries = tmp_path / "searched.txt"
+    assert main(["summarize", str(out), str(tiny_corpus["articles"]), "--per-line", "--words", "4",
+                 "--search", "3", "-o", str(summaries)]) == 0
+    documents = tiny_corpus["articles"].read_text().splitlines()
+    lines = summaries.read_text().splitlines()
+    assert len(lines) == len(documents)
+    for summary, document in zip(lines, documents):
+        assert len(summary.split()) == 4 and set(summary.split()) <= set(document.split())
+    from seqae.rl.word_prior import WordPrior
+    from seqae.summarize import Summarizer
+
+    prior = WordPrior.load(out / "model" / "word_prior.json")
+    greedy = Summarizer(out)(documents, words=4)
+    # The search accepts a swap only if the score does not fall: never worse than its start.
+    assert all(prior.score(s) >= prior.score(g) - 1e-9 for s, g in zip(lines, greedy))

@@ -1,0 +1,472 @@
+"""`seqae diagnose-reward RUN_DIR`: where does each reward term point, on the run's own dev slice?
+
+For each of the first `--docs` dev documents of the run's unsupervised split (never Gigaword test), a set of
+candidate summaries that all have the inference summary's length (k words, `--words`, default the run's
+decode.words; fewer only where the document has fewer distinct words):
+- greedy: the tagger's inference summary (its top-k words in document order, a repeated word skipped, exactly
+  as `ExtractiveGenerator.decode` keeps them);
+- lead-k, content lead and the content_lead_prepositions heuristic (seqae.data.heuristics; a heuristic that
+  finds fewer than k words in the document is left out, and counted);
+- `--samples` exact-length Gumbel-top-k samples of the tagger at `--temperature` (seqae.rl.sampling);
+- `--swaps` one-word swaps of greedy (drop one kept word, keep one dropped word that is not already kept:
+  the neighbourhood of the test-time search, seqae.rl.search);
+- `--random` random in-order k-word subsets of the first 25 words.
+Identical summaries of one document count once (each keeps all its sources).
+
+Each reward term is a plain callable `(documents, summaries) -> list[float]`; the total is their weighted
+sum (`--weights`). Per term and for the total, against ROUGE-1 F1 with the dev title (rouge_score, Porter
+stemming, percent):
+- Spearman: the rank correlation of the term with ROUGE-1 among one document's candidates (average ranks for
+  ties), averaged over the documents with at least 3 candidates where neither is constant;
+- best: the mean ROUGE-1 of each document's highest-scoring candidate (tied maxima share: their mean).
+next to greedy's and the oracle's (the best candidate's) ROUGE-1. Both again on the swaps set alone (greedy
+and its swaps): does one search step on this term move towards the reference?
+"""
+
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+from seqae.errors import UsageError
+
+TERMS = ("reconstruction", "discriminator", "word_prior", "similarity")
+DEFAULT_WEIGHTS = {"word_prior": 1.0, "similarity": 8.0, "reconstruction": 0.0, "discriminator": 0.0}
+# Computed (and shown alone) unless --terms says otherwise; a term with a non-zero weight is always computed.
+# Similarity is not among them: it loads MiniLM, so only when weighted or asked for.
+DEFAULT_TERMS = ("reconstruction", "discriminator", "word_prior")
+HEURISTIC_SOURCES = ("lead", "content_lead", "content_lead_prepositions")
+SOURCES = ("greedy",) + HEURISTIC_SOURCES + ("sample", "swap", "random")
+SWAP_SET = ("greedy", "swap")
+RANDOM_WINDOW = 25
+MIN_CANDIDATES = 3
+# Summaries per forward pass: R's softmax over its vocabulary is the memory bound (N x 70 tokens x 8000).
+BATCH_SIZES = {"reconstruction": 96, "discriminator": 512, "word_prior": 100_000, "similarity": 256}
+
+
+# ----------------------------------------------------------------------------------------------- metrics
+
+def average_ranks(values) -> list[float]:
+    """1-based ranks, ties sharing the mean of the ranks they span: [10, 20, 20, 5] -> [2, 3.5, 3.5, 1]."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for position in range(start, end + 1):
+            ranks[order[position]] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
+
+
+def spearman(x, y) -> float | None:
+    """Spearman's rank correlation (Pearson's r of the average ranks); None when either side is constant or
+    there are fewer than 2 values."""
+    if len(x) != len(y):
+        raise ValueError(f"{len(x)} values against {len(y)}")
+    if len(x) < 2:
+        return None
+    rx, ry = average_ranks(x), average_ranks(y)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    sxx, syy = sum((a - mx) ** 2 for a in rx), sum((b - my) ** 2 for b in ry)
+    if sxx == 0 or syy == 0:
+        return None
+    return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
+
+
+def within_document_spearman(scores_per_doc, rouge_per_doc, min_candidates: int = MIN_CANDIDATES):
+    """(mean Spearman over documents, documents counted): documents with fewer than `min_candidates`
+    candidates or a constant side are left out. (None, 0) if none is left."""
+    values = []
+    for scores, rouge in zip(scores_per_doc, rouge_per_doc, strict=True):
+        if len(scores) >= min_candidates:
+            value = spearman(scores, rouge)
+            if value is not None:
+                values.append(value)
+    return (sum(values) / len(values) if values else None), len(values)
+
+
+def best_by(scores, rouge) -> float:
+    """The ROUGE of the highest-scoring candidate; tied maxima give their mean (a fair random tie-break)."""
+    top = max(scores)
+    tied = [r for s, r in zip(scores, rouge, strict=True) if s == top]
+    return sum(tied) / len(tied)
+
+
+def _mean(values):
+    values = list(values)
+    return sum(values) / len(values) if values else None
+
+
+# -------------------------------------------------------------------------------------------- candidates
+
+def greedy_positions(words: list[str], keep: list[float], count: int) -> list[int]:
+    """The inference summary's positions: the `count` highest keep scores, a word already kept skipped
+    (seqae.generators.select_words), in document order."""
+    chosen, seen = [], set()
+    for index in sorted(range(len(words)), key=lambda i: -keep[i]):
+        if len(chosen) == count:
+            break
+        if words[index] in seen:
+            continue
+        chosen.append(index)
+        seen.add(words[index])
+    return sorted(chosen)
+
+
+def swap_positions(words: list[str], kept: list[int], count: int, rng: random.Random) -> list[list[int]]:
+    """Up to `count` distinct one-word swaps of `kept`: drop one kept position, add one that is neither kept
+    nor the same word as a kept one."""
+    kept_set = set(kept)
+    kept_words = {words[p] for p in kept}
+    addable = [p for p in range(len(words)) if p not in kept_set and words[p] not in kept_words]
+    pairs = len(kept) * len(addable)
+    picks = range(pairs) if pairs <= count else rng.sample(range(pairs), count)
+    return [sorted([p for p in kept if p != kept[pick // len(addable)]] + [addable[pick % len(addable)]])
+            for pick in picks]
+
+
+def random_positions(length: int, count: int, draws: int, rng: random.Random,
+                     window: int = RANDOM_WINDOW) -> list[list[int]]:
+    """`draws` random in-order `count`-word subsets of the first `window` positions."""
+    window = min(window, length)
+    if window < count:
+        return []
+    return [sorted(rng.sample(range(window), count)) for _ in range(draws)]
+
+
+def document_candidates(words: list[str], greedy: list[int], samples: list[list[int]], *, swaps: int,
+                        randoms: int, rng: random.Random) -> tuple[list[dict], dict]:
+    """The candidates of one document, deduplicated: [{"summary", "sources", "positions"}], greedy first;
+    and the count of heuristic candidates left out for being shorter than greedy."""
+    from seqae.data.heuristics import heuristic_positions
+
+    k = len(greedy)
+    by_summary: dict[str, dict] = {}
+    short = {}
+
+    def add(positions, source):
+        positions = sorted(positions)
+        summary = " ".join(words[p] for p in positions)
+        entry = by_summary.setdefault(summary, {"summary": summary, "sources": [], "positions": positions})
+        if source not in entry["sources"]:
+            entry["sources"].append(source)
+
+    add(greedy, "greedy")
+    for heuristic in HEURISTIC_SOURCES:
+        positions = heuristic_positions(words, heuristic, k)
+        if len(positions) == k:
+            add(positions, heuristic)
+        else:
+            short[heuristic] = 1
+    for positions in samples:
+        add([p for p in positions if p >= 0], "sample")
+    for positions in swap_positions(words, greedy, swaps, rng):
+        add(positions, "swap")
+    for positions in random_positions(len(words), k, randoms, rng):
+        add(positions, "random")
+    return list(by_summary.values()), short
+
+
+# ----------------------------------------------------------------------------------------------- terms
+
+class CachedSimilarity:
+    """SimilarityReward's score, documents embedded once for all their candidates, and apart from the short
+    summaries (one padded batch of documents and summaries would pad every summary to a document's length)."""
+
+    __name__ = "similarity"
+
+    def __init__(self, reward):
+        self.reward = reward
+        self.documents: dict = {}
+
+    def __call__(self, documents, summaries, **_) -> list[float]:
+        new = [d for d in dict.fromkeys(documents) if d not in self.documents]
+        if new:
+            self.documents.update(zip(new, self.reward.embed(new)))
+        texts = list(dict.fromkeys(s for s in summaries if s.strip()))
+        vectors = dict(zip(texts, self.reward.embed(texts))) if texts else {}
+        return [float(self.documents[d] @ vectors[s]) if s.strip() else 0.0 for d, s in zip(documents, summaries)]
+
+
+def parse_weights(items) -> dict[str, float]:
+    """`name=value` items -> {name: value}; the given names only (the others weigh 0)."""
+    weights = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or name not in TERMS:
+            raise UsageError(f"--weights: expected NAME=VALUE with NAME one of {', '.join(TERMS)}, got {item!r}")
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise UsageError(f"--weights: {item!r}: {value!r} is not a number") from None
+        if not math.isfinite(weights[name]):
+            raise UsageError(f"--weights: {item!r}: the weight must be finite")
+    if not any(weights.values()):
+        raise UsageError("--weights: give at least one non-zero weight")
+    return weights
+
+
+def build_terms(names, summarizer, corpus, device) -> dict:
+    """The reward callables for `names`, each loaded only when asked for."""
+    from seqae.models import load_discriminator, load_reconstructor
+    from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, SimilarityReward
+    from seqae.rl.word_prior import WordPrior
+
+    bundle, codec, config = summarizer.directory, summarizer.codec, summarizer.config
+    terms = {}
+    for name in names:
+        _say(f"loading {name}")
+        if name == "reconstruction":
+            model = load_reconstructor(bundle / "reconstructor").to(device).eval()
+            # Only __call__ is used: it reads no optimizer or accelerator (those serve update()).
+            terms[name] = ReconstructionReward(model, codec, None, None, config.data.max_document_words)
+        elif name == "discriminator":
+            model = load_discriminator(bundle / "discriminator").to(device).eval()
+            terms[name] = DiscriminatorReward(model, codec, None, None, corpus.summaries)
+        elif name == "word_prior":
+            path = bundle / "word_prior.json"
+            terms[name] = WordPrior.load(path) if path.is_file() else WordPrior.fit(corpus.summaries, corpus.articles)
+        elif name == "similarity":
+            terms[name] = CachedSimilarity(SimilarityReward.load("minilm", device))
+    return terms
+
+
+def score_term(term, documents: list[str], summaries: list[str], batch_size: int) -> list[float]:
+    scores = []
+    for start in range(0, len(summaries), batch_size):
+        batch = list(term(documents[start:start + batch_size], summaries[start:start + batch_size]))
+        if len(batch) != len(summaries[start:start + batch_size]):
+            raise ValueError(f"a reward term returned {len(batch)} scores for {len(summaries[start:start + batch_size])}")
+        scores += [float(s) for s in batch]
+    return scores
+
+
+def _say(message: str) -> None:
+    print(f"diagnose-reward: {message}", file=sys.stderr, flush=True)
+
+
+# ------------------------------------------------------------------------------------------------ the run
+
+def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int = 16, temperature: float = 2.0,
+             swaps: int = 16, randoms: int = 8, seed: int = 0, weights: dict | None = None, terms=None,
+             device: str = "cpu", chunk: int = 50, progress: bool = True) -> dict:
+    """All the numbers of the diagnosis (see the module docstring), with every document's candidates."""
+    import torch
+    from rouge_score import rouge_scorer
+    from tqdm import tqdm
+
+    from seqae.checkpoint import load_bundle_config, resolve_model_dir
+    from seqae.data.corpus import load_corpus
+    from seqae.generators import ExtractiveGenerator
+    from seqae.rl.sampling import gumbel_top_k, keep_scores
+    from seqae.summarize import Summarizer
+    from seqae.tagger import tag_words
+
+    started = time.perf_counter()
+    weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
+    names = [n for n in TERMS if n in (DEFAULT_TERMS if terms is None else terms) or weights.get(n, 0) != 0]
+    if docs < 1 or samples < 0 or swaps < 0 or randoms < 0 or (words is not None and words < 1):
+        raise UsageError("--docs and --words must be positive, --samples, --swaps and --random not negative")
+    if not temperature > 0:
+        raise UsageError(f"--temperature must be positive, got {temperature}")
+
+    bundle = resolve_model_dir(run_dir)
+    kind = load_bundle_config(bundle).model.generator
+    if kind != "extractive":
+        raise UsageError(f"{run_dir}: diagnose-reward needs an extractive model (a tagger), this one is {kind}")
+    summarizer = Summarizer(run_dir, device=device)
+    if not isinstance(summarizer.generator, ExtractiveGenerator):
+        raise UsageError(f"{run_dir}: diagnose-reward needs an extractive model (a tagger)")
+    config = summarizer.config
+    k = words or config.decode.words
+    _say(f"loading the corpus of {bundle} (its dev slice)")
+    corpus = load_corpus(config.data, config.seed)
+    if not corpus.dev_references:
+        raise UsageError(f"{run_dir}: its dev slice has no references (data.titles is empty): nothing to score against")
+    count = min(docs, len(corpus.dev_articles))
+    documents, references = corpus.dev_articles[:count], corpus.dev_references[:count]
+    scorers = build_terms(names, summarizer, corpus, device)
+    scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
+    model, max_words = summarizer.generator.model, config.data.max_document_words
+    model.eval()
+
+    records = []
+    short_heuristics = {h: 0 for h in HEURISTIC_SOURCES}
+    bar = tqdm(total=count, desc="diagnose", unit="doc", disable=not progress, file=sys.stderr)
+    with torch.no_grad():
+        for start in range(0, count, chunk):
+            batch = documents[start:start + chunk]
+            tagged = tag_words(model, summarizer.codec, batch, max_words, device)
+            logits, mask = tagged.logits.float().cpu(), tagged.mask.cpu()
+            keep = torch.softmax(logits, -1)[..., 1].masked_fill(mask == 0, float("-inf"))
+            greedy = [greedy_positions(w, keep[row, : len(w)].tolist(), k) for row, w in enumerate(tagged.words)]
+            lengths = torch.tensor([len(g) for g in greedy])
+            generator = torch.Generator().manual_seed(seed * 1_000_003 + start)
+            drawn = (gumbel_top_k(keep_scores(logits, mask, temperature), lengths, generator, samples).tolist()
+                     if samples else [])
+            chunk_docs, chunk_summaries = [], []
+            for row, row_words in enumerate(tagged.words):
+                index = start + row
+                rng = random.Random(seed * 1_000_003 + index)
+                candidates, short = document_candidates(
+                    row_words, greedy[row], drawn[row * samples:(row + 1) * samples], swaps=swaps,
+                    randoms=randoms, rng=rng)
+                for heuristic in short:
+                    short_heuristics[heuristic] += 1
+                for candidate in candidates:
+                    candidate["rouge1"] = 100 * scorer.score(references[index], candidate["summary"])["rouge1"].fmeasure
+                    candidate["scores"] = {}
+                records.append({"index": index, "reference": references[index], "k": len(greedy[row]),
+                                "words_read": len(row_words), "candidates": candidates})
+                chunk_docs += [documents[index]] * len(candidates)
+                chunk_summaries += [c["summary"] for c in candidates]
+            for name, term in scorers.items():
+                values = score_term(term, chunk_docs, chunk_summaries, BATCH_SIZES[name])
+                position = 0
+                for record in records[start:]:
+                    for candidate in record["candidates"]:
+                        candidate["scores"][name] = values[position]
+                        position += 1
+            for record in records[start:]:
+                for candidate in record["candidates"]:
+                    candidate["scores"]["total"] = sum(w * candidate["scores"][n] for n, w in weights.items() if w)
+            bar.update(len(batch))
+    bar.close()
+    result = summarize_records(records, list(scorers) + ["total"])
+    result["heuristics_left_out_short"] = short_heuristics
+    result["docs_shorter_than_k"] = sum(1 for r in records if r["k"] < k)
+    result["config"] = {"run_dir": str(run_dir), "bundle": str(bundle), "docs": count, "words": k, "seed": seed,
+                        "samples": samples, "temperature": temperature, "swaps": swaps, "random": randoms,
+                        "random_window": RANDOM_WINDOW, "weights": {n: weights.get(n, 0.0) for n in TERMS},
+                        "terms": names, "teacher": config.warm_start.target, "device": device,
+                        "seconds": round(time.perf_counter() - started, 1)}
+    result["documents"] = records
+    return result
+
+
+def summarize_records(records: list[dict], names: list[str]) -> dict:
+    """The aggregate numbers of per-document candidate records (each candidate with rouge1 and scores)."""
+    def subset(record, which):
+        if which == "all":
+            return record["candidates"]
+        return [c for c in record["candidates"] if set(c["sources"]) & set(SWAP_SET)]
+
+    out = {"candidates_per_doc": _mean(len(r["candidates"]) for r in records),
+           "greedy": _mean(r["candidates"][0]["rouge1"] for r in records),
+           "oracle": {}, "sources": {}, "terms": {}}
+    for which in ("all", "swaps"):
+        out["oracle"][which] = _mean(max(c["rouge1"] for c in subset(r, which)) for r in records)
+    for source in SOURCES:
+        per_doc = [_mean(c["rouge1"] for c in r["candidates"] if source in c["sources"]) for r in records]
+        per_doc = [v for v in per_doc if v is not None]
+        out["sources"][source] = {"rouge1": _mean(per_doc), "docs": len(per_doc)}
+    for name in names:
+        entry = {}
+        for which in ("all", "swaps"):
+            sets = [subset(r, which) for r in records]
+            rho, counted = within_document_spearman([[c["scores"][name] for c in s] for s in sets],
+                                                    [[c["rouge1"] for c in s] for s in sets])
+            entry[which] = {"spearman": rho, "spearman_docs": counted,
+                            "best": _mean(best_by([c["scores"][name] for c in s], [c["rouge1"] for c in s])
+                                          for s in sets)}
+        entry["mean_by_source"] = {
+            source: _mean(_mean(c["scores"][name] for c in r["candidates"] if source in c["sources"])
+                          for r in records if any(source in c["sources"] for c in r["candidates"]))
+            for source in SOURCES}
+        out["terms"][name] = entry
+    return out
+
+
+# ------------------------------------------------------------------------------------------------- output
+
+def _number(value, signed: bool = False) -> str:
+    if value is None:
+        return "–"
+    return f"{value:+.2f}" if signed else f"{value:.2f}"
+
+
+def format_table(result: dict) -> str:
+    config = result["config"]
+    weights = ", ".join(f"{n}={w:g}" for n, w in config["weights"].items() if w)
+    zero = ", ".join(n for n, w in config["weights"].items() if not w)
+    lines = [
+        f"diagnose-reward {config['run_dir']}: {config['docs']} dev documents, k = {config['words']} words, "
+        f"{result['candidates_per_doc']:.1f} distinct candidates a document, seed {config['seed']}, "
+        f"{config['seconds']:.0f} s",
+        f"total = weighted sum with {weights}" + (f" (weight 0: {zero})" if zero else ""),
+        "ROUGE-1 F1 (percent) against the dev titles, by candidate source: " + ", ".join(
+            f"{s} {_number(v['rouge1'])}" for s, v in result["sources"].items() if v["docs"]),
+        "",
+        "| term | Spearman, all | best, all | Spearman, swaps | best, swaps |",
+        "| --- | --- | --- | --- | --- |",
+        f"| (greedy / oracle) | | {_number(result['greedy'])} / {_number(result['oracle']['all'])} | | "
+        f"{_number(result['greedy'])} / {_number(result['oracle']['swaps'])} |",
+    ]
+    for name, entry in result["terms"].items():
+        label = "total (weighted)" if name == "total" else name
+        lines.append(f"| {label} | {_number(entry['all']['spearman'], True)} | {_number(entry['all']['best'])} | "
+                     f"{_number(entry['swaps']['spearman'], True)} | {_number(entry['swaps']['best'])} |")
+    short = {h: n for h, n in result.get("heuristics_left_out_short", {}).items() if n}
+    lines += ["", "Spearman: within-document rank correlation with ROUGE-1, mean over documents with >= 3 "
+                  "candidates and non-constant values; best: mean ROUGE-1 of each document's top candidate by "
+                  "the term; swaps: greedy and its one-word swaps only."]
+    if short:
+        lines.append("heuristics left out where shorter than k: " + ", ".join(f"{h} {n} docs" for h, n in short.items()))
+    return "\n".join(lines)
+
+
+def run_diagnose(args) -> int:
+    from seqae.io import atomic_write_text, check_output_path
+
+    if args.json:
+        check_output_path(args.json)
+    weights = parse_weights(args.weights) if args.weights else None
+    result = diagnose(args.run_dir, docs=args.docs, words=args.words, samples=args.samples,
+                      temperature=args.temperature, swaps=args.swaps, randoms=args.random, seed=args.seed,
+                      weights=weights, terms=args.terms, device=args.device, progress=not args.quiet)
+    print(format_table(result), flush=True)
+    if args.json:
+        atomic_write_text(args.json, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "diagnose-reward", help="where each reward term points: Spearman with ROUGE-1 and best-by-term on dev",
+        description=__doc__.split("\n\n")[0])
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="a run directory or model bundle (extractive)")
+    parser.add_argument("--docs", type=int, default=300, help="dev documents (the first N of the run's dev slice)")
+    parser.add_argument("--words", type=int, default=None, help="summary length k (default: the run's decode.words)")
+    parser.add_argument("--samples", type=int, default=16, help="Gumbel-top-k samples a document")
+    parser.add_argument("--temperature", type=float, default=2.0, help="the samples' temperature")
+    parser.add_argument("--swaps", type=int, default=16, help="one-word swaps of greedy a document")
+    parser.add_argument("--random", type=int, default=8, help=f"random in-order subsets of the first "
+                                                               f"{RANDOM_WINDOW} words a document")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--weights", nargs="+", metavar="NAME=VALUE",
+                        help="the total's weights, the given terms only (default: "
+                             + " ".join(f"{n}={w:g}" for n, w in DEFAULT_WEIGHTS.items()) + f"); NAME in {', '.join(TERMS)}")
+    parser.add_argument("--terms", nargs="+", choices=TERMS,
+                        help=f"terms to show alone (default: {' '.join(DEFAULT_TERMS)}); weighted terms are always "
+                             "computed; similarity loads MiniLM")
+    parser.add_argument("--json", metavar="PATH", help="write every number, the config and the candidates here")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run_diagnose)
+
+
+def main(argv=None) -> int:
+    """`python -m seqae.eval.diagnose RUN_DIR ...`, the same as `seqae diagnose-reward RUN_DIR ...`."""
+    from seqae.cli import main as seqae_main
+
+    return seqae_main(["diagnose-reward", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
