@@ -24,6 +24,9 @@ class UnsupervisedSplit:
 
     articles: list[str]
     summaries: list[str]
+    # The titles of the articles half: never shown to training (unsupervised), so evaluation may use them
+    # as held-out human summaries (e.g. the readability language model of the benchmark).
+    held_out_summaries: list[str]
     dev_articles: list[str]
     dev_references: list[str]
     article_indices: list[int]
@@ -91,6 +94,7 @@ def unsupervised_split(
     return UnsupervisedSplit(
         articles=[pairs[i][0] for i in article_indices],
         summaries=[pairs[i][1] for i in summary_indices],
+        held_out_summaries=[pairs[i][1] for i in rest[:half]],
         dev_articles=[pairs[i][0] for i in dev_indices],
         dev_references=[pairs[i][1] for i in dev_indices],
         article_indices=article_indices,

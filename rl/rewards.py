@@ -14,7 +14,7 @@ import torch
 from seqae.encoding import WordCodec
 from seqae.errors import DataError
 from seqae.losses import discriminator_logits, discriminator_loss, reconstruction_nll, reconstructor_loss
-from seqae.optim import NonFiniteStep, optimizer_step
+from seqae.optim import NonFiniteStep, mean_over_processes, optimizer_step
 from seqae.tagger import max_input_length
 
 
@@ -73,15 +73,20 @@ class ReconstructionReward:
 
 
 class DiscriminatorReward:
-    """Readability: D's probability that the summary was written by a person."""
+    """Readability: D's probability that the summary was written by a person.
+
+    A D that wins outright (accuracy 0.99) gives every sample P(human) ~ 0: no signal. `max_accuracy` holds
+    D's step on a batch it already separates better than that, and label smoothing keeps its logits finite.
+    """
 
     __name__ = "discriminator"
 
-    def __init__(self, model, codec: WordCodec, optimizer, accelerator, human_summaries: list[str]):
+    def __init__(self, model, codec: WordCodec, optimizer, accelerator, human_summaries: list[str],
+                 max_accuracy: float = 1.0, label_smoothing: float = 0.0):
         if not human_summaries:
             raise ValueError("the discriminator needs human-written summaries")
         self.model, self.codec, self.optimizer, self.accelerator = model, codec, optimizer, accelerator
-        self.human_summaries = human_summaries
+        self.human_summaries, self.max_accuracy, self.label_smoothing = human_summaries, max_accuracy, label_smoothing
 
     @torch.no_grad()
     def __call__(self, documents, summaries, **_) -> list[float]:
@@ -96,9 +101,14 @@ class DiscriminatorReward:
 
         def step():
             self.model.train()
-            loss, accuracy = discriminator_loss(self.model, self.codec, list(generated), human)
-            optimizer_step(self.accelerator, self.model, self.optimizer, loss)
-            return {"discriminator_loss": loss.item(), "discriminator_accuracy": accuracy}
+            loss, accuracy = discriminator_loss(self.model, self.codec, list(generated), human, self.label_smoothing)
+            held = mean_over_processes(self.accelerator, accuracy) > self.max_accuracy  # every process agrees
+            if held:
+                self.optimizer.zero_grad(set_to_none=True)
+            else:
+                optimizer_step(self.accelerator, self.model, self.optimizer, loss)
+            return {"discriminator_loss": loss.item(), "discriminator_accuracy": accuracy,
+                    "discriminator_held": float(held)}
         return _skipped("discriminator", step)
 
 

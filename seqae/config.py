@@ -138,6 +138,10 @@ class RLConfig:
     discriminator_lr: float = option(1e-3, "D's learning rate (warm start and RL)")
     reconstruction_weight: float = option(1.0, "weight of R's information gain (0: not computed, R frozen)")
     discriminator_weight: float = option(0.5, "weight of D's P(human) (0: not computed, D frozen)")
+    discriminator_max_accuracy: float = option(
+        1.0, "D takes no step on a batch it already classifies better than this (keeps its reward a signal "
+             "instead of 0.99 accuracy and P(human) ~ 0); 1.0: always steps")
+    discriminator_label_smoothing: float = option(0.0, "label smoothing of D's cross-entropy")
     length_weight: float = option(1.0, "weight of the distance-to-target-length penalty")
     repetition_weight: float = option(1.0, "weight of the repeated-word penalty")
     similarity_weight: float = option(0.0, "weight of the frozen sentence-encoder cosine of document and "
@@ -165,6 +169,11 @@ class RLConfig:
         check_at_least(self, "rl", 0, "steps")
         check_at_least(self, "rl", 2, "group_size")
         check_positive(self, "rl", "lr", "reconstructor_lr", "discriminator_lr", "temperature")
+        if not 0 < self.discriminator_max_accuracy <= 1:
+            raise ConfigValueError("rl.discriminator_max_accuracy", f"must be in (0, 1], got {self.discriminator_max_accuracy}")
+        if not 0 <= self.discriminator_label_smoothing < 1:
+            raise ConfigValueError("rl.discriminator_label_smoothing",
+                                   f"must be in [0, 1), got {self.discriminator_label_smoothing}")
         check_finite(self, "rl")
 
 

@@ -45,12 +45,13 @@ def discriminator_logits(model, codec: WordCodec, texts: list[str]) -> torch.Ten
     return model(**{k: v.to(_device(model)) for k, v in batch.items()}).logits.float()
 
 
-def discriminator_loss(model, codec: WordCodec, generated: list[str], human: list[str]) -> tuple[torch.Tensor, float]:
+def discriminator_loss(model, codec: WordCodec, generated: list[str], human: list[str],
+                       label_smoothing: float = 0.0) -> tuple[torch.Tensor, float]:
     """Cross-entropy of D, human = 1, generated = 0; returns (loss, accuracy)."""
     logits = discriminator_logits(model, codec, list(generated) + list(human))
     labels = torch.tensor([0] * len(generated) + [1] * len(human), device=logits.device)
     accuracy = (logits.argmax(-1) == labels).float().mean().item()
-    return torch.nn.functional.cross_entropy(logits, labels), accuracy
+    return torch.nn.functional.cross_entropy(logits, labels, label_smoothing=label_smoothing), accuracy
 
 
 def keep_drop_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -19,6 +19,13 @@ def all_finite(accelerator, *tensors: torch.Tensor) -> bool:
     return bool(flag.item())
 
 
+def mean_over_processes(accelerator, value: float) -> float:
+    """The mean of a per-process number over all processes (itself in a single process)."""
+    if accelerator.num_processes == 1:
+        return value
+    return accelerator.reduce(torch.tensor([value], device=accelerator.device), reduction="mean").item()
+
+
 def optimizer_step(accelerator, model, optimizer, loss: torch.Tensor, what: str = "loss",
                    max_grad_norm: float = 1.0) -> float | None:
     """backward, clip, step, zero_grad; returns the gradient norm before clipping.

@@ -99,7 +99,9 @@ class Trainer:
         self.reconstruction = ReconstructionReward(self.networks["reconstructor"], self.codec,
                                                    self.optimizers["reconstructor"], accelerator, max_words)
         self.discrimination = DiscriminatorReward(self.networks["discriminator"], self.codec,
-                                                  self.optimizers["discriminator"], accelerator, self.corpus.summaries)
+                                                  self.optimizers["discriminator"], accelerator, self.corpus.summaries,
+                                                  config.rl.discriminator_max_accuracy,
+                                                  config.rl.discriminator_label_smoothing)
         # Fixed, a function of the corpus alone: fitted again on resume, saved in bundles for --search.
         self.word_prior = WordPrior.fit(self.corpus.summaries, self.corpus.articles)
         self.rewards = build_rewards(config.rl, self.reconstruction, self.discrimination, self.word_prior,

@@ -104,3 +104,13 @@ def test_split_train_dev():
 def test_split_train_dev_rejects_bad_sizes(options):
     with pytest.raises(UsageError):
         split_train_dev(list(range(10)), **options)
+
+
+def test_held_out_summaries_are_the_article_halfs_titles(tmp_path):
+    articles, titles = tmp_path / "a.txt", tmp_path / "t.txt"
+    articles.write_text("".join(f"article {i} words\n" for i in range(40)))
+    titles.write_text("".join(f"title {i}\n" for i in range(40)))
+    split = unsupervised_split([articles], [titles], dev_size=4, seed=0)
+    by_article = {f"article {i} words": f"title {i}" for i in range(40)}
+    assert split.held_out_summaries == [by_article[a] for a in split.articles]
+    assert not set(split.held_out_summaries) & set(split.summaries)
