@@ -365,7 +365,8 @@ def summarize_records(records: list[dict], names: list[str]) -> dict:
     for source in SOURCES:
         per_doc = [_mean(c["rouge1"] for c in r["candidates"] if source in c["sources"]) for r in records]
         per_doc = [v for v in per_doc if v is not None]
-        out["sources"][source] = {"rouge1": _mean(per_doc), "docs": len(per_doc)}
+        distinct = _mean(sum(source in c["sources"] for c in r["candidates"]) for r in records)
+        out["sources"][source] = {"rouge1": _mean(per_doc), "docs": len(per_doc), "distinct_per_doc": distinct}
     for name in names:
         entry = {}
         for which in ("all", "swaps"):
@@ -402,6 +403,8 @@ def format_table(result: dict) -> str:
         f"total = weighted sum with {weights}" + (f" (weight 0: {zero})" if zero else ""),
         "ROUGE-1 F1 (percent) against the dev titles, by candidate source: " + ", ".join(
             f"{s} {_number(v['rouge1'])}" for s, v in result["sources"].items() if v["docs"]),
+        "distinct candidates a document, by source: " + ", ".join(
+            f"{s} {v['distinct_per_doc']:.1f}" for s, v in result["sources"].items()),
         "",
         "| term | Spearman, all | best, all | Spearman, swaps | best, swaps |",
         "| --- | --- | --- | --- | --- |",

@@ -174,6 +174,27 @@ class SimilarityReward:
         return [float(vectors[d] @ vectors[s]) if s.strip() else 0.0 for d, s in zip(documents, summaries)]
 
 
+def weighted_reward(terms: dict, weights: dict):
+    """One reward callable, the weighted sum of `terms` (name -> callable)."""
+    def total(documents, summaries, **_) -> list[float]:
+        columns = [[weights[name] * value for value in term(documents, summaries)] for name, term in terms.items()]
+        return [sum(values) for values in zip(*columns)]
+    return total
+
+
+def search_reward(settings, word_prior, similarity_model: str, device=None):
+    """The score test-time search climbs (the `search` config section): word prior + similarity."""
+    weights = {"word_prior": settings.word_prior_weight, "similarity": settings.similarity_weight}
+    if not any(weights.values()):
+        raise ValueError("search.word_prior_weight and search.similarity_weight are both 0: nothing to search on")
+    terms = {}
+    if weights["word_prior"]:
+        terms["word_prior"] = word_prior
+    if weights["similarity"]:
+        terms["similarity"] = SimilarityReward.load(similarity_model, device)
+    return weighted_reward(terms, weights)
+
+
 @dataclass
 class Rewards:
     """The weighted reward terms of a run. Terms with weight 0 are left out: not computed, and their

@@ -129,6 +129,19 @@ class WarmStartConfig:
 
 
 @dataclass
+class DistillConfig:
+    documents: int = option(0, "training articles that test-time search labels (0: no such stage)")
+    steps: int = option(400, "keep/drop steps of the tagger towards the search's choices (NAUS-style)")
+    batch_size: int = option(64, "documents per step")
+    lr: float = option(5e-4, "generator learning rate in this stage")
+
+    def __post_init__(self):
+        check_at_least(self, "distill", 0, "documents", "steps")
+        check_at_least(self, "distill", 1, "batch_size")
+        check_positive(self, "distill", "lr")
+
+
+@dataclass
 class RLConfig:
     steps: int = option(100, "policy-gradient steps")
     batch_size: int = option(16, "documents per step")
@@ -209,6 +222,7 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     warm_start: WarmStartConfig = field(default_factory=WarmStartConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
     rl: RLConfig = field(default_factory=RLConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
     search: SearchConfig = field(default_factory=SearchConfig)

@@ -130,8 +130,13 @@ class ExtractiveGenerator(Generator):
         return cls(model, codec, max_words)
 
     def warm_start_loss(self, documents, heuristic, count):
+        return self.selection_loss(documents, lambda row, words: heuristic_positions(words, heuristic, count))
+
+    def selection_loss(self, documents: list[str], positions_of) -> torch.Tensor:
+        """Keep/drop cross-entropy towards the positions `positions_of(row, words)` picks in each document's
+        words (the heuristic's in the warm start, the search's when learning from search outputs)."""
         tagged = tag_words(self.model, self.codec, documents, self.max_words, self.device)
-        labels = keep_labels(tagged.words, heuristic, count, tagged.mask.shape).to(tagged.mask.device)
+        labels = selection_labels(tagged.words, positions_of, tagged.mask.shape).to(tagged.mask.device)
         return keep_drop_loss(tagged.logits, labels.masked_fill(tagged.mask == 0, IGNORE_INDEX))
 
     def rollout(self, documents, group_size, settings):
@@ -176,12 +181,18 @@ class ExtractiveGenerator(Generator):
         return [" ".join(row[i] for i in kept) for row, kept in zip(read, positions)]
 
 
-def keep_labels(words: list[list[str]], heuristic: str, count: int, shape) -> torch.Tensor:
-    """[B, W] 1 at the positions the heuristic keeps in each document's words, else 0."""
+def selection_labels(words: list[list[str]], positions_of, shape) -> torch.Tensor:
+    """[B, W] 1 at the positions `positions_of(row, document_words)` picks in each document, else 0 (a
+    position past the words read, when a subword tagger read fewer, is left out)."""
     labels = torch.zeros(shape, dtype=torch.long)
     for row, row_words in enumerate(words):
-        labels[row, heuristic_positions(row_words, heuristic, count)] = 1
+        labels[row, [p for p in positions_of(row, row_words) if p < len(row_words)]] = 1
     return labels
+
+
+def keep_labels(words: list[list[str]], heuristic: str, count: int, shape) -> torch.Tensor:
+    """The warm start's labels: 1 at the positions the heuristic keeps."""
+    return selection_labels(words, lambda _, row_words: heuristic_positions(row_words, heuristic, count), shape)
 
 
 class GeneratedNoRepeatNGram(LogitsProcessor):

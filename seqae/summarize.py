@@ -89,27 +89,18 @@ class Summarizer:
 
     @functools.cached_property
     def search_score(self):
-        """word prior + similarity, weighted by the bundle's `search` section (rl.word_prior, rl.rewards)."""
-        from seqae.rl.rewards import SimilarityReward
+        """word prior + similarity, weighted by the bundle's `search` section (seqae.rl.rewards.search_reward)."""
+        from seqae.rl.rewards import search_reward
         from seqae.rl.word_prior import WordPrior
 
-        settings = self.config.search
         if not self.generator.selects_words:
             raise UsageError("--search needs an extractive model (it swaps document words)")
         path = self.directory / WORD_PRIOR_FILE
         if not path.is_file():
             raise DataError(self.directory, f"no {WORD_PRIOR_FILE}: this model was trained before test-time search")
-        terms = {"word_prior": (settings.word_prior_weight, lambda: WordPrior.load(path)),
-                 "similarity": (settings.similarity_weight, lambda: SimilarityReward.load(
-                     self.config.rl.similarity_model, self.generator.device))}
-        weighted = [(weight, make()) for weight, make in terms.values() if weight]
-        if not weighted:
-            raise UsageError(f"{self.directory}: search.word_prior_weight and search.similarity_weight are both 0")
-
-        def score(documents, summaries):
-            return [sum(w * v for w, v in zip(weights, values)) for values in
-                    zip(*[term(documents, summaries) for _, term in weighted])]
-
-        weights = [weight for weight, _ in weighted]
-        return score
+        try:
+            return search_reward(self.config.search, WordPrior.load(path), self.config.rl.similarity_model,
+                                 self.generator.device)
+        except ValueError as error:
+            raise UsageError(f"{self.directory}: {error}") from None
 

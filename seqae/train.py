@@ -1,4 +1,5 @@
-"""The training recipe: corpus -> tokenizer -> warm start (G, R) -> D warm start -> adversarial RL.
+"""The training recipe: corpus -> tokenizer -> warm start (G, R) -> D warm start -> learning from search
+(optional) -> adversarial RL.
 
 One global step counter runs through the three stages, so a checkpoint names one point of the run and
 `--resume` continues from it. Every step reseeds from (seed, step, process), and batches are a function of
@@ -7,6 +8,8 @@ seqae.generators (the generator kind), seqae.losses, seqae.rl (rewards, the RL s
 batches), seqae.checkpoint (the run directory).
 """
 
+import itertools
+import json
 from pathlib import Path
 
 import torch
@@ -20,6 +23,7 @@ from seqae.data.corpus import batch_documents, load_corpus
 from seqae.data.heuristics import heuristic_summary
 from seqae.encoding import WordCodec
 from seqae.errors import SeqaeError, UsageError
+from seqae.io import atomic_write_text
 from seqae.generators import generator_class
 from seqae.losses import reconstructor_loss
 from seqae.models import build_discriminator, build_reconstructor, load_discriminator, load_reconstructor
@@ -29,7 +33,8 @@ from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_re
 from seqae.rl.word_prior import WordPrior
 from seqae.summarize import summarize_in_batches
 
-STAGES = ("warm_start", "discriminator", "rl")
+STAGES = ("warm_start", "discriminator", "distill", "rl")
+SEARCH_TARGETS_FILE = "search_targets.json"
 
 
 class Trainer:
@@ -37,11 +42,14 @@ class Trainer:
         self.config, self.out_dir = config, Path(out_dir)
         self.accelerator = accelerator or Accelerator()
         self.corpus = load_corpus(config.data, config.seed)
-        ws, rl = config.warm_start, config.rl
-        self.stage_ends = dict(zip(STAGES, (ws.steps, ws.steps + ws.discriminator_steps,
-                                            ws.steps + ws.discriminator_steps + rl.steps)))
+        lengths = (config.warm_start.steps, config.warm_start.discriminator_steps,
+                   config.distill.steps if config.distill.documents else 0, config.rl.steps)
+        self.stage_ends = dict(zip(STAGES, itertools.accumulate(lengths)))
         self.kind = generator_class(config.model.generator)
-        if rl.backend == "trl" and not self.kind.writes_tokens:
+        if config.distill.documents and not self.kind.selects_words:
+            raise UsageError(f"distill.documents: learning from search needs a generator that selects words, not "
+                             f"model.generator={self.kind.name}")
+        if config.rl.backend == "trl" and not self.kind.writes_tokens:
             raise UsageError(f"rl.backend=trl trains generators that write tokens, not model.generator={self.kind.name}")
         checkpoints = list_checkpoints(self.out_dir) if resume else []
         if resume and not checkpoints:
@@ -85,7 +93,7 @@ class Trainer:
     def _prepare(self, optimizer_states: dict):
         config, accelerator = self.config, self.accelerator
         models = {"generator": self.generator.model, **self.networks}
-        lrs = {"generator": config.warm_start.lr if self.step < self.stage_ends["warm_start"] else config.rl.lr,
+        lrs = {"generator": self._generator_lr(self._stage(self.step)),
                "reconstructor": config.rl.reconstructor_lr, "discriminator": config.rl.discriminator_lr}
         optimizers = {name: torch.optim.AdamW(model.parameters(), lr=lrs[name]) for name, model in models.items()}
         for name, optimizer in optimizers.items():
@@ -111,6 +119,10 @@ class Trainer:
     @property
     def is_main(self) -> bool:
         return self.accelerator.is_main_process
+
+    def _generator_lr(self, stage: str) -> float:
+        return {"warm_start": self.config.warm_start.lr, "discriminator": self.config.warm_start.lr,
+                "distill": self.config.distill.lr}.get(stage, self.config.rl.lr)
 
     def _stage(self, step: int) -> str:
         return next((stage for stage in STAGES if step < self.stage_ends[stage]), "done")
@@ -176,30 +188,63 @@ class Trainer:
         """D learns human summaries against G's greedy outputs before RL starts."""
         return self.discrimination.update(summarize_in_batches(self.generator, documents, self.config, num_beams=1))
 
+    def search_targets(self) -> list[tuple[str, list[int]]]:
+        """(document, positions) for distill.documents training articles: the tagger's greedy choice improved by
+        test-time search. Computed once, when the stage starts, and kept in the run directory for resumes."""
+        from seqae.rl.rewards import search_reward
+        from seqae.rl.search import search_batch
+
+        path, count = self.out_dir / SEARCH_TARGETS_FILE, self.config.distill.documents
+        if self.is_main and not path.exists():
+            documents = batch_documents(self.corpus.articles, count, 0, self.config.seed + 2)
+            score = search_reward(self.config.search, self.word_prior, self.config.rl.similarity_model,
+                                  self.accelerator.device)
+            read, starts, positions = [], [], []
+            for start in tqdm(range(0, len(documents), 256), desc="search targets", unit="batch"):
+                words, greedy = self.generator.select(documents[start:start + 256], words=self.config.rl.target_words)
+                positions += search_batch(words, greedy, score, rounds=self.config.search.rounds,
+                                          swaps_per_round=self.config.search.swaps_per_round, seed=self.config.seed)
+            atomic_write_text(path, json.dumps([[d, p] for d, p in zip(documents, positions)]))
+        self.accelerator.wait_for_everyone()
+        return [(document, positions) for document, positions in json.loads(path.read_text(encoding="utf-8"))]
+
+    def distill_step(self, pairs: list[tuple[str, list[int]]]) -> dict:
+        """The tagger learns the search's choices (keep/drop cross-entropy)."""
+        self.generator.model.train()
+        loss = self.generator.selection_loss([d for d, _ in pairs], lambda row, _: pairs[row][1])
+        optimizer_step(self.accelerator, self.generator.model, self.optimizers["generator"], loss, "distill loss")
+        return {"generator_loss": loss.item()}
+
     def run(self) -> Path:
         config = self.config
         total = self.stage_ends["rl"]
         if self.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-        bad_steps = 0
+        bad_steps, targets = 0, None
         progress = tqdm(total=total, initial=self.step, desc="train", unit="step", disable=not self.is_main)
         while self.step < total:
             stage = self._stage(self.step)
             torch.manual_seed(config.seed * 1_000_003 + self.step * 101 + self.accelerator.process_index)
-            if stage == "rl" and self.step == self.stage_ends["discriminator"]:
+            if stage in ("distill", "rl") and self.step == self.stage_ends[STAGES[STAGES.index(stage) - 1]]:
                 for group in self.optimizers["generator"].param_groups:
-                    group["lr"] = config.rl.lr
+                    group["lr"] = self._generator_lr(stage)
             if stage == "rl" and config.rl.backend == "trl":
                 self.run_trl(total - self.step, progress)
                 continue
-            batch_size = config.rl.batch_size if stage == "rl" else config.warm_start.batch_size
-            documents = self._shard(batch_documents(self.corpus.articles, batch_size, self.step, config.seed))
+            if stage == "distill" and targets is None:
+                targets = self.search_targets()
+            batch_size = {"rl": config.rl.batch_size, "distill": config.distill.batch_size}.get(
+                stage, config.warm_start.batch_size)
+            documents = self._shard(batch_documents(targets if stage == "distill" else self.corpus.articles,
+                                                    batch_size, self.step, config.seed))
             samples = []
             try:
                 if stage == "warm_start":
                     row = self.warm_start_step(documents)
                 elif stage == "discriminator":
                     row = self.discriminator_step(documents)
+                elif stage == "distill":
+                    row = self.distill_step(documents)
                 else:
                     row, samples = rl_step(self.generator, self.optimizers["generator"], self.accelerator, documents,
                                            self.rewards, config.rl)

@@ -135,3 +135,18 @@ def test_summarize_with_search_keeps_length_and_document_words(tiny_corpus, tmp_
     greedy = Summarizer(out)(documents, words=4)
     # The search accepts a swap only if the score does not fall: never worse than its start.
     assert all(prior.score(s) >= prior.score(g) - 1e-9 for s, g in zip(lines, greedy))
+
+
+def test_distill_stage_learns_search_targets_and_resumes_without_searching_again(tmp_path, tiny_corpus):
+    out = tmp_path / "run"
+    args = ("warm_start.steps=2", "warm_start.discriminator_steps=0", "distill.documents=8", "distill.steps=3",
+            "distill.batch_size=4", "search.similarity_weight=0", "search.rounds=2", "rl.steps=0")
+    assert main(tiny_train_args(tiny_corpus, out, *args)) == 0
+    targets = json.loads((out / "search_targets.json").read_text())
+    assert len(targets) == 8 and all(len(positions) == 4 for _, positions in targets)  # rl.target_words
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows if row["stage"] == "distill"] == [3, 4, 5]
+    (out / "search_targets.json").write_text(json.dumps(targets[:4]))  # a resume reads the file, not a new search
+    assert main(tiny_train_args(tiny_corpus, out, *args[:-1], "rl.steps=2", "--resume")) == 0
+    assert len(json.loads((out / "search_targets.json").read_text())) == 4
+    assert load_trainer_state(list_checkpoints(out)[-1])["info"]["step"] == 7
