@@ -16,6 +16,7 @@ class Corpus:
     summaries: list[str]  # human-written, unrelated to the articles: what readable summaries look like
     dev_articles: list[str]
     dev_references: list[str] | None
+    held_out_summaries: list[str] | None = None  # human summaries training never sees (evaluation only)
 
 
 def load_corpus(data, seed: int) -> Corpus:
@@ -29,7 +30,8 @@ def load_corpus(data, seed: int) -> Corpus:
     if data.titles:
         split = unsupervised_split(data.articles, data.titles, dev_size=data.dev_size, seed=seed,
                                    max_articles=data.max_articles, max_summaries=data.max_summaries)
-        corpus = Corpus(split.articles, split.summaries, split.dev_articles, split.dev_references)
+        corpus = Corpus(split.articles, split.summaries, split.dev_articles, split.dev_references,
+                        split.held_out_summaries)
     else:
         articles = [text for path in data.articles for text in read_texts(path)]
         train, dev = split_train_dev(articles, dev_size=min(data.dev_size, len(articles) // 5), seed=seed)

@@ -110,9 +110,9 @@ def plot_learning_curves(runs: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = [("reward_reconstruction", "reconstruction reward"), ("reward_discriminator", "discriminator reward"),
-              ("discriminator_accuracy", "D accuracy"), ("dev_rouge1", "dev R-1 (greedy)"),
-              ("summary_words", "sampled summary words"), ("reward", "total reward")]
+    panels = [("dev_rouge1", "dev R-1 (greedy)"), ("reward", "total reward of the samples"),
+              ("beats_greedy", "groups whose best sample beats greedy"), ("reward_word_prior", "word prior"),
+              ("reward_similarity", "similarity"), ("discriminator_accuracy", "D accuracy")]
     figure, axes = plt.subplots(2, 3, figsize=(14, 7))
     for axis, (key, title) in zip(axes.flat, panels):
         for label, run in runs.items():
@@ -127,11 +127,89 @@ def plot_learning_curves(runs: dict, path: Path) -> None:
     plt.close(figure)
 
 
+def total_steps(config) -> int:
+    """The global step at which a run of `config` ends (seqae.train.STAGES)."""
+    distill = config.distill.steps if config.distill.documents else 0
+    return config.warm_start.steps + config.warm_start.discriminator_steps + distill + config.rl.steps
+
+
+def bench_runs(args, target: str) -> list[dict]:
+    """The runs of the table: name, generator kind, the run it continues from, and its overrides."""
+    warm = [f"warm_start.target={target}", f"warm_start.steps={args.warm_steps}", "distill.documents=0", "rl.steps=0"]
+    distill = [f"distill.documents={args.distill_documents}", f"distill.steps={args.distill_steps}"]
+    auto_encoder = ["rl.word_prior_weight=0", "rl.similarity_weight=0", "rl.reconstruction_weight=1",
+                    "rl.discriminator_weight=0.5"]
+    runs = []
+    if "extractive" in args.kinds:
+        e = ["model.generator=extractive", *warm[:2]]
+        runs += [
+            dict(name="warm start only", kind="extractive", parent=None, overrides=e + warm[2:]),
+            dict(name="RL only (policy gradient)", kind="extractive", parent="warm start only",
+                 overrides=e + ["distill.documents=0", f"rl.steps={args.rl_steps}"]),
+            dict(name="learning from search only", kind="extractive", parent="warm start only",
+                 overrides=e + distill + ["rl.steps=0"]),
+            dict(name="full (learning from search + RL)", kind="extractive", parent="learning from search only",
+                 overrides=e + distill + [f"rl.steps={args.rl_steps}"]),
+            dict(name="RL on the auto-encoder terms only (R + D)", kind="extractive", parent="warm start only",
+                 overrides=e + ["distill.documents=0", f"rl.steps={args.ablation_steps}", *auto_encoder]),
+        ]
+    if "abstractive" in args.kinds:
+        a = ["model.generator=abstractive", f"warm_start.target={target}",
+             f"warm_start.steps={args.abstractive_warm_steps}", *args.abstractive_overrides]
+        runs += [
+            dict(name="warm start only", kind="abstractive", parent=None, overrides=a + ["distill.documents=0", "rl.steps=0"]),
+            dict(name="full (RL)", kind="abstractive", parent="warm start only",
+                 overrides=a + ["distill.documents=0", f"rl.steps={args.abstractive_rl_steps}"]),
+        ]
+    return runs
+
+
+def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
+    """Train each run (a child process each), continuing from its parent's last checkpoint."""
+    from seqae.checkpoint import copy_run
+    from seqae.config import load_config
+
+    for run in runs:
+        run["dir"] = out / run["kind"] / run["name"].split(" (")[0].replace(" ", "_")
+        overrides = [*args.overrides, *run["overrides"]]
+        run["steps"] = total_steps(load_config(args.config, overrides))
+        if args.keep and finished(run["dir"], run["steps"]):
+            continue
+        parent = next((r for r in runs if r["kind"] == run["kind"] and r["name"] == run["parent"]), None)
+        if parent is not None:
+            shutil.rmtree(run["dir"], ignore_errors=True)
+            copy_run(parent["dir"], run["dir"])
+        seconds = train(args.config, run["dir"], overrides, resume=parent is not None)
+        results["speed"][f"{run['kind']} {run['name']}: training minutes"] = round(seconds / 60, 2)
+        print(f"bench: trained {run['kind']} {run['name']} in {seconds / 60:.1f} min", file=sys.stderr)
+
+
+def rl_from_lead(args, out: Path) -> dict:
+    """RL alone, from a plain lead warm start: dev R-1 of the warm start against the best RL checkpoint."""
+    from seqae.checkpoint import copy_run
+
+    warm, rl = out / "extractive" / "lead_warm_start", out / "extractive" / "lead_rl"
+    base = [*args.overrides, "model.generator=extractive", "warm_start.target=lead",
+            f"warm_start.steps={args.lead_warm_steps}", "warm_start.discriminator_steps=0", "distill.documents=0"]
+    if not (args.keep and finished(warm, args.lead_warm_steps)):
+        train(args.config, warm, [*base, "rl.steps=0"])
+    if not (args.keep and finished(rl, args.lead_warm_steps + args.lead_rl_steps)):
+        shutil.rmtree(rl, ignore_errors=True)
+        copy_run(warm, rl)
+        train(args.config, rl, [*base, f"rl.steps={args.lead_rl_steps}"], resume=True)
+    start = [r["dev_rouge1"] for r in metrics_rows(warm) if "dev_rouge1" in r][-1]
+    curve = [(r["step"], round(r["dev_rouge1"], 2)) for r in metrics_rows(rl) if "dev_rouge1" in r and r["stage"] == "rl"]
+    best = max(value for _, value in curve)
+    return {"warm_start_dev_rouge1": round(start, 2), "rl_best_dev_rouge1": best, "gain": round(best - start, 2),
+            "rl_steps": args.lead_rl_steps, "dev_curve": curve}
+
+
 def run_gigaword_bench(args) -> int:
     from seqae.config import load_config
-    from seqae.eval.baselines import content_word_lead, lead_words
-    from seqae.eval.rouge import read_lines
-    from seqae.checkpoint import copy_run
+    from seqae.data.corpus import load_corpus
+    from seqae.eval.baselines import content_lead_prepositions, content_word_lead, lead_words
+    from seqae.eval.fluency import FluencyLM
+    from seqae.eval.rouge import paired_difference, read_lines
 
     bench_started = time.perf_counter()
     data = Path(args.data)
@@ -147,64 +225,65 @@ def run_gigaword_bench(args) -> int:
     config = load_config(args.config, args.overrides)
     words = config.decode.words
     results = {"config": args.config, "overrides": args.overrides, "machine": platform.processor() or platform.machine(),
-               "python": platform.python_version(), "rows": [], "speed": {}, "selection": {}}
+               "python": platform.python_version(), "rows": [], "differences": {}, "speed": {}, "selection": {}}
 
     target, dev_scores = choose_pseudo_target(config, words)
     results["selection"]["pseudo_target_dev_rouge1"] = dev_scores
     results["selection"]["pseudo_target"] = target
     print(f"bench: pseudo-summary scheme by dev R-1: {dev_scores} -> {target}", file=sys.stderr)
 
-    budgets = {kind: {"warm": getattr(args, f"{kind}_warm_steps"), "rl": getattr(args, f"{kind}_rl_steps"),
-                      "ablation": getattr(args, f"{kind}_ablation_steps")} for kind in ("extractive", "abstractive")}
-    variants = [("full", []), ("reconstruction only", ["rl.discriminator_weight=0"]),
-                ("discriminator only", ["rl.reconstruction_weight=0"])]
-    curves = {}
-    for kind in args.kinds:
-        base = [*args.overrides, f"model.generator={kind}", f"warm_start.target={target}",
-                *getattr(args, f"{kind}_overrides")]
-        budget = budgets[kind]
-        warm_dir = out / kind / "warm_start"
-        warm_total = budget["warm"] + config.warm_start.discriminator_steps
-        if not (args.keep and finished(warm_dir, warm_total)):
-            seconds = train(args.config, warm_dir, [*base, f"warm_start.steps={budget['warm']}", "rl.steps=0"])
-            results["speed"][f"{kind}_warm_start_steps_per_s"] = round(budget["warm"] / seconds, 3)
-        runs = {"warm start only": (warm_dir, 0)}
-        for name, extra in variants:
-            steps = budget["rl"] if name == "full" else budget["ablation"]
-            run_dir = out / kind / name.replace(" ", "_")
-            started = time.perf_counter()
-            if not (args.keep and finished(run_dir, warm_total + steps)):
-                copy_run(warm_dir, run_dir)
-                train(args.config, run_dir, [*base, f"warm_start.steps={budget['warm']}", f"rl.steps={steps}",
-                                             *extra], resume=True)
-                if name == "full":
-                    results["speed"][f"{kind}_rl_steps_per_s"] = round(steps / (time.perf_counter() - started), 3)
-            if name == "full":
-                results["speed"][f"{kind}_rl_step_time_breakdown_s"] = rl_time_breakdown(metrics_rows(run_dir))
-                curves[kind] = run_dir
-            runs[name] = (run_dir, steps)
-        for name, (run_dir, steps) in runs.items():
-            summaries, per_second = summarize_timed(run_dir / "model", test_articles, words=words)
-            row = {"system": f"seqae {kind}: {name}", "rl_steps": steps, **score(summaries, test_titles),
-                   "summaries_per_s": round(per_second, 1)}
-            results["rows"].append(row)
-            print(f"bench: {row}", file=sys.stderr)
-            if name == "full":
-                (out / f"{kind}_test_summaries.txt").write_text("\n".join(summaries) + "\n", encoding="utf-8")
-                results["speed"][f"{kind}_summaries_per_s_default"] = round(per_second, 1)
-                if kind == "abstractive":
-                    _, greedy = summarize_timed(run_dir / "model", test_articles, words=words, num_beams=1)
-                    results["speed"]["abstractive_summaries_per_s_greedy"] = round(greedy, 1)
+    # Readability: a language model of human summaries that training never sees, for evaluation only.
+    if (out / "fluency_lm").is_dir() and args.keep:
+        fluency = FluencyLM.load(out / "fluency_lm")
+    else:
+        held_out = load_corpus(config.data, config.seed).held_out_summaries
+        fluency = FluencyLM.train(held_out, seed=config.seed)
+        fluency.save(out / "fluency_lm")
+    results["fluency"] = {"perplexity_of_test_titles": round(fluency.perplexity(test_titles), 1)}
 
-    full_rows = [r for r in results["rows"] if r["system"].endswith(": full")]
-    length = round(max(r["words"] for r in full_rows)) if full_rows else words
+    def row_for(name: str, summaries: list[str], **extra) -> dict:
+        row = {"system": name, **score(summaries, test_titles), "perplexity": round(fluency.perplexity(summaries), 1),
+               **extra}
+        print(f"bench: {row}", file=sys.stderr)
+        return row
+
+    runs = bench_runs(args, target)
+    train_runs(args, runs, out, results)
+    summaries = {}
+    for run in runs:
+        label = f"seqae {run['kind']}: {run['name']}"
+        summaries[label], per_second = summarize_timed(run["dir"] / "model", test_articles, words=words)
+        results["rows"].append(row_for(label, summaries[label], summaries_per_s=round(per_second, 1)))
+    full = next((run for run in runs if run["name"].startswith("full") and run["kind"] == "extractive"), None)
+    if full is not None and args.search_rounds:
+        from seqae.summarize import Summarizer
+
+        started = time.perf_counter()
+        label = f"seqae extractive: full + test-time search ({args.search_rounds} rounds)"
+        summaries[label] = Summarizer(full["dir"] / "model")(test_articles, words=words, search_rounds=args.search_rounds)
+        seconds = time.perf_counter() - started
+        results["rows"].append(row_for(label, summaries[label], summaries_per_s=round(len(test_articles) / seconds, 1)))
+    warm_label = "seqae extractive: warm start only"
+    for label in summaries:
+        if label != warm_label and warm_label in summaries and label.startswith("seqae extractive"):
+            difference = paired_difference(summaries[label], summaries[warm_label], test_titles)
+            results["differences"][f"{label} minus warm start, R-1"] = {
+                "mean": round(difference["mean"], 2), "ci95": [round(x, 2) for x in difference["ci95"]]}
+
+    length = round(max(r["words"] for r in results["rows"])) if results["rows"] else words
     baselines = [("Lead-8", lead_words, 8), (f"Lead-{length}", lead_words, length)] + \
-                [(f"content-word lead {n}", content_word_lead, n) for n in sorted({8, 10, 12, length})]
-    results["rows"] = [{"system": name, **score([function(a, n) for a in test_articles], test_titles)}
-                       for name, function, n in baselines] + results["rows"]
+                [(f"content-word lead {n}", content_word_lead, n) for n in sorted({8, words, length})] + \
+                [(f"content_lead_prepositions {words} (the warm start's teacher)", content_lead_prepositions, words)]
+    results["rows"] = [row_for(name, [function(a, n) for a in test_articles]) for name, function, n in baselines] + \
+        results["rows"]
 
-    if args.cnndm and full_rows:
-        results["cnndm"] = cnndm_rows(Path(args.cnndm), out / args.kinds[0] / "full" / "model", args.cnndm_count)
+    if "extractive" in args.kinds and args.lead_warm_steps:
+        results["rl_from_lead"] = rl_from_lead(args, out)
+    if args.cnndm and full is not None:
+        results["cnndm"] = cnndm_rows(Path(args.cnndm), full["dir"] / "model", args.cnndm_count)
+    curves = {run["name"]: run["dir"] for run in runs if run["kind"] == "extractive" and "RL" in run["name"]}
+    results["speed"]["rl_step_time_breakdown_s"] = {name: rl_time_breakdown(metrics_rows(run_dir))
+                                                    for name, run_dir in curves.items()}
     results["speed"]["peak_rss_mb"] = round(peak_rss_mb(), 1)
     results["bench_minutes"] = round((time.perf_counter() - bench_started) / 60, 1)
     atomic_write_text(docs / "results.json", json.dumps(results, indent=1) + "\n")
@@ -252,21 +331,31 @@ def render_markdown(results: dict) -> str:
              f"(config `{results['config']}`, overrides `{' '.join(results['overrides']) or 'none'}`, "
              f"{results['bench_minutes']} minutes on this machine, CPU only).", "",
              "## Gigaword test (1,951 pairs), ROUGE F1 with Porter stemming (rouge-score)", "",
-             "| system | RL steps | R-1 | R-2 | R-L | words | no repeated word | summaries/s |",
+             "Perplexity: of the summaries under a language model of held-out human titles (trained once for "
+             "evaluation, never a reward; the test titles themselves score "
+             f"{results['fluency']['perplexity_of_test_titles']}). Lower reads more like a headline.", "",
+             "| system | R-1 | R-2 | R-L | words | no repeated word | perplexity | summaries/s |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in results["rows"]:
-        lines.append(f"| {row['system']} | {row.get('rl_steps', '-')} | {row['rouge1']:.2f} | {row['rouge2']:.2f} | "
-                     f"{row['rougeL']:.2f} | {row['words']:.1f} | {row['no_repeat_pct']:.1f}% | "
+        lines.append(f"| {row['system']} | {row['rouge1']:.2f} | {row['rouge2']:.2f} | {row['rougeL']:.2f} | "
+                     f"{row['words']:.1f} | {row['no_repeat_pct']:.1f}% | {row['perplexity']} | "
                      f"{row.get('summaries_per_s', '-')} |")
     for row in published_rows():
-        lines.append(f"| {row['system']} | - | {row['rouge1']:.2f} | {row['rouge2']:.2f} | {row['rougeL']:.2f} "
-                     "| - | - | - |")
-    lines += ["", "95% bootstrap intervals of every score are in results.json. Ablation rows (reconstruction "
-              "only, discriminator only) use the shorter RL budget shown in their RL-steps column.", "",
-              "Selection on the dev slice only: pseudo-summary scheme by dev R-1 "
+        lines.append(f"| {row['system']} | {row['rouge1']:.2f} | {row['rouge2']:.2f} | {row['rougeL']:.2f} "
+                     "| - | - | - | - |")
+    lines += ["", "95% bootstrap intervals of every score are in results.json.", "",
+              "Paired differences on the same test lines (R-1 F1 points, paired bootstrap 95% interval):", ""]
+    for name, value in results["differences"].items():
+        lines.append(f"- {name}: {value['mean']:+.2f} [{value['ci95'][0]:+.2f}, {value['ci95'][1]:+.2f}]")
+    lines += ["", "Selection on the dev slice only: pseudo-summary scheme by dev R-1 "
               f"{results['selection']['pseudo_target_dev_rouge1']} -> `{results['selection']['pseudo_target']}`; "
-              "each run keeps the checkpoint with the best dev R-1 (greedy) as its model.", "",
-              "![learning curves](learning_curve.png)", "", "## Speed (2 CPU cores)", ""]
+              "each run keeps the checkpoint with the best dev R-1 (greedy) as its model."]
+    if results.get("rl_from_lead"):
+        lead = results["rl_from_lead"]
+        lines += ["", f"RL alone from a plain lead warm start (dev R-1, greedy): {lead['warm_start_dev_rouge1']} -> "
+                      f"{lead['rl_best_dev_rouge1']} ({lead['gain']:+.2f}) in {lead['rl_steps']} RL steps; "
+                      f"curve {lead['dev_curve']}."]
+    lines += ["", "![learning curves](learning_curve.png)", "", "## Speed (2 CPU cores)", ""]
     for key, value in results["speed"].items():
         lines.append(f"- {key}: {value}")
     if results.get("cnndm"):
@@ -287,7 +376,7 @@ def register(subparsers) -> None:
     bench.add_argument("--docs", default="docs")
     bench.add_argument("--keep", action="store_true",
                        help="do not clear --out first, and reuse its finished runs instead of training them again "
-                            "(their training speed is then not measured)")
+                            "(their training time is then not measured)")
     bench.add_argument("--kinds", nargs="+", default=["extractive", "abstractive"],
                        choices=["extractive", "abstractive"])
     bench.add_argument("--data", default="../shared/data", help="the data folder (see its README)")
@@ -295,12 +384,19 @@ def register(subparsers) -> None:
     bench.add_argument("--test-titles", help="default: DATA/gigaword/test.title.txt")
     bench.add_argument("--cnndm", help="default: DATA/cnndm/test.jsonl.gz; '' to skip")
     bench.add_argument("--cnndm-count", type=int, default=1000)
-    # Step budgets that fit the whole bench in about an hour on 2 CPU cores. An abstractive RL step samples
-    # with generate() and costs ~3x an extractive one, so it gets half the documents per step.
-    for kind, warm, rl, ablation, overrides in (("extractive", 250, 300, 100, []),
-                                                ("abstractive", 200, 80, 30, ["rl.batch_size=16"])):
-        bench.add_argument(f"--{kind}-warm-steps", type=int, default=warm)
-        bench.add_argument(f"--{kind}-rl-steps", type=int, default=rl)
-        bench.add_argument(f"--{kind}-ablation-steps", type=int, default=ablation)
-        bench.add_argument(f"--{kind}-overrides", nargs="*", default=overrides, metavar="KEY=VALUE")
+    # Step budgets that fit the whole bench in about an hour on 2 CPU cores.
+    bench.add_argument("--warm-steps", type=int, default=250, help="extractive warm-start steps")
+    bench.add_argument("--distill-documents", type=int, default=3000, help="training articles labelled by search")
+    bench.add_argument("--distill-steps", type=int, default=400)
+    bench.add_argument("--rl-steps", type=int, default=400, help="extractive RL steps")
+    bench.add_argument("--ablation-steps", type=int, default=100, help="RL steps of the auto-encoder-terms row")
+    bench.add_argument("--search-rounds", type=int, default=8, help="test-time search row (0: none)")
+    bench.add_argument("--lead-warm-steps", type=int, default=150,
+                       help="the RL-from-lead measurement's warm start (0: not measured)")
+    bench.add_argument("--lead-rl-steps", type=int, default=300, help="the RL-from-lead measurement's RL steps")
+    # An abstractive RL step samples with generate() and costs several extractive ones.
+    bench.add_argument("--abstractive-warm-steps", type=int, default=200)
+    bench.add_argument("--abstractive-rl-steps", type=int, default=40)
+    bench.add_argument("--abstractive-overrides", nargs="*", default=["rl.batch_size=8", "rl.group_size=8"],
+                       metavar="KEY=VALUE")
     bench.set_defaults(func=run_gigaword_bench)

@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 from seqae.errors import UsageError
+from seqae.rl.search import one_word_swaps
 
 TERMS = ("reconstruction", "discriminator", "word_prior", "similarity")
 DEFAULT_WEIGHTS = {"word_prior": 1.0, "similarity": 8.0, "reconstruction": 0.0, "discriminator": 0.0}
@@ -105,32 +106,6 @@ def _mean(values):
 
 # -------------------------------------------------------------------------------------------- candidates
 
-def greedy_positions(words: list[str], keep: list[float], count: int) -> list[int]:
-    """The inference summary's positions: the `count` highest keep scores, a word already kept skipped
-    (seqae.generators.select_words), in document order."""
-    chosen, seen = [], set()
-    for index in sorted(range(len(words)), key=lambda i: -keep[i]):
-        if len(chosen) == count:
-            break
-        if words[index] in seen:
-            continue
-        chosen.append(index)
-        seen.add(words[index])
-    return sorted(chosen)
-
-
-def swap_positions(words: list[str], kept: list[int], count: int, rng: random.Random) -> list[list[int]]:
-    """Up to `count` distinct one-word swaps of `kept`: drop one kept position, add one that is neither kept
-    nor the same word as a kept one."""
-    kept_set = set(kept)
-    kept_words = {words[p] for p in kept}
-    addable = [p for p in range(len(words)) if p not in kept_set and words[p] not in kept_words]
-    pairs = len(kept) * len(addable)
-    picks = range(pairs) if pairs <= count else rng.sample(range(pairs), count)
-    return [sorted([p for p in kept if p != kept[pick // len(addable)]] + [addable[pick % len(addable)]])
-            for pick in picks]
-
-
 def random_positions(length: int, count: int, draws: int, rng: random.Random,
                      window: int = RANDOM_WINDOW) -> list[list[int]]:
     """`draws` random in-order `count`-word subsets of the first `window` positions."""
@@ -166,7 +141,7 @@ def document_candidates(words: list[str], greedy: list[int], samples: list[list[
             short[heuristic] = 1
     for positions in samples:
         add([p for p in positions if p >= 0], "sample")
-    for positions in swap_positions(words, greedy, swaps, rng):
+    for positions in one_word_swaps(words, greedy, swaps, rng):
         add(positions, "swap")
     for positions in random_positions(len(words), k, randoms, rng):
         add(positions, "random")
@@ -263,7 +238,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
 
     from seqae.checkpoint import load_bundle_config, resolve_model_dir
     from seqae.data.corpus import load_corpus
-    from seqae.generators import ExtractiveGenerator
+    from seqae.generators import ExtractiveGenerator, select_positions
     from seqae.rl.sampling import gumbel_top_k, keep_scores
     from seqae.summarize import Summarizer
     from seqae.tagger import tag_words
@@ -305,7 +280,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
             tagged = tag_words(model, summarizer.codec, batch, max_words, device)
             logits, mask = tagged.logits.float().cpu(), tagged.mask.cpu()
             keep = torch.softmax(logits, -1)[..., 1].masked_fill(mask == 0, float("-inf"))
-            greedy = [greedy_positions(w, keep[row, : len(w)].tolist(), k) for row, w in enumerate(tagged.words)]
+            greedy = [select_positions(w, keep[row, : len(w)].tolist(), k) for row, w in enumerate(tagged.words)]
             lengths = torch.tensor([len(g) for g in greedy])
             generator = torch.Generator().manual_seed(seed * 1_000_003 + start)
             drawn = (gumbel_top_k(keep_scores(logits, mask, temperature), lengths, generator, samples).tolist()

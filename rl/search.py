@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable, Sequence
 
 
-def _swaps(words: list[str], kept: list[int], count: int, rng: random.Random) -> list[list[int]]:
+def one_word_swaps(words: list[str], kept: list[int], count: int, rng: random.Random) -> list[list[int]]:
     """Up to `count` distinct one-word swaps of `kept` (sorted positions), each sorted again.
 
     A word equal to a kept one is never added: it would repeat a word (or, in place of itself, change nothing).
@@ -52,7 +52,7 @@ def _climb(documents_words: list[list[str]], starts, score: Callable, rounds: in
         for i, (words, kept) in enumerate(zip(documents_words, current)):
             # A start is scored in the first round's batch, not in a call of its own.
             starting = [kept] if current_scores[i] is None else []
-            swaps = _swaps(words, kept, swaps_per_round, rngs[i])
+            swaps = one_word_swaps(words, kept, swaps_per_round, rngs[i])
             owners += [i] * (len(starting) + len(swaps))
             selections += starting + swaps
             is_current += [True] * len(starting) + [False] * len(swaps)

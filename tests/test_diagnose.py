@@ -12,14 +12,14 @@ from seqae.cli import main
 from seqae.eval.diagnose import (
     average_ranks,
     best_by,
-    greedy_positions,
     parse_weights,
     random_positions,
     spearman,
-    swap_positions,
     within_document_spearman,
 )
 from seqae.errors import UsageError
+from seqae.generators import select_positions
+from seqae.rl.search import one_word_swaps
 
 K = 6
 
@@ -67,10 +67,10 @@ def test_best_by_shares_tied_maxima():
 
 def test_candidate_positions_keep_the_length():
     words = "a b c a d e f g".split()
-    greedy = greedy_positions(words, [9, 8, 1, 7, 6, 0, 0, 0], 3)
+    greedy = select_positions(words, [9, 8, 1, 7, 6, 0, 0, 0], 3)
     assert greedy == [0, 1, 4]  # the second "a" (score 7) is skipped, as decoding does
     rng = random.Random(0)
-    swaps = swap_positions(words, greedy, 100, rng)
+    swaps = one_word_swaps(words, greedy, 100, rng)
     assert len(swaps) == len({tuple(s) for s in swaps}) == 3 * 4  # addable: c, e, f, g (not the second "a")
     assert all(len(s) == 3 and s != greedy for s in swaps)
     assert all(len(s) == 3 and s == sorted(s) for s in random_positions(len(words), 3, 8, rng))

@@ -161,3 +161,14 @@ def test_read_aligned_reports_both_files_and_counts(tmp_path):
     with pytest.raises(DataError) as raised:
         read_aligned(pred, [ref])
     assert str(raised.value) == f"{pred}: has 3 lines but {ref} has 2"
+
+
+def test_paired_difference_of_a_system_with_itself_is_zero_and_a_better_one_is_positive():
+    from seqae.eval.rouge import paired_difference
+
+    references = ["police arrest five protesters", "oil prices rise", "storm hits coast"]
+    same = paired_difference(references, references, references, bootstrap=200)
+    assert same["mean"] == 0 and same["ci95"] == (0.0, 0.0)
+    worse = ["police said", "prices", "the coast"]
+    better = paired_difference(references, worse, references, bootstrap=200)
+    assert better["mean"] > 0 and better["ci95"][0] > 0
