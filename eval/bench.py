@@ -145,13 +145,14 @@ def bench_runs(args, target: str) -> list[dict]:
         runs += [
             dict(name="warm start only", kind="extractive", parent=None, overrides=e + warm[2:]),
             dict(name="RL only (policy gradient)", kind="extractive", parent="warm start only",
-                 overrides=e + ["distill.documents=0", f"rl.steps={args.rl_steps}"]),
+                 overrides=e + ["distill.documents=0", f"rl.steps={args.rl_steps}", f"rl.lr={args.rl_only_lr}"]),
             dict(name="learning from search only", kind="extractive", parent="warm start only",
                  overrides=e + distill + ["rl.steps=0"]),
             dict(name="full (learning from search + RL)", kind="extractive", parent="learning from search only",
                  overrides=e + distill + [f"rl.steps={args.rl_steps}"]),
             dict(name="RL on the auto-encoder terms only (R + D)", kind="extractive", parent="warm start only",
-                 overrides=e + ["distill.documents=0", f"rl.steps={args.ablation_steps}", *auto_encoder]),
+                 overrides=e + ["distill.documents=0", f"rl.steps={args.ablation_steps}", f"rl.lr={args.rl_only_lr}",
+                                *auto_encoder]),
         ]
     if "abstractive" in args.kinds:
         a = ["model.generator=abstractive", f"warm_start.target={target}",
@@ -190,7 +191,8 @@ def rl_from_lead(args, out: Path) -> dict:
 
     warm, rl = out / "extractive" / "lead_warm_start", out / "extractive" / "lead_rl"
     base = [*args.overrides, "model.generator=extractive", "warm_start.target=lead",
-            f"warm_start.steps={args.lead_warm_steps}", "warm_start.discriminator_steps=0", "distill.documents=0"]
+            f"warm_start.steps={args.lead_warm_steps}", "warm_start.discriminator_steps=0", "distill.documents=0",
+            f"rl.lr={args.rl_only_lr}"]
     if not (args.keep and finished(warm, args.lead_warm_steps)):
         train(args.config, warm, [*base, "rl.steps=0"])
     if not (args.keep and finished(rl, args.lead_warm_steps + args.lead_rl_steps)):
@@ -237,7 +239,7 @@ def run_gigaword_bench(args) -> int:
         fluency = FluencyLM.load(out / "fluency_lm")
     else:
         held_out = load_corpus(config.data, config.seed).held_out_summaries
-        fluency = FluencyLM.train(held_out, seed=config.seed)
+        fluency = FluencyLM.train(held_out, seed=config.seed, steps=args.fluency_steps)
         fluency.save(out / "fluency_lm")
     results["fluency"] = {"perplexity_of_test_titles": round(fluency.perplexity(test_titles), 1)}
 
@@ -281,6 +283,13 @@ def run_gigaword_bench(args) -> int:
         results["rl_from_lead"] = rl_from_lead(args, out)
     if args.cnndm and full is not None:
         results["cnndm"] = cnndm_rows(Path(args.cnndm), full["dir"] / "model", args.cnndm_count)
+    for run in runs:
+        accuracy = [r["discriminator_accuracy"] for r in metrics_rows(run["dir"])
+                    if r.get("stage") == "rl" and "discriminator_accuracy" in r]
+        if accuracy:
+            results.setdefault("discriminator_accuracy_during_rl", {})[f"{run['kind']} {run['name']}"] = {
+                "min": round(min(accuracy), 3), "mean": round(sum(accuracy) / len(accuracy), 3),
+                "max": round(max(accuracy), 3)}
     curves = {run["name"]: run["dir"] for run in runs if run["kind"] == "extractive" and "RL" in run["name"]}
     results["speed"]["rl_step_time_breakdown_s"] = {name: rl_time_breakdown(metrics_rows(run_dir))
                                                     for name, run_dir in curves.items()}
@@ -350,6 +359,9 @@ def render_markdown(results: dict) -> str:
     lines += ["", "Selection on the dev slice only: pseudo-summary scheme by dev R-1 "
               f"{results['selection']['pseudo_target_dev_rouge1']} -> `{results['selection']['pseudo_target']}`; "
               "each run keeps the checkpoint with the best dev R-1 (greedy) as its model."]
+    for name, band in results.get("discriminator_accuracy_during_rl", {}).items():
+        lines += ["", f"D's accuracy during RL ({name}): min {band['min']}, mean {band['mean']}, max {band['max']} "
+                      "(rl.discriminator_max_accuracy holds D's step above the configured band)."]
     if results.get("rl_from_lead"):
         lead = results["rl_from_lead"]
         lines += ["", f"RL alone from a plain lead warm start (dev R-1, greedy): {lead['warm_start_dev_rouge1']} -> "
@@ -387,13 +399,16 @@ def register(subparsers) -> None:
     # Step budgets that fit the whole bench in about an hour on 2 CPU cores.
     bench.add_argument("--warm-steps", type=int, default=250, help="extractive warm-start steps")
     bench.add_argument("--distill-documents", type=int, default=3000, help="training articles labelled by search")
-    bench.add_argument("--distill-steps", type=int, default=400)
+    bench.add_argument("--distill-steps", type=int, default=150)
     bench.add_argument("--rl-steps", type=int, default=400, help="extractive RL steps")
-    bench.add_argument("--ablation-steps", type=int, default=100, help="RL steps of the auto-encoder-terms row")
+    bench.add_argument("--ablation-steps", type=int, default=80, help="RL steps of the auto-encoder-terms row")
+    bench.add_argument("--rl-only-lr", type=float, default=5e-4,
+                       help="generator learning rate of RL straight from the warm start (the RL-only and lead rows)")
     bench.add_argument("--search-rounds", type=int, default=8, help="test-time search row (0: none)")
+    bench.add_argument("--fluency-steps", type=int, default=800, help="training steps of the evaluation LM")
     bench.add_argument("--lead-warm-steps", type=int, default=150,
                        help="the RL-from-lead measurement's warm start (0: not measured)")
-    bench.add_argument("--lead-rl-steps", type=int, default=300, help="the RL-from-lead measurement's RL steps")
+    bench.add_argument("--lead-rl-steps", type=int, default=250, help="the RL-from-lead measurement's RL steps")
     # An abstractive RL step samples with generate() and costs several extractive ones.
     bench.add_argument("--abstractive-warm-steps", type=int, default=200)
     bench.add_argument("--abstractive-rl-steps", type=int, default=40)

@@ -1,0 +1,50 @@
+"""`seqae bench gigaword` end to end on a tiny paired corpus: every run trains, every row is scored, the page
+and its JSON are written, and --keep reuses finished runs."""
+
+import json
+import random
+
+from seqae.cli import main
+
+from conftest import TINY_CONFIG, WORDS
+
+
+def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
+    rng = random.Random(7)
+    articles, titles = [], []
+    for _ in range(80):
+        article = [rng.choice(WORDS) for _ in range(rng.randint(15, 22))]
+        articles.append(" ".join(article))
+        titles.append(" ".join(article[i] for i in sorted(rng.sample(range(len(article)), 5))))
+    paths = {name: tmp_path / f"{name}.txt" for name in ("articles", "titles", "test_articles", "test_titles")}
+    paths["articles"].write_text("\n".join(articles[:70]) + "\n")
+    paths["titles"].write_text("\n".join(titles[:70]) + "\n")
+    paths["test_articles"].write_text("\n".join(articles[70:]) + "\n")
+    paths["test_titles"].write_text("\n".join(titles[70:]) + "\n")
+    docs, out = tmp_path / "docs", tmp_path / "bench"
+    argv = ["bench", "gigaword", f"data.articles=[{paths['articles']}]", f"data.titles=[{paths['titles']}]",
+            "search.similarity_weight=0", "rl.similarity_weight=0", "rl.word_prior_weight=1",
+            "rl.sampler=exact_length", "rl.update=best_of_k",
+            "--config", str(TINY_CONFIG), "--out", str(out), "--docs", str(docs),
+            "--test-articles", str(paths["test_articles"]), "--test-titles", str(paths["test_titles"]), "--cnndm", "",
+            "--warm-steps", "2", "--distill-documents", "6", "--distill-steps", "2", "--rl-steps", "2",
+            "--ablation-steps", "2", "--search-rounds", "1", "--lead-warm-steps", "2", "--lead-rl-steps", "2",
+            "--abstractive-warm-steps", "2", "--abstractive-rl-steps", "2", "--fluency-steps", "5"]
+    assert main(argv) == 0
+    results = json.loads((docs / "results.json").read_text())
+    systems = [row["system"] for row in results["rows"]]
+    for expected in ("Lead-8", "the warm start's teacher", "extractive: warm start only", "RL only",
+                     "learning from search only", "extractive: full", "auto-encoder terms", "test-time search",
+                     "abstractive: warm start only", "abstractive: full"):
+        assert any(expected in system for system in systems), expected
+    for row in results["rows"]:
+        assert 0 <= row["rouge1"] <= 100 and row["perplexity"] > 1 and row["words"] > 0
+    assert any("minus warm start" in name for name in results["differences"])
+    assert set(results["rl_from_lead"]) >= {"warm_start_dev_rouge1", "rl_best_dev_rouge1", "gain"}
+    page = (docs / "RESULTS.md").read_text()
+    assert "| system |" in page and "perplexity" in page and (docs / "learning_curve.png").is_file()
+    # --keep: the finished runs are reused, not trained again (no training times this time).
+    assert main([*argv, "--keep"]) == 0
+    again = json.loads((docs / "results.json").read_text())
+    assert not any("training minutes" in key for key in again["speed"])
+    assert [row["system"] for row in again["rows"]] == systems
