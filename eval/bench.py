@@ -405,7 +405,7 @@ def register(subparsers) -> None:
     bench.add_argument("--rl-only-lr", type=float, default=5e-4,
                        help="generator learning rate of RL straight from the warm start (the RL-only and lead rows)")
     bench.add_argument("--search-rounds", type=int, default=8, help="test-time search row (0: none)")
-    bench.add_argument("--fluency-steps", type=int, default=800, help="training steps of the evaluation LM")
+    bench.add_argument("--fluency-steps", type=int, default=500, help="training steps of the evaluation LM")
     bench.add_argument("--lead-warm-steps", type=int, default=150,
                        help="the RL-from-lead measurement's warm start (0: not measured)")
     bench.add_argument("--lead-rl-steps", type=int, default=250, help="the RL-from-lead measurement's RL steps")

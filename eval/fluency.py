@@ -24,8 +24,8 @@ class FluencyLM:
         self.model, self.tokenizer, self.codec = model.eval(), tokenizer, WordCodec(tokenizer)
 
     @classmethod
-    def train(cls, texts: list[str], *, seed: int = 0, steps: int = 800, batch_size: int = 128, lr: float = 2e-3,
-              vocab_size: int = 16000, hidden: int = 192, layers: int = 2, progress: bool = True) -> "FluencyLM":
+    def train(cls, texts: list[str], *, seed: int = 0, steps: int = 500, batch_size: int = 64, lr: float = 2e-3,
+              vocab_size: int = 8000, hidden: int = 128, layers: int = 2, progress: bool = True) -> "FluencyLM":
         torch.manual_seed(seed)
         tokenizer = build_word_tokenizer(texts=texts, vocab_size=vocab_size)
         model = causal_lm(tokenizer, len(tokenizer), hidden, layers, max(1, hidden // 64), hidden * 3, 64)
