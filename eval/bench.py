@@ -127,12 +127,6 @@ def plot_learning_curves(runs: dict, path: Path) -> None:
     plt.close(figure)
 
 
-def total_steps(config) -> int:
-    """The global step at which a run of `config` ends (seqae.train.STAGES)."""
-    distill = config.distill.steps if config.distill.documents else 0
-    return config.warm_start.steps + config.warm_start.discriminator_steps + distill + config.rl.steps
-
-
 def bench_runs(args, target: str) -> list[dict]:
     """The runs of the table: name, generator kind, the run it continues from, and its overrides."""
     warm = [f"warm_start.target={target}", f"warm_start.steps={args.warm_steps}", "distill.documents=0", "rl.steps=0"]
@@ -173,7 +167,7 @@ def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
     for run in runs:
         run["dir"] = out / run["kind"] / run["name"].split(" (")[0].replace(" ", "_")
         overrides = [*args.overrides, *run["overrides"]]
-        run["steps"] = total_steps(load_config(args.config, overrides))
+        run["steps"] = load_config(args.config, overrides).stage_ends()["rl"]
         if args.keep and finished(run["dir"], run["steps"]):
             continue
         parent = next((r for r in runs if r["kind"] == run["kind"] and r["name"] == run["parent"]), None)

@@ -103,3 +103,17 @@ def search_batch(documents_words: list[list[str]], starts: list[Sequence[int]],
                           lambda owners, summaries: score_fn([documents[i] for i in owners], summaries),
                           rounds, swaps_per_round, rngs)
     return positions
+
+
+def improve_selections(generator, documents: list[str], score_fn, *, words: int, settings, seed: int = 0,
+                       batch_size: int = 256) -> list[list[int]]:
+    """Per document, the positions that search (`settings`: rounds, swaps_per_round) finds from the generator's
+    greedy `words`-word selection (`generator.select`), in batches of `batch_size` documents."""
+    from tqdm import tqdm
+
+    positions = []
+    for start in tqdm(range(0, len(documents), batch_size), desc="search targets", unit="batch"):
+        read, greedy = generator.select(documents[start:start + batch_size], words=words)
+        positions += search_batch(read, greedy, score_fn, rounds=settings.rounds,
+                                  swaps_per_round=settings.swaps_per_round, seed=seed)
+    return positions

@@ -7,6 +7,7 @@ typo never silently trains something else.
 """
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from omegaconf.errors import OmegaConfBaseException
 
 from seqae.errors import DataError, UsageError
 
+# The training stages, in order (seqae.train): one global step counter runs through them.
+STAGES = ("warm_start", "discriminator", "distill", "rl")
 # The discriminator reads `<s>` and the first DISCRIMINATOR_WORDS words of a text.
 DISCRIMINATOR_WORDS = 32
 
@@ -237,6 +240,16 @@ class Config:
         check_at_least(self, "", 0, "dev_eval_size")
         check_finite(self.data, "data")
         check_finite(self.warm_start, "warm_start")
+
+    def stage_ends(self) -> dict[str, int]:
+        """The global step at which each training stage ends (a stage of 0 steps ends where the last one did)."""
+        lengths = (self.warm_start.steps, self.warm_start.discriminator_steps,
+                   self.distill.steps if self.distill.documents else 0, self.rl.steps)
+        return dict(zip(STAGES, itertools.accumulate(lengths)))
+
+    def generator_lr(self, stage: str) -> float:
+        return {"warm_start": self.warm_start.lr, "discriminator": self.warm_start.lr,
+                "distill": self.distill.lr}.get(stage, self.rl.lr)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

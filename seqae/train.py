@@ -8,7 +8,6 @@ seqae.generators (the generator kind), seqae.losses, seqae.rl (rewards, the RL s
 batches), seqae.checkpoint (the run directory).
 """
 
-import itertools
 import json
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from tqdm import tqdm
 
 from seqae.checkpoint import (append_metrics, checkpoint_path, list_checkpoints, load_trainer_state,
                               prune_checkpoints, save_bundle, trim_metrics)
-from seqae.config import Config
+from seqae.config import STAGES, Config
 from seqae.data.corpus import batch_documents, load_corpus
 from seqae.data.heuristics import heuristic_summary
 from seqae.encoding import WordCodec
@@ -33,8 +32,18 @@ from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_re
 from seqae.rl.word_prior import WordPrior
 from seqae.summarize import summarize_in_batches
 
-STAGES = ("warm_start", "discriminator", "distill", "rl")
 SEARCH_TARGETS_FILE = "search_targets.json"
+
+
+def generator_for(config: Config):
+    """The generator class of the config, checked against the stages that need a particular kind."""
+    kind = generator_class(config.model.generator)
+    if config.distill.documents and not kind.selects_words:
+        raise UsageError(f"distill.documents: learning from search needs a generator that selects words, not "
+                         f"model.generator={kind.name}")
+    if config.rl.backend == "trl" and not kind.writes_tokens:
+        raise UsageError(f"rl.backend=trl trains generators that write tokens, not model.generator={kind.name}")
+    return kind
 
 
 class Trainer:
@@ -42,15 +51,7 @@ class Trainer:
         self.config, self.out_dir = config, Path(out_dir)
         self.accelerator = accelerator or Accelerator()
         self.corpus = load_corpus(config.data, config.seed)
-        lengths = (config.warm_start.steps, config.warm_start.discriminator_steps,
-                   config.distill.steps if config.distill.documents else 0, config.rl.steps)
-        self.stage_ends = dict(zip(STAGES, itertools.accumulate(lengths)))
-        self.kind = generator_class(config.model.generator)
-        if config.distill.documents and not self.kind.selects_words:
-            raise UsageError(f"distill.documents: learning from search needs a generator that selects words, not "
-                             f"model.generator={self.kind.name}")
-        if config.rl.backend == "trl" and not self.kind.writes_tokens:
-            raise UsageError(f"rl.backend=trl trains generators that write tokens, not model.generator={self.kind.name}")
+        self.stage_ends, self.kind = config.stage_ends(), generator_for(config)
         checkpoints = list_checkpoints(self.out_dir) if resume else []
         if resume and not checkpoints:
             raise UsageError(f"{self.out_dir}: --resume but no checkpoint-* to resume from")
@@ -93,7 +94,7 @@ class Trainer:
     def _prepare(self, optimizer_states: dict):
         config, accelerator = self.config, self.accelerator
         models = {"generator": self.generator.model, **self.networks}
-        lrs = {"generator": self._generator_lr(self._stage(self.step)),
+        lrs = {"generator": config.generator_lr(self._stage(self.step)),
                "reconstructor": config.rl.reconstructor_lr, "discriminator": config.rl.discriminator_lr}
         optimizers = {name: torch.optim.AdamW(model.parameters(), lr=lrs[name]) for name, model in models.items()}
         for name, optimizer in optimizers.items():
@@ -119,10 +120,6 @@ class Trainer:
     @property
     def is_main(self) -> bool:
         return self.accelerator.is_main_process
-
-    def _generator_lr(self, stage: str) -> float:
-        return {"warm_start": self.config.warm_start.lr, "discriminator": self.config.warm_start.lr,
-                "distill": self.config.distill.lr}.get(stage, self.config.rl.lr)
 
     def _stage(self, step: int) -> str:
         return next((stage for stage in STAGES if step < self.stage_ends[stage]), "done")
@@ -192,18 +189,14 @@ class Trainer:
         """(document, positions) for distill.documents training articles: the tagger's greedy choice improved by
         test-time search. Computed once, when the stage starts, and kept in the run directory for resumes."""
         from seqae.rl.rewards import search_reward
-        from seqae.rl.search import search_batch
+        from seqae.rl.search import improve_selections
 
-        path, count = self.out_dir / SEARCH_TARGETS_FILE, self.config.distill.documents
+        path, config = self.out_dir / SEARCH_TARGETS_FILE, self.config
         if self.is_main and not path.exists():
-            documents = batch_documents(self.corpus.articles, count, 0, self.config.seed + 2)
-            score = search_reward(self.config.search, self.word_prior, self.config.rl.similarity_model,
-                                  self.accelerator.device)
-            read, starts, positions = [], [], []
-            for start in tqdm(range(0, len(documents), 256), desc="search targets", unit="batch"):
-                words, greedy = self.generator.select(documents[start:start + 256], words=self.config.rl.target_words)
-                positions += search_batch(words, greedy, score, rounds=self.config.search.rounds,
-                                          swaps_per_round=self.config.search.swaps_per_round, seed=self.config.seed)
+            documents = batch_documents(self.corpus.articles, config.distill.documents, 0, config.seed + 2)
+            score = search_reward(config.search, self.word_prior, config.rl.similarity_model, self.accelerator.device)
+            positions = improve_selections(self.generator, documents, score, words=config.rl.target_words,
+                                           settings=config.search, seed=config.seed)
             atomic_write_text(path, json.dumps([[d, p] for d, p in zip(documents, positions)]))
         self.accelerator.wait_for_everyone()
         return [(document, positions) for document, positions in json.loads(path.read_text(encoding="utf-8"))]
@@ -227,7 +220,7 @@ class Trainer:
             torch.manual_seed(config.seed * 1_000_003 + self.step * 101 + self.accelerator.process_index)
             if stage in ("distill", "rl") and self.step == self.stage_ends[STAGES[STAGES.index(stage) - 1]]:
                 for group in self.optimizers["generator"].param_groups:
-                    group["lr"] = self._generator_lr(stage)
+                    group["lr"] = config.generator_lr(stage)
             if stage == "rl" and config.rl.backend == "trl":
                 self.run_trl(total - self.step, progress)
                 continue
