@@ -26,6 +26,18 @@ def synthetic_texts(count: int, low: int, high: int, seed: int) -> list[str]:
     return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(low, high))) for _ in range(count)]
 
 
+def paired_texts(count: int, seed: int, title_words: int) -> tuple[list[str], list[str]]:
+    """Articles and titles made of some of each article's words, in order: a paired corpus whose dev slice
+    has references."""
+    rng = random.Random(seed)
+    articles, titles = [], []
+    for _ in range(count):
+        article = [rng.choice(WORDS) for _ in range(rng.randint(15, 22))]
+        articles.append(" ".join(article))
+        titles.append(" ".join(article[i] for i in sorted(rng.sample(range(len(article)), title_words))))
+    return articles, titles
+
+
 @pytest.fixture(scope="session")
 def tiny_corpus(tmp_path_factory) -> dict:
     directory = tmp_path_factory.mktemp("corpus")

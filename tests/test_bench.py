@@ -2,20 +2,14 @@
 and its JSON are written, and --keep reuses finished runs."""
 
 import json
-import random
 
 from seqae.cli import main
 
-from conftest import TINY_CONFIG, WORDS
+from conftest import TINY_CONFIG, paired_texts
 
 
 def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
-    rng = random.Random(7)
-    articles, titles = [], []
-    for _ in range(80):
-        article = [rng.choice(WORDS) for _ in range(rng.randint(15, 22))]
-        articles.append(" ".join(article))
-        titles.append(" ".join(article[i] for i in sorted(rng.sample(range(len(article)), 5))))
+    articles, titles = paired_texts(80, seed=7, title_words=5)
     paths = {name: tmp_path / f"{name}.txt" for name in ("articles", "titles", "test_articles", "test_titles")}
     paths["articles"].write_text("\n".join(articles[:70]) + "\n")
     paths["titles"].write_text("\n".join(titles[:70]) + "\n")

@@ -6,7 +6,7 @@ import random
 import shutil
 
 import pytest
-from conftest import TINY_CONFIG, WORDS
+from conftest import TINY_CONFIG, paired_texts
 
 from seqae.cli import main
 from seqae.eval.diagnose import (
@@ -88,12 +88,7 @@ def test_parse_weights():
 def titled_run(tmp_path_factory):
     """A tiny extractive run trained on paired articles and titles, so its dev slice has references."""
     directory = tmp_path_factory.mktemp("titled")
-    rng = random.Random(5)
-    articles, titles = [], []
-    for _ in range(60):
-        article = [rng.choice(WORDS) for _ in range(rng.randint(15, 22))]
-        articles.append(" ".join(article))
-        titles.append(" ".join(article[i] for i in sorted(rng.sample(range(len(article)), 6))))
+    articles, titles = paired_texts(60, seed=5, title_words=6)
     (directory / "articles.txt").write_text("\n".join(articles) + "\n", encoding="utf-8")
     (directory / "titles.txt").write_text("\n".join(titles) + "\n", encoding="utf-8")
     out = directory / "run"
