@@ -28,8 +28,8 @@ import math
 import random
 import sys
 import time
-from pathlib import Path
 
+from seqae.data.heuristics import HEURISTICS
 from seqae.errors import UsageError
 from seqae.rl.search import one_word_swaps
 
@@ -38,8 +38,7 @@ DEFAULT_WEIGHTS = {"word_prior": 1.0, "similarity": 8.0, "reconstruction": 0.0, 
 # Computed (and shown alone) unless --terms says otherwise; a term with a non-zero weight is always computed.
 # Similarity is not among them: it loads MiniLM, so only when weighted or asked for.
 DEFAULT_TERMS = ("reconstruction", "discriminator", "word_prior")
-HEURISTIC_SOURCES = ("lead", "content_lead", "content_lead_prepositions")
-SOURCES = ("greedy",) + HEURISTIC_SOURCES + ("sample", "swap", "random")
+SOURCES = ("greedy",) + HEURISTICS + ("sample", "swap", "random")
 SWAP_SET = ("greedy", "swap")
 RANDOM_WINDOW = 25
 MIN_CANDIDATES = 3
@@ -133,7 +132,7 @@ def document_candidates(words: list[str], greedy: list[int], samples: list[list[
             entry["sources"].append(source)
 
     add(greedy, "greedy")
-    for heuristic in HEURISTIC_SOURCES:
+    for heuristic in HEURISTICS:
         positions = heuristic_positions(words, heuristic, k)
         if len(positions) == k:
             add(positions, heuristic)
@@ -189,6 +188,7 @@ def parse_weights(items) -> dict[str, float]:
 
 def build_terms(names, summarizer, corpus, device) -> dict:
     """The reward callables for `names`, each loaded only when asked for."""
+    from seqae.checkpoint import WORD_PRIOR_FILE
     from seqae.models import load_discriminator, load_reconstructor
     from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, SimilarityReward
     from seqae.rl.word_prior import WordPrior
@@ -205,10 +205,10 @@ def build_terms(names, summarizer, corpus, device) -> dict:
             model = load_discriminator(bundle / "discriminator").to(device).eval()
             terms[name] = DiscriminatorReward(model, codec, None, None, corpus.summaries)
         elif name == "word_prior":
-            path = bundle / "word_prior.json"
+            path = bundle / WORD_PRIOR_FILE
             terms[name] = WordPrior.load(path) if path.is_file() else WordPrior.fit(corpus.summaries, corpus.articles)
         elif name == "similarity":
-            terms[name] = CachedSimilarity(SimilarityReward.load("minilm", device))
+            terms[name] = CachedSimilarity(SimilarityReward.load(config.rl.similarity_model, device))
     return terms
 
 
@@ -238,7 +238,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
 
     from seqae.checkpoint import load_bundle_config, resolve_model_dir
     from seqae.data.corpus import load_corpus
-    from seqae.generators import ExtractiveGenerator, select_positions
+    from seqae.generators import generator_class, select_positions
     from seqae.rl.sampling import gumbel_top_k, keep_scores
     from seqae.summarize import Summarizer
     from seqae.tagger import tag_words
@@ -253,11 +253,10 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
 
     bundle = resolve_model_dir(run_dir)
     kind = load_bundle_config(bundle).model.generator
-    if kind != "extractive":
-        raise UsageError(f"{run_dir}: diagnose-reward needs an extractive model (a tagger), this one is {kind}")
+    if not generator_class(kind).selects_words:
+        raise UsageError(f"{run_dir}: diagnose-reward needs a generator that selects document words (extractive), "
+                         f"this one is {kind}")
     summarizer = Summarizer(run_dir, device=device)
-    if not isinstance(summarizer.generator, ExtractiveGenerator):
-        raise UsageError(f"{run_dir}: diagnose-reward needs an extractive model (a tagger)")
     config = summarizer.config
     k = words or config.decode.words
     _say(f"loading the corpus of {bundle} (its dev slice)")
@@ -272,7 +271,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
     model.eval()
 
     records = []
-    short_heuristics = {h: 0 for h in HEURISTIC_SOURCES}
+    short_heuristics = {h: 0 for h in HEURISTICS}
     bar = tqdm(total=count, desc="diagnose", unit="doc", disable=not progress, file=sys.stderr)
     with torch.no_grad():
         for start in range(0, count, chunk):

@@ -76,7 +76,10 @@ class Setup:
         from seqae.models import build_discriminator, build_reconstructor
 
         self.args = args
-        self.config = load_config(args.config, ["model.generator=abstractive"])
+        # The auto-encoder's reward and the group-relative update: the step trl's GRPOTrainer also takes.
+        self.config = load_config(args.config, [
+            "model.generator=abstractive", "distill.documents=0", "rl.update=group_relative", "rl.word_prior_weight=0",
+            "rl.similarity_weight=0", "rl.reconstruction_weight=1", "rl.discriminator_weight=0.5"])
         self.tokenizer = build_word_tokenizer(counts_path=list(args.counts), vocab_size=args.vocab_size)
         self.codec = WordCodec(self.tokenizer)
         torch.manual_seed(args.seed)
@@ -106,7 +109,7 @@ class Setup:
             models["reconstructor"], models["discriminator"], r_optimizer, d_optimizer)
         rewards = build_rewards(rl, ReconstructionReward(reconstructor, self.codec, r_optimizer, accelerator, max_words),
                                 DiscriminatorReward(discriminator, self.codec, d_optimizer, accelerator, self.human),
-                                accelerator.device)
+                                device=accelerator.device)
         return models["generator"], rewards
 
 

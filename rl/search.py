@@ -95,10 +95,11 @@ def search_batch(documents_words: list[list[str]], starts: list[Sequence[int]],
 
     `score_fn(documents, summaries) -> scores` (a reward callable; a document is its words joined by spaces)
     is called once per round over the candidates of every document. Each document draws its swaps from its
-    own generator, seeded by `seed` and its index, so its result does not depend on the rest of the batch.
+    own generator, seeded by `seed` and the document's words, so its result does not depend on the rest of
+    the batch or on where in it the document stands.
     """
     documents = [" ".join(words) for words in documents_words]
-    rngs = [random.Random(f"{seed}/{i}") for i in range(len(documents_words))]
+    rngs = [random.Random(f"{seed}/{document}") for document in documents]
     positions, _ = _climb(documents_words, starts,
                           lambda owners, summaries: score_fn([documents[i] for i in owners], summaries),
                           rounds, swaps_per_round, rngs)

@@ -168,7 +168,8 @@ class ExtractiveGenerator(Generator):
     def select(self, documents: list[str], *, words: int, ratio: float | None = None):
         """Greedy selection: the words the tagger read per document, and the kept positions (document order)."""
         self.model.eval()
-        tagged = tag_words(self.model, self.codec, documents, self.max_words, self.device)
+        # The unwrapped network: a DDP forward on one process alone would desynchronize the processes.
+        tagged = tag_words(self.module, self.codec, documents, self.max_words, self.device)
         keep = torch.softmax(tagged.logits.float(), -1)[..., 1].masked_fill(tagged.mask == 0, float("-inf"))
         positions = []
         for row, row_words in enumerate(tagged.words):

@@ -81,9 +81,10 @@ class Summarizer:
             return summarize_in_batches(self.generator, documents, self.config, words=words,
                                         ratio=ratio, num_beams=num_beams, batch_size=batch_size, progress=progress,
                                         prepare=self.prepare)
+        score = self.search_score  # checks first that this generator selects words
         prepared = [self.prepare(d) for d in documents]
         read, starts = self.generator.select(prepared, words=words or self.config.decode.words, ratio=ratio)
-        positions = search_batch(read, starts, self.search_score, rounds=search_rounds,
+        positions = search_batch(read, starts, score, rounds=search_rounds,
                                  swaps_per_round=self.config.search.swaps_per_round, seed=self.config.seed)
         return [" ".join(row[i] for i in kept) for row, kept in zip(read, positions)]
 

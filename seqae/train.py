@@ -199,7 +199,11 @@ class Trainer:
                                            settings=config.search, seed=config.seed)
             atomic_write_text(path, json.dumps([[d, p] for d, p in zip(documents, positions)]))
         self.accelerator.wait_for_everyone()
-        return [(document, positions) for document, positions in json.loads(path.read_text(encoding="utf-8"))]
+        targets = [(document, positions) for document, positions in json.loads(path.read_text(encoding="utf-8"))]
+        if len(targets) != config.distill.documents:
+            raise UsageError(f"{path}: holds {len(targets)} search targets but distill.documents is "
+                             f"{config.distill.documents}; delete it to search again")
+        return targets
 
     def distill_step(self, pairs: list[tuple[str, list[int]]]) -> dict:
         """The tagger learns the search's choices (keep/drop cross-entropy)."""
