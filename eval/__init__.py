@@ -1,1 +1,1 @@
-"""ROUGE scoring, baselines and benchmarks."""
+"""ROUGE scoring, baselines, the evaluation language model, reward diagnosis and benchmarks."""

@@ -2,10 +2,14 @@
 and write docs/RESULTS.md, docs/results.json and docs/learning_curve.png.
 
 Rows, all on the same 1,951 test pairs with the same scorer (rouge-score F1, Porter stemming), each with its
-mean length in words: Lead-8, Lead-N and the content-word lead at the full system's length, and for each
-generator kind: warm start only, warm start + RL with the reconstruction reward only, with the discriminator
-reward only, and the full system. Model selection (pseudo-summary scheme, checkpoint) uses the dev slice of
-the train/valid pool only; the test set is read only to score the finished systems.
+mean length in words and the perplexity of its summaries under an evaluation LM of held-out human titles:
+Lead-8, Lead-N, the content-word lead and the warm start's teacher heuristic; extractive: warm start only,
+RL only (policy gradient from the warm start), learning from search only, the full system (learning from
+search + RL), RL on the auto-encoder's own terms (R + D), and the full system + test-time search;
+abstractive: warm start only and + RL. Paired bootstrap differences against the warm start, D's accuracy
+band, and RL from a plain lead warm start (dev R-1) come beside the table. Model selection (pseudo-summary
+scheme, checkpoint) uses the dev slice of the train/valid pool only; the test set is read only to score the
+finished systems. Each training run is a child process (`seqae train`).
 """
 
 import json
@@ -58,7 +62,9 @@ def finished(run: Path, total_steps: int) -> bool:
 
 
 def metrics_rows(run: Path) -> list[dict]:
-    path = run / "metrics.jsonl"
+    from seqae.checkpoint import METRICS_FILE
+
+    path = run / METRICS_FILE
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 

@@ -23,7 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 DATA = "../shared/data/gigaword"  # the default of every path argument
 

@@ -1,1 +1,2 @@
-"""Policy-gradient training of the generator: rewards, advantages, losses and the RL loop."""
+"""Policy-gradient training of the generator: advantages and losses, exact-length sampling, reward terms (the
+word prior among them), test-time search, and the RL step."""

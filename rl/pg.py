@@ -1,4 +1,5 @@
-"""Policy-gradient math as pure functions: group-relative advantages, action log-probs, the REINFORCE loss.
+"""Policy-gradient math as pure functions: advantages (group-relative, self-critical, best-of-k), action
+log-probs, the REINFORCE loss.
 
 Shared by both generators: for the abstractive LM an action is a vocabulary token, for the extractive
 tagger it is keep (1) or drop (0) of one document word.
@@ -37,8 +38,8 @@ def action_entropy(logits: torch.Tensor) -> torch.Tensor:
 def policy_gradient_loss(logprobs: torch.Tensor, mask: torch.Tensor, advantages: torch.Tensor) -> torch.Tensor:
     """REINFORCE with a baseline: -mean_i A_i * sum_t log pi(a_it), counting only masked-in actions.
 
-    The advantage is a constant for the gradient (detached); its group mean is zero, so a sequence's
-    log-probability rises exactly when it beat its siblings.
+    The advantage is a constant for the gradient (detached): a sequence's log-probability rises when it beat
+    its baseline (its siblings' mean, or the greedy summary) and falls when it did worse.
     """
     sequence_logprob = (logprobs * mask).sum(dim=1)
     return -(advantages.detach() * sequence_logprob).mean()

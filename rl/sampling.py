@@ -67,12 +67,6 @@ def gumbel_top_k(scores: torch.Tensor, k: int | torch.Tensor, generator: torch.G
     return _top_k(scores + gumbel, scores > float("-inf"), k)
 
 
-def greedy_top_k(scores: torch.Tensor, k: int | torch.Tensor) -> torch.Tensor:
-    """The k highest-scoring valid positions per row, highest first, padded with -1: the inference summary."""
-    scores = scores.detach()
-    return _top_k(scores, scores > float("-inf"), k)
-
-
 def plackett_luce_logprob(scores: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:
     """log P(chosen, in this order) = sum_i [s_{c_i} - logsumexp_{j valid, not in c_1..c_{i-1}} s_j]: [B].
 

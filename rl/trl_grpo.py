@@ -14,7 +14,7 @@ trl's. What this module adapts:
   exactly what it sees under our loop. trl has no place for R's and D's updates, so the adapter runs a
   learned term's `update` right after scoring it (trl runs plain-function rewards with gradients enabled);
 - generation: never samples `<unk>`, `<pad>`, `<s>` or `<sep>` (`generation_kwargs={"suppress_tokens": ...}`),
-  as `AbstractivePolicy` does. Unlike our loop, trl's log-probs for the update are not renormalized over the
+  as `AbstractiveGenerator` does. Unlike our loop, trl's log-probs for the update are not renormalized over the
   allowed tokens (its fused LM head scores the full vocabulary);
 - the rest is pinned for a CPU run comparable to our loop: no vLLM, no reference model (beta=0), one update per
   generation batch, constant learning rate, gradient clipping at 1, float32 (trl defaults to bf16 and gradient

@@ -148,7 +148,7 @@ class DistillConfig:
 class RLConfig:
     steps: int = option(100, "policy-gradient steps")
     batch_size: int = option(16, "documents per step")
-    group_size: int = option(4, "sampled summaries per document (group-relative baseline)")
+    group_size: int = option(4, "sampled summaries per document")
     lr: float = option(2e-4, "generator learning rate during RL")
     reconstructor_lr: float = option(1e-3, "R's learning rate (warm start and RL)")
     discriminator_lr: float = option(1e-3, "D's learning rate (warm start and RL)")
@@ -165,7 +165,8 @@ class RLConfig:
     similarity_model: str = option("minilm", "a local sentence-encoder directory, or minilm (seqae[pretrained])")
     word_prior_weight: float = option(0.0, "weight of the fixed human-summary-vs-article word prior "
                                            "(seqae.rl.word_prior; counted on the run's own unpaired halves)")
-    target_words: int = option(10, "the summary length the length term aims at")
+    target_words: int = option(10, "summary length: the length term's aim, the exact-length sampler's k, the "
+                                       "greedy baseline's and the search's length")
     max_new_tokens: int = option(16, "abstractive: most tokens sampled per summary")
     entropy_weight: float = option(0.0, "entropy bonus on the policy")
     temperature: float = option(1.0, "extractive: keep/drop sampling temperature (exploration)")
@@ -238,7 +239,6 @@ class Config:
     def __post_init__(self):
         check_at_least(self, "", 1, "checkpoint_every", "log_every", "sample_every", "dev_every")
         check_at_least(self, "", 0, "dev_eval_size")
-        check_finite(self.data, "data")
         check_finite(self.warm_start, "warm_start")
 
     def stage_ends(self) -> dict[str, int]:
@@ -251,8 +251,6 @@ class Config:
         return {"warm_start": self.warm_start.lr, "discriminator": self.warm_start.lr,
                 "distill": self.distill.lr}.get(stage, self.rl.lr)
 
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
 
 
 def _section_class(dotted: str):

@@ -93,10 +93,6 @@ def select_positions(words: list[str], keep_scores: list[float], count: int) -> 
     return sorted(chosen)
 
 
-def select_words(words: list[str], keep_scores: list[float], count: int) -> str:
-    return " ".join(words[i] for i in select_positions(words, keep_scores, count))
-
-
 class ExtractiveGenerator(Generator):
     """Keep/drop tagging. Two samplers (rl.sampler), both at a temperature (after the warm start the tagger is
     nearly deterministic, so a temperature above 1 widens exploration):
@@ -189,11 +185,6 @@ def selection_labels(words: list[list[str]], positions_of, shape) -> torch.Tenso
     for row, row_words in enumerate(words):
         labels[row, [p for p in positions_of(row, row_words) if p < len(row_words)]] = 1
     return labels
-
-
-def keep_labels(words: list[list[str]], heuristic: str, count: int, shape) -> torch.Tensor:
-    """The warm start's labels: 1 at the positions the heuristic keeps."""
-    return selection_labels(words, lambda _, row_words: heuristic_positions(row_words, heuristic, count), shape)
 
 
 class GeneratedNoRepeatNGram(LogitsProcessor):

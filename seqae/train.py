@@ -1,7 +1,7 @@
 """The training recipe: corpus -> tokenizer -> warm start (G, R) -> D warm start -> learning from search
 (optional) -> adversarial RL.
 
-One global step counter runs through the three stages, so a checkpoint names one point of the run and
+One global step counter runs through the stages (seqae.config.STAGES), so a checkpoint names one point of the run and
 `--resume` continues from it. Every step reseeds from (seed, step, process), and batches are a function of
 (seed, step), so a resumed run takes the same path as an uninterrupted one. The components it composes:
 seqae.generators (the generator kind), seqae.losses, seqae.rl (rewards, the RL step), seqae.data (corpus,
@@ -167,7 +167,7 @@ class Trainer:
             self._save_bundle(self.out_dir / "model")
         return row
 
-    # ----- the three stages -----
+    # ----- the stages -----
     def warm_start_step(self, documents: list[str]) -> dict:
         """G imitates the heuristic's pseudo-summaries; R learns to read the document back from them."""
         ws, max_words = self.config.warm_start, self.config.data.max_document_words

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from seqae.data.heuristics import FUNCTION_WORDS, heuristic_positions, is_function_token
+from seqae.data.heuristics import FUNCTION_WORDS, is_function_token
 from seqae.eval.baselines import content_word_lead, lead_bytes, lead_words, prefix, random_words
 from seqae.eval.rouge import truncate_utf8
 

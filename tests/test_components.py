@@ -15,7 +15,7 @@ import pytest
 import torch
 from accelerate import Accelerator
 
-from seqae.data.heuristics import heuristic_summary
+from seqae.data.heuristics import heuristic_positions, heuristic_summary
 from seqae.data.tokenizer import build_word_tokenizer
 from seqae.encoding import (
     IGNORE_INDEX,
@@ -24,7 +24,7 @@ from seqae.encoding import (
     reconstructor_batch,
     supervised_generator_batch,
 )
-from seqae.generators import keep_labels
+from seqae.generators import selection_labels
 from seqae.losses import per_sequence_nll
 from seqae.optim import NonFiniteStep, optimizer_step
 from seqae.rl.rewards import ReconstructionReward
@@ -307,7 +307,7 @@ SHORT = "fire in the market"
 ])
 def test_keep_labels_by_hand(heuristic, expected):
     words = [DOCUMENT.split(), SHORT.split()]
-    labels = keep_labels(words, heuristic, count=5, shape=(2, 13))
+    labels = selection_labels(words, lambda _, row_words: heuristic_positions(row_words, heuristic, 5), (2, 13))
     assert labels.dtype == torch.long
     torch.testing.assert_close(labels, torch.tensor(expected))
 
@@ -328,7 +328,7 @@ def test_heuristic_summary_by_hand(heuristic, count, max_words, expected):
 
 def test_unknown_heuristic_is_refused():
     with pytest.raises(ValueError, match="unknown heuristic"):
-        keep_labels([DOCUMENT.split()], "first_sentence", 5, (1, 13))
+        heuristic_positions(DOCUMENT.split(), "first_sentence", 5)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import torch
 
 from seqae import Summarizer
 from seqae.cli import main
-from seqae.generators import GeneratedNoRepeatNGram, select_words
+from seqae.generators import GeneratedNoRepeatNGram, select_positions
 
 
 def test_summarize_file_per_line_exact_length(tiny_run, tiny_corpus, tmp_path):
@@ -43,9 +43,9 @@ def test_missing_model_directory_is_a_clear_error(tmp_path, capsys):
     assert err.startswith("seqae: error:") and "nope" in err and "not found" in err and "\n" not in err
 
 
-def test_select_words_keeps_document_order_and_skips_repeats():
+def test_select_positions_keeps_document_order_and_skips_repeats():
     words = ["a", "b", "a", "c", "d"]
-    assert select_words(words, [0.9, 0.1, 0.8, 0.7, 0.2], 3) == "a c d"
+    assert select_positions(words, [0.9, 0.1, 0.8, 0.7, 0.2], 3) == [0, 3, 4]  # "a c d": the second "a" skipped
 
 
 def test_generated_no_repeat_ngram_ignores_the_prompt():
