@@ -149,25 +149,6 @@ def document_candidates(words: list[str], greedy: list[int], samples: list[list[
 
 # ----------------------------------------------------------------------------------------------- terms
 
-class CachedSimilarity:
-    """SimilarityReward's score, documents embedded once for all their candidates, and apart from the short
-    summaries (one padded batch of documents and summaries would pad every summary to a document's length)."""
-
-    __name__ = "similarity"
-
-    def __init__(self, reward):
-        self.reward = reward
-        self.documents: dict = {}
-
-    def __call__(self, documents, summaries, **_) -> list[float]:
-        new = [d for d in dict.fromkeys(documents) if d not in self.documents]
-        if new:
-            self.documents.update(zip(new, self.reward.embed(new)))
-        texts = list(dict.fromkeys(s for s in summaries if s.strip()))
-        vectors = dict(zip(texts, self.reward.embed(texts))) if texts else {}
-        return [float(self.documents[d] @ vectors[s]) if s.strip() else 0.0 for d, s in zip(documents, summaries)]
-
-
 def parse_weights(items) -> dict[str, float]:
     """`name=value` items -> {name: value}; the given names only (the others weigh 0)."""
     weights = {}
@@ -208,7 +189,7 @@ def build_terms(names, summarizer, corpus, device) -> dict:
             path = bundle / WORD_PRIOR_FILE
             terms[name] = WordPrior.load(path) if path.is_file() else WordPrior.fit(corpus.summaries, corpus.articles)
         elif name == "similarity":
-            terms[name] = CachedSimilarity(SimilarityReward.load(config.rl.similarity_model, device))
+            terms[name] = SimilarityReward.load(config.rl.similarity_model, device)  # caches document vectors
     return terms
 
 

@@ -11,9 +11,7 @@ and DDP averages the gradients.
 
 import time
 
-import torch
-
-from seqae.optim import all_finite, NonFiniteStep, optimizer_step
+from seqae.optim import NonFiniteStep, all_finite, optimizer_step
 from seqae.rl.pg import (
     best_of_k_advantages,
     group_relative_advantages,
@@ -33,11 +31,7 @@ def rl_step(generator, optimizer, accelerator, documents: list[str], rewards, se
 
     # Every summary is scored by every term; the group of one document sits in adjacent rows.
     repeated_documents = [d for d in documents for _ in range(group_size)]
-    scores = {}
-    for name, term in rewards.terms.items():
-        started = time.perf_counter()
-        scores[name] = torch.tensor(term(repeated_documents, rollout.summaries), dtype=torch.float32)
-        timings[f"time_reward_{name}"] = time.perf_counter() - started
+    scores = rewards.score(repeated_documents, rollout.summaries, timings)
     total = rewards.total(scores)
     metrics = {}
     if settings.update == "group_relative":

@@ -7,6 +7,7 @@ policy update (seqae.rl.loop). The similarity reward's encoder is pretrained and
 """
 
 import functools
+import time
 from dataclasses import dataclass, field
 
 import torch
@@ -210,9 +211,15 @@ class Rewards:
     terms: dict = field(default_factory=dict)  # name -> reward callable
     weights: dict = field(default_factory=dict)  # name -> weight
 
-    def score(self, documents: list[str], summaries: list[str]) -> dict[str, torch.Tensor]:
-        return {name: torch.tensor(term(documents, summaries), dtype=torch.float32)
-                for name, term in self.terms.items()}
+    def score(self, documents: list[str], summaries: list[str], timings: dict | None = None) -> dict[str, torch.Tensor]:
+        """Every term's values; with `timings`, each term's seconds go in as `time_reward_<name>`."""
+        scores = {}
+        for name, term in self.terms.items():
+            started = time.perf_counter()
+            scores[name] = torch.tensor(term(documents, summaries), dtype=torch.float32)
+            if timings is not None:
+                timings[f"time_reward_{name}"] = time.perf_counter() - started
+        return scores
 
     def total(self, scores: dict[str, torch.Tensor]) -> torch.Tensor:
         return sum(self.weights[name] * values for name, values in scores.items())
