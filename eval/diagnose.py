@@ -33,8 +33,9 @@ from seqae.data.heuristics import HEURISTICS
 from seqae.errors import UsageError
 from seqae.rl.search import one_word_swaps
 
-TERMS = ("reconstruction", "discriminator", "word_prior", "similarity")
-DEFAULT_WEIGHTS = {"word_prior": 1.0, "similarity": 8.0, "reconstruction": 0.0, "discriminator": 0.0}
+TERMS = ("reconstruction", "discriminator", "word_prior", "similarity", "fluency", "coverage")
+DEFAULT_WEIGHTS = {"word_prior": 1.0, "similarity": 8.0, "reconstruction": 0.0, "discriminator": 0.0, "fluency": 0.0,
+                   "coverage": 0.0}
 # Computed (and shown alone) unless --terms says otherwise; a term with a non-zero weight is always computed.
 # Similarity is not among them: it loads MiniLM, so only when weighted or asked for.
 DEFAULT_TERMS = ("reconstruction", "discriminator", "word_prior")
@@ -43,7 +44,8 @@ SWAP_SET = ("greedy", "swap")
 RANDOM_WINDOW = 25
 MIN_CANDIDATES = 3
 # Summaries per forward pass: R's softmax over its vocabulary is the memory bound (N x 70 tokens x 8000).
-BATCH_SIZES = {"reconstruction": 96, "discriminator": 512, "word_prior": 100_000, "similarity": 256}
+BATCH_SIZES = {"reconstruction": 96, "discriminator": 512, "word_prior": 100_000, "similarity": 256, "fluency": 256,
+               "coverage": 128}
 
 
 # ----------------------------------------------------------------------------------------------- metrics
@@ -171,7 +173,8 @@ def build_terms(names, summarizer, corpus, device) -> dict:
     """The reward callables for `names`, each loaded only when asked for."""
     from seqae.checkpoint import WORD_PRIOR_FILE
     from seqae.models import load_discriminator, load_reconstructor
-    from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, SimilarityReward
+    from seqae.rl.coverage import CoverageReward
+    from seqae.rl.rewards import DiscriminatorReward, FluencyReward, ReconstructionReward, SimilarityReward
     from seqae.rl.word_prior import WordPrior
 
     bundle, codec, config = summarizer.directory, summarizer.codec, summarizer.config
@@ -190,7 +193,41 @@ def build_terms(names, summarizer, corpus, device) -> dict:
             terms[name] = WordPrior.load(path) if path.is_file() else WordPrior.fit(corpus.summaries, corpus.articles)
         elif name == "similarity":
             terms[name] = SimilarityReward.load(config.rl.similarity_model, device)  # caches document vectors
+        elif name == "fluency":
+            terms[name] = FluencyReward(_summary_lm(bundle, corpus, config, device))
+        elif name == "coverage":
+            terms[name] = CoverageReward(_coverage(bundle, corpus, config, codec, device))
     return terms
+
+
+def _summary_lm(bundle, corpus, config, device):
+    """The run's language model of human summaries; a run that weighed no fluency has none: one is trained
+    here exactly as the trainer would (its summary_lm section, its tokenizer), and kept in the bundle."""
+    from seqae.checkpoint import SUMMARY_LM_DIR
+    from seqae.summary_lm import SummaryLM
+
+    path, settings = bundle / SUMMARY_LM_DIR, config.summary_lm
+    if not path.is_dir():
+        _say(f"no {SUMMARY_LM_DIR}/ in {bundle}: training one on the run's human summaries ({settings.steps} steps)")
+        SummaryLM.train(corpus.summaries, seed=config.seed, steps=settings.steps, batch_size=settings.batch_size,
+                        lr=settings.lr, hidden=settings.hidden_size, layers=settings.num_layers,
+                        vocab_size=settings.vocab_size, device=device).save(path)
+    return SummaryLM.load(path).to(device)
+
+
+def _coverage(bundle, corpus, config, codec, device):
+    """The run's coverage model; one is trained here as the trainer would, if the run has none."""
+    from seqae.checkpoint import COVERAGE_DIR
+    from seqae.rl.coverage import CoverageModel
+
+    path, settings, max_words = bundle / COVERAGE_DIR, config.coverage, config.data.max_document_words
+    if not path.is_dir():
+        _say(f"no {COVERAGE_DIR}/ in {bundle}: training one on the run's articles ({settings.steps} steps)")
+        CoverageModel.train(corpus.articles, codec, max_words=max_words, seed=config.seed, steps=settings.steps,
+                            batch_size=settings.batch_size, lr=settings.lr, hidden=settings.hidden_size,
+                            layers=settings.num_layers, max_summary_words=settings.max_summary_words,
+                            shared_candidates=settings.shared_candidates, device=device).save(path)
+    return CoverageModel.load(path, codec, max_words, settings.shared_candidates).to(device)
 
 
 def score_term(term, documents: list[str], summaries: list[str], batch_size: int) -> list[float]:

@@ -24,11 +24,13 @@ STALE_PATTERN = re.compile(r"^\.checkpoint-\d{7}\.(?:tmp|old)-(\d+)$")  # save_b
 MODEL_PARTS = ("generator", "reconstructor", "discriminator")
 METRICS_FILE = "metrics.jsonl"
 WORD_PRIOR_FILE = "word_prior.json"  # seqae.rl.word_prior, for test-time search
+SUMMARY_LM_DIR = "summary_lm"  # seqae.summary_lm, the fluency reward's model (runs that weigh fluency)
+COVERAGE_DIR = "coverage"  # seqae.rl.coverage, the coverage reward's model (runs that weigh coverage)
 REQUIRED_FILES = ("config.yaml", "tokenizer/tokenizer.json", "generator/config.json")
 
 
 def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: dict, state: dict | None,
-                word_prior=None) -> None:
+                word_prior=None, fixed_models: dict | None = None) -> None:
     """Write a complete bundle to `directory` via a temporary sibling and a rename (an old one is replaced)."""
     directory = Path(directory)
     tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}"
@@ -42,6 +44,8 @@ def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: di
         splitter.save(tmp / "sentences")
     if word_prior is not None:
         word_prior.save(tmp / WORD_PRIOR_FILE)
+    for name, fixed in (fixed_models or {}).items():  # the fixed reward models: SUMMARY_LM_DIR, COVERAGE_DIR
+        fixed.save(tmp / name)
     save_config(config, tmp / "config.yaml")
     if state is not None:
         torch.save(state["tensors"], tmp / "trainer_state.pt")

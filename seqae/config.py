@@ -96,6 +96,9 @@ class ModelConfig:
     discriminator_layers: int = option(1, "discriminator layers")
     # The reconstructor's softmax is the largest single cost of an RL step, so it gets a smaller vocabulary.
     generator_vocab_size: int | None = option(None, "the generator reads the N most frequent words (None: all)")
+    output_words: Literal["vocabulary", "document", "document_and_prepositions"] = option(
+        "document", "abstractive: what it may write: any word; only the document's own words, none twice (a "
+                    "pointer-style copy mask, in the warm start, RL sampling and decoding); or those and prepositions")
     reconstructor_vocab_size: int | None = option(8000, "the reconstructor reads and predicts the N most "
                                                         "frequent words")
     discriminator_vocab_size: int | None = option(None, "the discriminator reads the N most frequent words")
@@ -124,6 +127,8 @@ class WarmStartConfig:
         "content_lead", "the heuristic G imitates (seqae.data.heuristics)")
     target_words: int = option(10, "pseudo-summary length in words")
     discriminator_steps: int = option(50, "D steps on G's greedy outputs against human summaries")
+    train_reconstructor: bool = option(True, "R learns alongside G (its only use: rl.reconstruction_weight); "
+                                             "false saves most of a warm-start step's time")
 
     def __post_init__(self):
         check_at_least(self, "warm_start", 1, "batch_size", "target_words")
@@ -165,6 +170,10 @@ class RLConfig:
     similarity_model: str = option("minilm", "a local sentence-encoder directory, or minilm (seqae[pretrained])")
     word_prior_weight: float = option(0.0, "weight of the fixed human-summary-vs-article word prior "
                                            "(seqae.rl.word_prior; counted on the run's own unpaired halves)")
+    fluency_weight: float = option(0.0, "weight of minus the per-token NLL under a language model of the run's "
+                                        "human summaries (the summary_lm section; 0: none trained)")
+    coverage_weight: float = option(0.0, "weight of the masked-content-word fill-in gain of a bidirectional "
+                                         "model (Summary Loop; the coverage section; 0: none trained)")
     target_words: int = option(10, "summary length: the length term's aim, the exact-length sampler's k, the "
                                        "greedy baseline's and the search's length")
     max_new_tokens: int = option(16, "abstractive: most tokens sampled per summary")
@@ -200,11 +209,47 @@ class SearchConfig:
     swaps_per_round: int = option(10, "one-word swaps tried per round")
     word_prior_weight: float = option(1.0, "weight of the word prior in the search score")
     similarity_weight: float = option(8.0, "weight of the MiniLM document-summary cosine in the search score")
+    fluency_weight: float = option(0.0, "weight of the summary language model's fluency in the search score")
 
     def __post_init__(self):
         check_at_least(self, "search", 1, "swaps_per_round")
         check_at_least(self, "search", 0, "rounds")
         check_finite(self, "search")
+
+
+@dataclass
+class SummaryLMConfig:
+    steps: int = option(500, "training steps of the language model of human summaries (the fluency reward's)")
+    vocab_size: int = option(8000, "its words: the human summaries' most frequent (others read as <unk>)")
+    batch_size: int = option(64, "summaries per step")
+    lr: float = option(2e-3, "its learning rate")
+    hidden_size: int = option(128, "its width (heads of 64 dimensions)")
+    num_layers: int = option(2, "its transformer layers")
+
+    def __post_init__(self):
+        check_at_least(self, "summary_lm", 0, "steps")
+        check_at_least(self, "summary_lm", 1, "batch_size", "num_layers")
+        check_at_least(self, "summary_lm", 6, "vocab_size")
+        check_at_least(self, "summary_lm", 64, "hidden_size")
+        check_positive(self, "summary_lm", "lr")
+
+
+@dataclass
+class CoverageConfig:
+    steps: int = option(1000, "training steps of the coverage model (on random summaries, before any stage)")
+    batch_size: int = option(64, "articles per step")
+    lr: float = option(1e-3, "its learning rate")
+    hidden_size: int = option(128, "its width (heads of 32 dimensions)")
+    num_layers: int = option(2, "its transformer layers")
+    max_summary_words: int = option(12, "its training summaries: random in-order subsets of 0 to N content words")
+    shared_candidates: int = option(2000, "each mask chooses among the N most frequent words and the document's "
+                                          "own masked words")
+
+    def __post_init__(self):
+        check_at_least(self, "coverage", 0, "steps", "max_summary_words", "shared_candidates")
+        check_at_least(self, "coverage", 1, "batch_size", "num_layers")
+        check_at_least(self, "coverage", 32, "hidden_size")
+        check_positive(self, "coverage", "lr")
 
 
 @dataclass
@@ -230,6 +275,8 @@ class Config:
     rl: RLConfig = field(default_factory=RLConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    summary_lm: SummaryLMConfig = field(default_factory=SummaryLMConfig)
+    coverage: CoverageConfig = field(default_factory=CoverageConfig)
     checkpoint_every: int = option(50, "steps between checkpoints")
     log_every: int = option(10, "steps between metrics rows")
     sample_every: int = option(50, "steps between logged sample summaries")
@@ -246,6 +293,12 @@ class Config:
         lengths = (self.warm_start.steps, self.warm_start.discriminator_steps,
                    self.distill.steps if self.distill.documents else 0, self.rl.steps)
         return dict(zip(STAGES, itertools.accumulate(lengths)))
+
+    @property
+    def uses_fluency(self) -> bool:
+        """Whether a score of the run weighs the summary language model: the RL reward, or the search's (used
+        by learning from search, and by `seqae summarize --search` on the saved model)."""
+        return bool(self.rl.fluency_weight or self.search.fluency_weight)
 
     def generator_lr(self, stage: str) -> float:
         return {"warm_start": self.warm_start.lr, "discriminator": self.warm_start.lr,

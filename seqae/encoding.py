@@ -75,23 +75,25 @@ def generator_prompts(codec: WordCodec, documents: list[str], max_words: int,
                left=True)
 
 
-def conditional_lm_batch(codec: WordCodec, prefixes: list[list[int]], targets: list[list[int]]) -> dict:
-    """`prefix <sep> target </s>` for a causal LM, with the loss on the target and EOS only."""
+def conditional_lm_batch(codec: WordCodec, prefixes: list[list[int]], targets: list[list[int]],
+                         left: bool = False) -> dict:
+    """`prefix <sep> target </s>` for a causal LM, with the loss on the target and EOS only; `left`: padded on
+    the left, so every target ends at the last position."""
     sequences, labels = [], []
     for prefix, target in zip(prefixes, targets):
         prompt, completion = prefix + [codec.sep], target + [codec.eos]
         sequences.append(prompt + completion)
         labels.append([IGNORE_INDEX] * len(prompt) + completion)
-    input_ids, attention_mask = pad(sequences, codec.pad)
-    label_ids, _ = pad(labels, IGNORE_INDEX)
+    input_ids, attention_mask = pad(sequences, codec.pad, left)
+    label_ids, _ = pad(labels, IGNORE_INDEX, left)
     return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": label_ids}
 
 
 def supervised_generator_batch(codec: WordCodec, documents: list[str], targets: list[str], max_words: int,
-                               max_target_words: int, vocab_size: int | None = None) -> dict:
+                               max_target_words: int, vocab_size: int | None = None, left: bool = False) -> dict:
     """`document <sep> target </s>`: the generator learns to write the target."""
     return conditional_lm_batch(codec, [codec.ids(truncate_words(d, max_words), vocab_size) for d in documents],
-                                [codec.ids(truncate_words(t, max_target_words), vocab_size) for t in targets])
+                                [codec.ids(truncate_words(t, max_target_words), vocab_size) for t in targets], left)
 
 
 def reconstructor_batch(codec: WordCodec, summaries: list[str], documents: list[str], max_words: int,

@@ -22,10 +22,10 @@ from transformers import (
 )
 
 from seqae.config import ModelConfig
-from seqae.data.heuristics import heuristic_positions, heuristic_summary
+from seqae.data.heuristics import PREPOSITIONS, heuristic_positions, heuristic_summary
 from seqae.encoding import IGNORE_INDEX, WordCodec, generator_prompts, model_vocab_size, supervised_generator_batch
 from seqae.errors import UsageError
-from seqae.losses import keep_drop_loss
+from seqae.losses import keep_drop_loss, per_sequence_nll
 from seqae.models import PRETRAINED, bert_config, causal_lm, load_model, resolve_pretrained, vocab_prefix
 from seqae.rl.pg import action_entropy, action_logprobs, completion_mask
 from seqae.rl.sampling import gumbel_top_k, keep_scores, plackett_luce_logprob, positions_to_summary, repeat_rows
@@ -210,12 +210,74 @@ class GeneratedNoRepeatNGram(LogitsProcessor):
         return scores
 
 
+OUTPUT_WORDS = ("vocabulary", "document", "document_and_prepositions")
+
+
+def allowed_tokens(prompt_ids: torch.Tensor, codec: WordCodec, vocab_size: int, output_words: str) -> torch.Tensor | None:
+    """[B, V] True for the tokens a row may write: its document's own words and </s> (plus the prepositions,
+    for `document_and_prepositions`); None for `vocabulary` (any word). Never <unk> or a structure token."""
+    if output_words == "vocabulary":
+        return None
+    allowed = torch.zeros(prompt_ids.size(0), vocab_size, dtype=torch.bool, device=prompt_ids.device)
+    allowed.scatter_(1, prompt_ids, True)
+    if output_words == "document_and_prepositions":
+        allowed[:, [i for i in codec.ids(sorted(PREPOSITIONS)) if i < vocab_size and i != codec.unk]] = True
+    allowed[:, sorted(codec.special)] = False
+    allowed[:, codec.eos] = True
+    return allowed
+
+
+class AllowedTokens(LogitsProcessor):
+    """generate()'s side of the copy mask: rows (samples or beams of one document follow each other, as
+    generate() expands them) may write only their document's allowed tokens."""
+
+    def __init__(self, allowed: torch.Tensor):
+        self.allowed = allowed
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        allowed = self.allowed.repeat_interleave(scores.size(0) // self.allowed.size(0), dim=0)
+        return scores.masked_fill(~allowed, float("-inf"))
+
+
+def mask_completion_logits(logits: torch.Tensor, allowed: torch.Tensor | None, completion: torch.Tensor,
+                           mask: torch.Tensor, eos: int) -> torch.Tensor:
+    """The policy's logits at each completion step exactly as sampling saw them: outside the allowed tokens
+    -inf, and (with a copy mask) every word already written -inf (no word twice)."""
+    if allowed is None:
+        return logits
+    logits = logits.masked_fill(~allowed[:, None, :], float("-inf"))
+    # Tokens written before step t, except </s> and what follows it (those steps are masked out anyway).
+    written = completion.masked_fill((mask == 0) | (completion == eos), eos)
+    banned = torch.zeros_like(logits, dtype=torch.bool)
+    for step in range(1, completion.size(1)):
+        banned[:, step].scatter_(1, written[:, :step], True)
+    banned[..., eos] = False
+    return logits.masked_fill(banned, float("-inf"))
+
+
 class AbstractiveGenerator(Generator):
     """A causal LM that writes the summary after `document <sep>`. Sampling is at temperature 1 (trl's
     default, so both RL backends draw alike); the log-probs for the update come from one forward pass over
     the completion only (`logits_to_keep`), as trl does."""
 
     name, writes_tokens, selects_words = "abstractive", True, False
+
+    @property
+    def output_words(self) -> str:
+        """model.output_words, saved in the network's own config.json so that decoding follows training."""
+        return getattr(self.module.config, "seqae_output_words", "vocabulary")
+
+    def _allowed(self, prompt_ids: torch.Tensor) -> torch.Tensor | None:
+        return allowed_tokens(prompt_ids, self.codec, model_vocab_size(self.model), self.output_words)
+
+    def _processors(self, prompt_ids: torch.Tensor, allowed, no_repeat_ngram_size: int) -> LogitsProcessorList:
+        processors = LogitsProcessorList()
+        if allowed is not None:
+            # The copy mask: only the document's words, none twice.
+            processors += [AllowedTokens(allowed), GeneratedNoRepeatNGram(1, prompt_ids.size(1))]
+        if no_repeat_ngram_size > 1 or (no_repeat_ngram_size == 1 and allowed is None):
+            processors.append(GeneratedNoRepeatNGram(no_repeat_ngram_size, prompt_ids.size(1)))
+        return processors
 
     @property
     def suppressed(self) -> list[int]:
@@ -231,6 +293,7 @@ class AbstractiveGenerator(Generator):
             return cls.load(resolve_pretrained(config.generator_init, "model.generator_init"), codec, max_words)
         model = causal_lm(tokenizer, vocab_prefix(tokenizer, config.generator_vocab_size), config.hidden_size,
                           config.num_layers, config.num_heads, config.intermediate_size, config.max_positions)
+        model.config.seqae_output_words = config.output_words
         return cls(model, codec, max_words)
 
     @classmethod
@@ -238,20 +301,36 @@ class AbstractiveGenerator(Generator):
         return cls(load_model(Path(directory), AutoModelForCausalLM, cls.name), codec, max_words)
 
     def warm_start_loss(self, documents, heuristic, count):
+        """Cross-entropy on the heuristic's words. Left-padded, so the targets are the last positions and the
+        vocabulary softmax runs there only (`logits_to_keep`); positions count real tokens, as in generate()."""
         targets = [heuristic_summary(d, heuristic, count, self.max_words) for d in documents]
         batch = supervised_generator_batch(self.codec, documents, targets, self.max_words, count,
-                                           model_vocab_size(self.model))
-        return self.model(**{k: v.to(self.device) for k, v in batch.items()}).loss
+                                           model_vocab_size(self.model), left=True)
+        batch = {k: v.to(self.device) for k, v in batch.items()}
+        keep = int((batch["labels"] != IGNORE_INDEX).sum(1).max()) + 1
+        position_ids = (batch["attention_mask"].cumsum(dim=1) - 1).clamp(min=0)
+        logits = self.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                            position_ids=position_ids, logits_to_keep=keep).logits
+        labels = batch["labels"][:, -keep:]
+        labels = labels.masked_fill(labels == self.codec.unk, IGNORE_INDEX)  # never written (suppressed)
+        prompts, _ = generator_prompts(self.codec, documents, self.max_words, model_vocab_size(self.model))
+        allowed = self._allowed(prompts.to(self.device))
+        if allowed is not None:
+            # -1e4, not -inf: the unlabelled prompt position's loss is multiplied by 0, and inf * 0 is NaN.
+            logits = logits.masked_fill(~allowed[:, None, :], -1e4)
+        return per_sequence_nll(logits, labels).mean()
 
     def rollout(self, documents, group_size, settings):
         prompt_ids, prompt_mask = (t.to(self.device) for t in generator_prompts(
             self.codec, documents, self.max_words, model_vocab_size(self.model)))
+        allowed = self._allowed(prompt_ids)
         self.module.eval()
         with torch.no_grad():
             output = self.module.generate(
                 input_ids=prompt_ids, attention_mask=prompt_mask, do_sample=True, top_k=0, top_p=1.0,
                 temperature=1.0, num_return_sequences=group_size, max_new_tokens=settings.max_new_tokens,
-                suppress_tokens=self.suppressed, pad_token_id=self.codec.pad, eos_token_id=self.codec.eos,
+                suppress_tokens=self.suppressed, logits_processor=self._processors(prompt_ids, allowed, 0),
+                pad_token_id=self.codec.pad, eos_token_id=self.codec.eos,
             )
         completion = output[:, prompt_ids.size(1):]
         mask = completion_mask(completion, self.codec.eos)
@@ -262,6 +341,9 @@ class AbstractiveGenerator(Generator):
         logits = self.model(input_ids=output, attention_mask=attention_mask, position_ids=position_ids,
                             logits_to_keep=completion.size(1) + 1).logits[:, :-1]
         logits[..., self.suppressed] = float("-inf")
+        if allowed is not None:
+            logits = mask_completion_logits(logits, allowed.repeat_interleave(group_size, dim=0), completion, mask,
+                                            self.codec.eos)
         summaries = [self.codec.text(row) for row in completion.tolist()]
         # Past EOS generate() pads with a suppressed token (log-prob -inf, and -inf * 0 is NaN): read EOS there.
         actions = completion.masked_fill(mask == 0, self.codec.eos)
@@ -272,9 +354,7 @@ class AbstractiveGenerator(Generator):
     def decode(self, documents, *, words, ratio=None, num_beams=1, min_words=1, no_repeat_ngram_size=2):
         self.module.eval()
         prompt_ids, prompt_mask = generator_prompts(self.codec, documents, self.max_words, model_vocab_size(self.model))
-        processors = LogitsProcessorList()
-        if no_repeat_ngram_size:
-            processors.append(GeneratedNoRepeatNGram(no_repeat_ngram_size, prompt_ids.size(1)))
+        processors = self._processors(prompt_ids, self._allowed(prompt_ids.to(self.device)), no_repeat_ngram_size)
         output = self.module.generate(
             input_ids=prompt_ids.to(self.device), attention_mask=prompt_mask.to(self.device), do_sample=False,
             num_beams=num_beams, max_new_tokens=words + 1, min_new_tokens=min(min_words, words),

@@ -9,7 +9,7 @@ import functools
 
 from tqdm import tqdm
 
-from seqae.checkpoint import WORD_PRIOR_FILE, load_bundle_config, resolve_model_dir
+from seqae.checkpoint import SUMMARY_LM_DIR, WORD_PRIOR_FILE, load_bundle_config, resolve_model_dir
 from seqae.encoding import WordCodec
 from seqae.errors import DataError, UsageError
 from seqae.generators import generator_class
@@ -90,9 +90,11 @@ class Summarizer:
 
     @functools.cached_property
     def search_score(self):
-        """word prior + similarity, weighted by the bundle's `search` section (seqae.rl.rewards.search_reward)."""
+        """word prior + similarity (+ fluency), weighted by the bundle's `search` section
+        (seqae.rl.rewards.search_reward)."""
         from seqae.rl.rewards import search_reward
         from seqae.rl.word_prior import WordPrior
+        from seqae.summary_lm import SummaryLM
 
         if not self.generator.selects_words:
             raise UsageError("--search needs an extractive model (it swaps document words)")
@@ -100,8 +102,13 @@ class Summarizer:
         if not path.is_file():
             raise DataError(self.directory, f"no {WORD_PRIOR_FILE}: this model was trained before test-time search")
         try:
+            summary_lm = None
+            if self.config.search.fluency_weight:
+                if not (self.directory / SUMMARY_LM_DIR).is_dir():
+                    raise DataError(self.directory, f"no {SUMMARY_LM_DIR}/ but search.fluency_weight is set")
+                summary_lm = SummaryLM.load(self.directory / SUMMARY_LM_DIR).to(self.generator.device)
             return search_reward(self.config.search, WordPrior.load(path), self.config.rl.similarity_model,
-                                 self.generator.device)
+                                 self.generator.device, summary_lm)
         except ValueError as error:
             raise UsageError(f"{self.directory}: {error}") from None
 

@@ -15,8 +15,8 @@ import torch
 from accelerate import Accelerator
 from tqdm import tqdm
 
-from seqae.checkpoint import (append_metrics, checkpoint_path, list_checkpoints, load_trainer_state,
-                              prune_checkpoints, save_bundle, trim_metrics)
+from seqae.checkpoint import (COVERAGE_DIR, SUMMARY_LM_DIR, append_metrics, checkpoint_path, list_checkpoints,
+                              load_trainer_state, prune_checkpoints, save_bundle, trim_metrics)
 from seqae.config import STAGES, Config
 from seqae.data.corpus import batch_documents, load_corpus
 from seqae.data.heuristics import heuristic_summary
@@ -27,10 +27,12 @@ from seqae.generators import generator_class
 from seqae.losses import reconstructor_loss
 from seqae.models import build_discriminator, build_reconstructor, load_discriminator, load_reconstructor
 from seqae.optim import NonFiniteStep, optimizer_step
+from seqae.rl.coverage import CoverageModel
 from seqae.rl.loop import rl_step
 from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_rewards
 from seqae.rl.word_prior import WordPrior
 from seqae.summarize import summarize_in_batches
+from seqae.summary_lm import SummaryLM
 
 SEARCH_TARGETS_FILE = "search_targets.json"
 
@@ -55,7 +57,8 @@ class Trainer:
         checkpoints = list_checkpoints(self.out_dir) if resume else []
         if resume and not checkpoints:
             raise UsageError(f"{self.out_dir}: --resume but no checkpoint-* to resume from")
-        state = self._restore(checkpoints[-1]) if checkpoints else self._fresh()
+        self.restored_from = checkpoints[-1] if checkpoints else None
+        state = self._restore(self.restored_from) if checkpoints else self._fresh()
         self._prepare(state)
 
     # ----- set-up -----
@@ -113,8 +116,49 @@ class Trainer:
                                                   config.rl.discriminator_label_smoothing)
         # Fixed, a function of the corpus alone: fitted again on resume, saved in bundles for --search.
         self.word_prior = WordPrior.fit(self.corpus.summaries, self.corpus.articles)
+        # Fixed reward models, trained once before any stage (they never see the generator), kept in the run
+        # directory for resumes and in every bundle (test-time search, diagnose-reward).
+        self.fixed_models = {}
+        if config.uses_fluency:
+            self.fixed_models[SUMMARY_LM_DIR] = self._fixed_model(SUMMARY_LM_DIR, self._train_summary_lm,
+                                                                  SummaryLM.load).to(accelerator.device)
+        if config.rl.coverage_weight:
+            self.fixed_models[COVERAGE_DIR] = self._fixed_model(COVERAGE_DIR, self._train_coverage, lambda path: (
+                CoverageModel.load(path, self.codec, max_words, config.coverage.shared_candidates)
+            )).to(accelerator.device)
         self.rewards = build_rewards(config.rl, self.reconstruction, self.discrimination, self.word_prior,
-                                     accelerator.device)
+                                     accelerator.device, self.fixed_models.get(SUMMARY_LM_DIR),
+                                     self.fixed_models.get(COVERAGE_DIR))
+
+    def _fixed_model(self, name: str, train, load):
+        """From the checkpoint resumed from (a run that branches off another one has it only there), or the run
+        directory; else the main process trains it into the run directory, and every process loads it."""
+        if self.restored_from is not None and (self.restored_from / name).is_dir():
+            return load(self.restored_from / name)
+        path = self.out_dir / name
+        if self.is_main and not path.is_dir():
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            train().save(path)
+        self.accelerator.wait_for_everyone()
+        return load(path)
+
+    def _train_summary_lm(self) -> SummaryLM:
+        """On the run's human summaries (the titles half), never on articles."""
+        settings = self.config.summary_lm
+        return SummaryLM.train(self.corpus.summaries, seed=self.config.seed, steps=settings.steps,
+                               batch_size=settings.batch_size, lr=settings.lr, hidden=settings.hidden_size,
+                               layers=settings.num_layers, vocab_size=settings.vocab_size,
+                               device=self.accelerator.device, progress=self.is_main)
+
+    def _train_coverage(self) -> CoverageModel:
+        """On the run's articles with random summaries of their content words."""
+        settings = self.config.coverage
+        return CoverageModel.train(self.corpus.articles, self.codec, max_words=self.config.data.max_document_words,
+                                   seed=self.config.seed, steps=settings.steps, batch_size=settings.batch_size,
+                                   lr=settings.lr, hidden=settings.hidden_size, layers=settings.num_layers,
+                                   max_summary_words=settings.max_summary_words,
+                                   shared_candidates=settings.shared_candidates,
+                                   device=self.accelerator.device, progress=self.is_main)
 
     # ----- helpers -----
     @property
@@ -140,7 +184,8 @@ class Trainer:
 
     def _save_bundle(self, directory: Path, state: dict | None = None):
         """Main process only: G, R, D, tokenizer, sentence splitter, config (and the trainer state)."""
-        save_bundle(directory, self.config, self.tokenizer, self.splitter, self.models, state, self.word_prior)
+        save_bundle(directory, self.config, self.tokenizer, self.splitter, self.models, state, self.word_prior,
+                    self.fixed_models)
 
     def checkpoint(self):
         self.accelerator.wait_for_everyone()
@@ -175,6 +220,8 @@ class Trainer:
         self.networks["reconstructor"].train()
         loss = self.generator.warm_start_loss(documents, ws.target, ws.target_words)
         optimizer_step(self.accelerator, self.generator.model, self.optimizers["generator"], loss, "warm-start loss")
+        if not ws.train_reconstructor:
+            return {"generator_loss": loss.item()}
         targets = [heuristic_summary(d, ws.target, ws.target_words, max_words) for d in documents]
         r_loss = reconstructor_loss(self.networks["reconstructor"], self.codec, targets, documents, max_words)
         optimizer_step(self.accelerator, self.networks["reconstructor"], self.optimizers["reconstructor"], r_loss,
@@ -194,7 +241,8 @@ class Trainer:
         path, config = self.out_dir / SEARCH_TARGETS_FILE, self.config
         if self.is_main and not path.exists():
             documents = batch_documents(self.corpus.articles, config.distill.documents, 0, config.seed + 2)
-            score = search_reward(config.search, self.word_prior, config.rl.similarity_model, self.accelerator.device)
+            score = search_reward(config.search, self.word_prior, config.rl.similarity_model, self.accelerator.device,
+                                  self.fixed_models.get(SUMMARY_LM_DIR))
             positions = improve_selections(self.generator, documents, score, words=config.rl.target_words,
                                            settings=config.search, seed=config.seed)
             atomic_write_text(path, json.dumps([[d, p] for d, p in zip(documents, positions)]))

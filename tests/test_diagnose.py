@@ -104,7 +104,8 @@ def test_diagnose_reward_on_a_tiny_run(titled_run, tmp_path, capsys):
     table = capsys.readouterr().out
     assert "| total (weighted) |" in table and "word_prior=1" in table
     result = json.loads(path.read_text(encoding="utf-8"))
-    assert result["config"]["weights"] == {"reconstruction": 0, "discriminator": 0, "word_prior": 1, "similarity": 0}
+    assert result["config"]["weights"] == {"reconstruction": 0, "discriminator": 0, "word_prior": 1, "similarity": 0,
+                                           "fluency": 0, "coverage": 0}
     assert set(result["terms"]) == {"reconstruction", "discriminator", "word_prior", "total"}  # no MiniLM
     assert result["config"]["docs"] == 4 and len(result["documents"]) == 4
     for entry in result["terms"].values():

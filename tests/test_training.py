@@ -150,3 +150,43 @@ def test_distill_stage_learns_search_targets_and_resumes_without_searching_again
     assert main(tiny_train_args(tiny_corpus, out, *args[:-1], "rl.steps=2", "--resume")) == 0
     assert len(json.loads((out / "search_targets.json").read_text())) == 4
     assert load_trainer_state(list_checkpoints(out)[-1])["info"]["step"] == 7
+
+
+def test_fixed_reward_models_are_trained_once_logged_apart_and_kept_for_resume(tmp_path, tiny_corpus):
+    fixed = ["rl.fluency_weight=0.5", "rl.coverage_weight=1", "summary_lm.steps=3", "summary_lm.hidden_size=64",
+             "summary_lm.num_layers=1", "coverage.steps=3", "coverage.hidden_size=32", "coverage.num_layers=1",
+             "search.fluency_weight=0.5", "search.similarity_weight=0"]
+    out = tmp_path / "run"
+    assert main(tiny_train_args(tiny_corpus, out, *fixed)) == 0
+    for bundle in (out / "model", list_checkpoints(out)[-1]):
+        assert (bundle / "summary_lm" / "model" / "config.json").is_file()
+        assert (bundle / "coverage" / "config.json").is_file()
+    rl_rows = [row for row in map(json.loads, (out / "metrics.jsonl").read_text().splitlines())
+               if row["stage"] == "rl" and "reward" in row]
+    assert rl_rows and all("reward_fluency" in row and "reward_coverage" in row for row in rl_rows)
+    assert all(row["reward_fluency"] < 0 for row in rl_rows)  # minus an NLL
+    # A branch off the last checkpoint (as the bench makes them) reuses its fixed models: nothing retrained.
+    from seqae.checkpoint import copy_run
+
+    branch = tmp_path / "branch"
+    copy_run(out, branch)
+    weights = (list_checkpoints(out)[-1] / "summary_lm" / "model" / "model.safetensors").read_bytes()
+    trainer = Trainer(tiny_config(tiny_corpus, *fixed, "rl.steps=6"), branch, resume=True)
+    assert not (branch / "summary_lm").exists() and not (branch / "coverage").exists()
+    trainer.run()
+    assert (branch / "model" / "summary_lm" / "model" / "model.safetensors").read_bytes() == weights
+    # test-time search on the saved model weighs the fluency term too
+    summaries = tmp_path / "searched.txt"
+    assert main(["summarize", str(out), str(tiny_corpus["articles"]), "--per-line", "--words", "4",
+                 "--search", "2", "-o", str(summaries)]) == 0
+    assert len(summaries.read_text().splitlines()) == len(tiny_corpus["articles"].read_text().splitlines())
+
+
+def test_warm_start_without_the_reconstructor_leaves_it_untouched(tmp_path, tiny_corpus):
+    config = tiny_config(tiny_corpus, "model.generator=abstractive", "warm_start.train_reconstructor=false",
+                         "warm_start.discriminator_steps=0", "rl.steps=0")
+    trainer = Trainer(config, tmp_path / "run")
+    before = snapshot(trainer)
+    trainer.run()
+    assert changed(before["generator"], trainer.models["generator"])
+    assert not changed(before["reconstructor"], trainer.models["reconstructor"])

@@ -1,0 +1,64 @@
+"""The abstractive generator's copy mask: only the document's own words (and </s>), none twice, the same in the
+warm start, in RL sampling (and its log-probabilities) and in decoding."""
+
+import json
+
+import torch
+
+from seqae.cli import main
+from seqae.data.tokenizer import build_word_tokenizer
+from seqae.encoding import WordCodec
+from seqae.generators import AllowedTokens, allowed_tokens, mask_completion_logits
+
+from conftest import tiny_train_args
+
+NEG = float("-inf")
+
+
+def codec() -> WordCodec:
+    # <pad>=0 <unk>=1 <s>=2 </s>=3 <sep>=4 police=5 city=6 in=7 (counts 3, 2, 1)
+    return WordCodec(build_word_tokenizer(texts=["police city police in police city"], vocab_size=8))
+
+
+def test_allowed_tokens_by_hand():
+    c = codec()
+    prompts = torch.tensor([[0, 5, 1, 4], [6, 6, 7, 4]])  # left-padded `document <sep>`; row 0 holds an <unk>
+    assert allowed_tokens(prompts, c, 8, "vocabulary") is None
+    #                         pad unk  <s>  </s> sep  police city  in
+    assert allowed_tokens(prompts, c, 8, "document").tolist() == [
+        [False, False, False, True, False, True, False, False],
+        [False, False, False, True, False, False, True, True]]
+    assert allowed_tokens(prompts, c, 8, "document_and_prepositions")[0].tolist() == [
+        False, False, False, True, False, True, False, True]  # + "in", a preposition
+
+
+def test_allowed_tokens_processor_follows_generate_s_row_expansion():
+    allowed = torch.tensor([[True, False], [False, True]])
+    scores = torch.zeros(4, 2)  # 2 documents x 2 samples (or beams), adjacent
+    assert AllowedTokens(allowed)(None, scores).tolist() == [[0, NEG], [0, NEG], [NEG, 0], [NEG, 0]]
+
+
+def test_mask_completion_logits_bans_other_words_and_every_word_already_written():
+    allowed = torch.tensor([[False, False, False, True, False, True, True, False]])  # </s>=3, 5, 6
+    completion = torch.tensor([[5, 6, 3, 0]])  # police city </s> <pad>
+    mask = torch.tensor([[1, 1, 1, 0]])
+    logits = mask_completion_logits(torch.zeros(1, 4, 8), allowed, completion, mask, eos=3)
+    finite = [[i for i in range(8) if logits[0, t, i] > NEG] for t in range(4)]
+    # step 0: 3, 5, 6; step 1: police written; step 2: city written too; step 3 (past </s>): </s> stays allowed
+    assert finite == [[3, 5, 6], [3, 6], [3], [3]]
+
+
+def test_tiny_abstractive_run_writes_only_document_words_none_twice(tmp_path, tiny_corpus):
+    out = tmp_path / "run"
+    assert main(tiny_train_args(tiny_corpus, out, "model.generator=abstractive", "rl.steps=3")) == 0
+    assert json.loads((out / "model" / "generator" / "config.json").read_text())["seqae_output_words"] == "document"
+    summaries = tmp_path / "summaries.txt"
+    assert main(["summarize", str(out), str(tiny_corpus["articles"]), "--per-line", "-o", str(summaries)]) == 0
+    documents = tiny_corpus["articles"].read_text().splitlines()
+    lines = summaries.read_text().splitlines()
+    assert len(lines) == len(documents)
+    for summary, document in zip(lines, documents):
+        words = summary.split()
+        assert set(words) <= set(document.split()) and len(words) == len(set(words))
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert all(row.get("skipped") is None for row in rows)
