@@ -6,11 +6,12 @@
 #
 #   bash scripts/gpu_large.sh          # carry [".whl", ".gpu"]; results in $OUT
 #
-# Needs, git-ignored (see .git/info/exclude) and carried:
+# Needs, git-ignored (see .git/info/exclude) and carried, built by scripts/gpu_prepare.sh:
 #   .whl/  omegaconf, rouge-score, nltk, six wheels (what seqae needs beyond torch/transformers/accelerate/...)
 #   .gpu/  gigaword/ (a copy of ../shared/data/gigaword) and minilm/ (all-MiniLM-L6-v2 stored in float16,
 #          loaded in float32 through config.json's dtype)
-# Writes to $OUT only small files: log, env.txt, metrics.jsonl, config.yaml, test_pred.txt, test_scores.json.
+# Writes to $OUT only small files: log, env.txt, metrics.jsonl, config.yaml, test_pred.txt, test_scores.json,
+# abstractive_dev_curve.jsonl (the abstractive warm start's dev curve, SEQAE_ABSTRACTIVE_STEPS=0 skips it).
 # The run directory (checkpoints) stays in $SEQAE_RUN (/tmp/run).
 #
 # Knobs (environment): SEQAE_OVERRIDES="key=value ..." (extra config overrides, e.g. a tiny CPU check),

@@ -45,6 +45,9 @@ def generator_for(config: Config):
                          f"model.generator={kind.name}")
     if config.rl.backend == "trl" and not kind.writes_tokens:
         raise UsageError(f"rl.backend=trl trains generators that write tokens, not model.generator={kind.name}")
+    if config.rl.backend == "trl" and config.model.output_words != "vocabulary":
+        raise UsageError(f"rl.backend=trl samples with trl's own generate(), which cannot apply the copy mask of "
+                         f"model.output_words={config.model.output_words}: set model.output_words=vocabulary")
     return kind
 
 

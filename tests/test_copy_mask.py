@@ -62,3 +62,8 @@ def test_tiny_abstractive_run_writes_only_document_words_none_twice(tmp_path, ti
         assert set(words) <= set(document.split()) and len(words) == len(set(words))
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     assert all(row.get("skipped") is None for row in rows)
+
+
+def test_trl_backend_refuses_the_copy_mask_it_cannot_apply(tmp_path, tiny_corpus, capsys):
+    assert main(tiny_train_args(tiny_corpus, tmp_path / "run", "model.generator=abstractive", "rl.backend=trl")) == 2
+    assert "model.output_words=vocabulary" in capsys.readouterr().err

@@ -36,7 +36,7 @@ def setup():
     tokenizer = build_word_tokenizer(texts=documents + human, vocab_size=200)
     config = ModelConfig(generator="abstractive", hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64,
                          max_positions=64, reconstructor_hidden_size=32, reconstructor_layers=1,
-                         discriminator_hidden_size=32, discriminator_layers=1)
+                         discriminator_hidden_size=32, discriminator_layers=1, output_words="vocabulary")
     torch.manual_seed(0)
     models = {"generator": AbstractiveGenerator.build(config, tokenizer, WordCodec(tokenizer), MAX_WORDS).model,
               "reconstructor": build_reconstructor(config, tokenizer),
@@ -124,7 +124,7 @@ def test_trainer_rl_stage_with_the_trl_backend(tmp_path, tiny_corpus):
     config = load_config(TINY_CONFIG, [f"data.articles=[{tiny_corpus['articles']}]",
                                        f"data.summaries=[{tiny_corpus['summaries']}]", "model.generator=abstractive",
                                        "warm_start.steps=0", "warm_start.discriminator_steps=0", "rl.steps=2",
-                                       "rl.backend=trl"])
+                                       "rl.backend=trl", "model.output_words=vocabulary"])
     trainer = Trainer(config, tmp_path / "run")
     before = {name: {k: v.clone() for k, v in model.state_dict().items()} for name, model in trainer.models.items()}
     trainer.run()
