@@ -56,7 +56,7 @@ def iter_lines(path) -> Iterator[tuple[int, str]]:
         raise DataError(path, f"cannot read ({error.strerror or error})") from None
 
 
-def read_texts(path, *, field: str = "text", per_line: bool = True) -> Iterator[str]:
+def read_texts(path, *, field: str = "text", per_line: bool = True, keep_blank: bool = False) -> Iterator[str]:
     """Stream the documents (or summaries) stored at `path`, one string each.
 
     - a directory: every `.txt` file in it is one document, in file-name order (`per_line` ignored);
@@ -65,7 +65,8 @@ def read_texts(path, *, field: str = "text", per_line: bool = True) -> Iterator[
     - any other file: one document per line, or the whole file as one document if `per_line` is False;
     - files may be gzipped (`.gz` after the format suffix).
 
-    Blank lines and blank documents are skipped; a source that yields no document at all is an error.
+    Blank lines and blank documents are skipped (with `keep_blank`, yielded as "": a line's output then stays on
+    its line); a source that yields no document at all is an error.
     A missing path or a directory without .txt files fails here, at the call, not at the first read.
     """
     path = Path(path)
@@ -82,15 +83,17 @@ def read_texts(path, *, field: str = "text", per_line: bool = True) -> Iterator[
         documents = (line.strip() for _, line in iter_lines(path))
     else:
         documents = (read_whole(file) for file in [path])
-    return skip_blank_documents(documents, path)
+    return skip_blank_documents(documents, path, keep_blank)
 
 
-def skip_blank_documents(documents: Iterator[str], path: Path) -> Iterator[str]:
+def skip_blank_documents(documents: Iterator[str], path: Path, keep_blank: bool = False) -> Iterator[str]:
     found = False
     for document in documents:
         if document:
             found = True
             yield document
+        elif keep_blank:
+            yield ""
     if not found:
         raise DataError(path, "contains no documents (empty or only blank lines)")
 

@@ -20,7 +20,8 @@ def register(subparsers) -> None:
     summarize = subparsers.add_parser("summarize", help="summarize files (or stdin) with a trained model")
     summarize.add_argument("model", help="a run directory or a model directory")
     summarize.add_argument("files", nargs="*", help="input files; none: read stdin")
-    summarize.add_argument("--per-line", action="store_true", help="one document per line (as Gigaword)")
+    summarize.add_argument("--per-line", action="store_true",
+                           help="one document per line (as Gigaword); a blank line gives a blank output line")
     summarize.add_argument("-o", "--output", help="write summaries here (atomically) instead of stdout")
     length = summarize.add_mutually_exclusive_group()
     length.add_argument("--words", type=int, help="summary length in words (exact for extractive models)")
@@ -91,9 +92,8 @@ def _stdin_documents(per_line: bool) -> Iterator[str]:
             raise DataError("<stdin>", f"line {lineno}: not UTF-8 ({error.reason} at byte {error.start} of the line)"
                             ) from None
         line = (line.removeprefix("\ufeff") if lineno == 1 else line).strip()
-        if line:
-            found = True
-            yield line
+        found = found or bool(line)
+        yield line  # a blank line too: its summary is a blank line, so output line i belongs to input line i
     if not found:
         raise DataError("<stdin>", "no text to summarize (empty or only blank lines)")
 
@@ -102,13 +102,13 @@ def iter_documents(files: list[str], per_line: bool) -> Iterator[str]:
     """The documents to summarize, in order and streamed, so that memory does not grow with the input.
 
     A missing input or a directory without .txt files fails here, at the call; a bad line fails when it is
-    reached (naming the file and line). Blank lines are skipped.
+    reached (naming the file and line). With `per_line`, a blank line is a blank document (a blank output line).
     """
     from seqae.data.readers import read_texts
 
     if not files:
         return _stdin_documents(per_line)
-    sources = [read_texts(Path(name), per_line=per_line) for name in files]
+    sources = [read_texts(Path(name), per_line=per_line, keep_blank=per_line) for name in files]
     return itertools.chain.from_iterable(sources)
 
 
@@ -160,6 +160,10 @@ def run_summarize(args) -> int:
             if not args.output:
                 handle.flush()
             progress.update(len(batch))
+    if summarizer.cut_documents:
+        limit = summarizer.config.data.max_document_words
+        print(f"seqae: note: {summarizer.cut_documents} document(s) longer than this model reads ({limit} words): "
+              f"each was summarized from its first sentences, up to {limit} words", file=sys.stderr)
     return 0
 
 

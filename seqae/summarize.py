@@ -50,6 +50,7 @@ class Summarizer:
         self.generator.model.to(device or "cpu").eval()
         sentences_dir = self.directory / "sentences"
         self.splitter = SentenceSplitter.load(sentences_dir) if sentences_dir.exists() else None
+        self.cut_documents = 0  # documents longer than the model reads (prepare counts them)
 
     def prepare(self, document: str) -> str:
         """Normalize like the training text; long documents keep their lead sentences up to the input length."""
@@ -59,6 +60,7 @@ class Summarizer:
         if self.config.data.normalize:
             text = gigaword_normalize(text)
         limit = self.config.data.max_document_words
+        self.cut_documents += len(text.split()) > limit
         # Only the lead can be read: cut before sentence splitting, which is slow on a megabyte-long line.
         text = " ".join(text.split()[: 4 * limit])
         if self.splitter is not None and len(text.split()) > limit:
@@ -76,7 +78,14 @@ class Summarizer:
                  num_beams: int | None = None, batch_size: int | None = None, progress: bool = False,
                  search_rounds: int | None = None) -> list[str]:
         """Summaries in one forward pass per batch; with `search_rounds`, the tagger's greedy choice is then
-        improved by test-time search on the search reward (slow: a diagnostic ceiling and a system of its own)."""
+        improved by test-time search on the search reward (slow: a diagnostic ceiling and a system of its own).
+        A blank document gets a blank summary, in its place."""
+        if any(not d.strip() for d in documents):
+            written = [i for i, d in enumerate(documents) if d.strip()]
+            summaries = self([documents[i] for i in written], words=words, ratio=ratio, num_beams=num_beams,
+                             batch_size=batch_size, progress=progress, search_rounds=search_rounds) if written else []
+            by_index = dict(zip(written, summaries))
+            return [by_index.get(i, "") for i in range(len(documents))]
         if search_rounds is None:
             return summarize_in_batches(self.generator, documents, self.config, words=words,
                                         ratio=ratio, num_beams=num_beams, batch_size=batch_size, progress=progress,

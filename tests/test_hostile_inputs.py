@@ -261,8 +261,10 @@ def test_output_through_a_symlink_and_with_normal_permissions(paths, capsys):
 def test_summarize_1mb_line_is_truncated(paths, capsys):
     for mode in (["--per-line"], []):
         assert main(["summarize", str(paths["run"]), str(paths["big"]), *mode]) == 0
-        out = capsys.readouterr().out
-        assert out == "word\n"  # one summary; the tagger never repeats a word, and the document is all "word"
+        captured = capsys.readouterr()
+        assert captured.out == "word\n"  # one summary; the tagger never repeats a word, and the document is all "word"
+        # never silently: stderr says the document was longer than the model reads
+        assert "1 document(s) longer than this model reads" in captured.err
 
 
 def test_summarize_1mb_line_with_sentence_ends(paths, tmp_path, monkeypatch):
@@ -281,7 +283,8 @@ def test_baseline_1mb_line(paths, capsys):
 
 
 def test_summarize_streams_files_and_stdin_in_order(paths, capsys, monkeypatch, tiny_corpus):
-    """--per-line with files given after the option, several files, blank lines skipped; and from stdin."""
+    """--per-line with files given after the option, several files, a blank line answered by a blank line (output
+    line i belongs to input line i); and from stdin."""
     articles = [line for line in tiny_corpus["articles"].read_text(encoding="utf-8").splitlines() if line.strip()]
     mixed = paths["outdir"] / "mixed.txt"
     mixed.write_text("\n".join(articles[:5]) + "\n\n   \n" + "\n".join(articles[5:9]) + "\n", encoding="utf-8")
@@ -289,12 +292,13 @@ def test_summarize_streams_files_and_stdin_in_order(paths, capsys, monkeypatch, 
     assert main(["summarize", str(paths["run"]), "--per-line", str(mixed), str(tiny_corpus["articles"]),
                  "--batch-size", "3", "-o", str(out)]) == 0
     summaries = out.read_text(encoding="utf-8").splitlines()
-    assert len(summaries) == 9 + len(articles)
-    for summary, article in zip(summaries, articles[:9] + articles):
-        assert summary and set(summary.split()) <= set(article.split())
+    inputs = articles[:5] + ["", ""] + articles[5:9] + articles
+    assert len(summaries) == len(inputs)
+    for summary, article in zip(summaries, inputs):
+        assert bool(summary) == bool(article) and set(summary.split()) <= set(article.split())
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(mixed.read_bytes())))
     assert main(["summarize", str(paths["run"]), "--per-line", "--batch-size", "2"]) == 0
-    assert capsys.readouterr().out.splitlines() == summaries[:9]
+    assert capsys.readouterr().out.splitlines() == summaries[:11]
 
 
 # ----- no traceback reaches a terminal -----
