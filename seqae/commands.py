@@ -26,6 +26,9 @@ def register(subparsers) -> None:
     length = summarize.add_mutually_exclusive_group()
     length.add_argument("--words", type=int, help="summary length in words (exact for extractive models)")
     length.add_argument("--ratio", type=float, help="extractive: keep this fraction of the document's words")
+    length.add_argument("--sentences", type=int, metavar="N",
+                        help="whole documents: the N most central sentences (LexRank), from anywhere in the document, "
+                             "in document order, one a line (joined on one line with --per-line)")
     summarize.add_argument("--beams", type=int, help="beam size for abstractive models (1 = greedy)")
     summarize.add_argument("--batch-size", type=int)
     summarize.add_argument("--search", type=int, metavar="ROUNDS",
@@ -126,6 +129,10 @@ def run_summarize(args) -> int:
         raise UsageError("--ratio must be in (0, 1]")
     if args.beams is not None and args.beams < 1:
         raise UsageError(f"--beams must be at least 1, got {args.beams}")
+    if args.sentences is not None and args.sentences < 1:
+        raise UsageError(f"--sentences must be at least 1, got {args.sentences}")
+    if args.sentences is not None and args.search is not None:
+        raise UsageError("--sentences chooses whole sentences: it takes no --search")
     if args.search is not None and args.search < 0:
         raise UsageError(f"--search must be at least 0, got {args.search}")
     if args.batch_size is not None and args.batch_size < 1:
@@ -153,10 +160,19 @@ def run_summarize(args) -> int:
     # -o, renamed into place only when every document is done), so memory stays flat on any input size.
     output = atomic_open(args.output) if args.output else contextlib.nullcontext(sys.stdout)
     with output as handle, tqdm(desc="summarize", unit="doc", disable=None, delay=2, file=sys.stderr) as progress:
-        for batch in _batches(documents, batch_size):
-            summaries = summarizer(batch, words=args.words, ratio=args.ratio, num_beams=args.beams,
-                                   batch_size=batch_size, search_rounds=args.search)
-            handle.write("".join(summary + "\n" for summary in summaries))
+        for index, batch in enumerate(_batches(documents, batch_size)):
+            if args.sentences and args.per_line:
+                chosen = summarizer.select_sentences(batch, args.sentences)
+                handle.write("".join(" ".join(sentences) + "\n" for sentences in chosen))
+            elif args.sentences:
+                # Whole documents: one sentence a line, a blank line between documents.
+                blocks = ["".join(sentence + "\n" for sentence in chosen)
+                          for chosen in summarizer.select_sentences(batch, args.sentences)]
+                handle.write(("\n" if index else "") + "\n".join(blocks))
+            else:
+                summaries = summarizer(batch, words=args.words, ratio=args.ratio, num_beams=args.beams,
+                                       batch_size=batch_size, search_rounds=args.search)
+                handle.write("".join(summary + "\n" for summary in summaries))
             if not args.output:
                 handle.flush()
             progress.update(len(batch))

@@ -97,6 +97,16 @@ class Summarizer:
                                  swaps_per_round=self.config.search.swaps_per_round, seed=self.config.seed)
         return [" ".join(row[i] for i in kept) for row, kept in zip(read, positions)]
 
+    def select_sentences(self, documents: list[str], count: int) -> list[list[str]]:
+        """Whole documents: each one's `count` most central sentences (seqae.sentence_select), in document order,
+        as written (split by the model's Punkt splitter); a blank document gets none."""
+        from seqae.sentence_select import select_sentences
+
+        if self.splitter is None:
+            raise DataError(self.directory, "no sentence splitter (sentences/) in this model")
+        return [select_sentences(self.splitter.split(" ".join(d.split())), count) if d.strip() else []
+                for d in documents]
+
     @functools.cached_property
     def search_score(self):
         """word prior + similarity (+ fluency), weighted by the bundle's `search` section
