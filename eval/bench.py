@@ -397,25 +397,25 @@ def render_markdown(results: dict) -> str:
 
 def register(subparsers) -> None:
     bench = subparsers.add_parser("bench", help="benchmarks: `seqae bench gigaword` writes docs/RESULTS.md")
-    bench.add_argument("name", choices=["gigaword"])
+    bench.add_argument("name", choices=["gigaword"], help="which benchmark")
     bench.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every run")
-    bench.add_argument("--config", default="configs/gigaword.yaml")
-    bench.add_argument("--out", default="runs/bench")
-    bench.add_argument("--docs", default="docs")
+    bench.add_argument("--config", default="configs/gigaword.yaml", help="the recipe every run starts from")
+    bench.add_argument("--out", default="runs/bench", help="where the runs are trained")
+    bench.add_argument("--docs", default="docs", help="where RESULTS.md, results.json and the plot go")
     bench.add_argument("--keep", action="store_true",
                        help="do not clear --out first, and reuse its finished runs instead of training them again "
                             "(their training time is then not measured)")
     bench.add_argument("--kinds", nargs="+", default=["extractive", "abstractive"],
-                       choices=["extractive", "abstractive"])
+                       choices=["extractive", "abstractive"], help="generator kinds to train")
     bench.add_argument("--data", default="../shared/data", help="the data folder (see its README)")
     bench.add_argument("--test-articles", help="default: DATA/gigaword/test.article.txt")
     bench.add_argument("--test-titles", help="default: DATA/gigaword/test.title.txt")
     bench.add_argument("--cnndm", help="default: DATA/cnndm/test.jsonl.gz; '' to skip")
-    bench.add_argument("--cnndm-count", type=int, default=1000)
+    bench.add_argument("--cnndm-count", type=int, default=1000, help="CNN/DailyMail test records scored")
     # Step budgets that fit the whole bench in about an hour on 2 CPU cores.
     bench.add_argument("--warm-steps", type=int, default=250, help="extractive warm-start steps")
     bench.add_argument("--distill-documents", type=int, default=3000, help="training articles labelled by search")
-    bench.add_argument("--distill-steps", type=int, default=150)
+    bench.add_argument("--distill-steps", type=int, default=150, help="steps of learning from search")
     bench.add_argument("--rl-steps", type=int, default=400, help="extractive RL steps")
     bench.add_argument("--ablation-steps", type=int, default=80, help="RL steps of the auto-encoder-terms row")
     bench.add_argument("--rl-only-lr", type=float, default=5e-4,
@@ -429,8 +429,8 @@ def register(subparsers) -> None:
     # the recipe's sizes: dev R-1 34.4-35.2 at 550-650 steps, 35.6 at 1000). R is not trained with it: no
     # abstractive row weighs reconstruction, and R is most of a warm-start step's time.
     # An abstractive RL step samples with generate() and costs several extractive ones.
-    bench.add_argument("--abstractive-warm-steps", type=int, default=600)
-    bench.add_argument("--abstractive-rl-steps", type=int, default=40)
+    bench.add_argument("--abstractive-warm-steps", type=int, default=600, help="abstractive warm-start steps")
+    bench.add_argument("--abstractive-rl-steps", type=int, default=40, help="abstractive RL steps")
     bench.add_argument("--abstractive-overrides", nargs="*", metavar="KEY=VALUE",
                        default=["rl.batch_size=8", "rl.group_size=8", "dev_every=100",
                                 "warm_start.train_reconstructor=false"])

@@ -43,7 +43,7 @@ def register(subparsers) -> None:
         "random (--words, order kept), content-lead (--words, function words dropped) or "
         "content-lead-prepositions (the same, keeping prepositions: what the warm start imitates).",
     )
-    baseline.add_argument("kind", choices=_BASELINES)
+    baseline.add_argument("kind", choices=_BASELINES, help="which baseline")
     baseline.add_argument("file", metavar="FILE", help="tokenized documents, one per line")
     budget = baseline.add_mutually_exclusive_group()
     budget.add_argument("--words", type=int, metavar="N", help="summary length in tokens")

@@ -6,15 +6,35 @@ import sys
 from seqae.errors import SeqaeError
 
 
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends `(default: X)` to an option's help, except where there is no value to show (None, a flag); those
+    options say in their help what happens when they are left out."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.default is False or action.default == argparse.SUPPRESS:
+            return action.help
+        return super()._get_help_string(action)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A subcommand's parser: its --help states every option's default."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _DefaultsFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from seqae import __version__, commands
     from seqae.eval import bench
     from seqae.eval import cli as eval_cli
     from seqae.eval import diagnose
 
-    parser = argparse.ArgumentParser(prog="seqae", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="seqae", description="Unsupervised summarization: train a model on articles, summarize files, evaluate "
+                                  "with ROUGE. `seqae COMMAND --help` for each command.")
     parser.add_argument("--version", action="version", version=f"seqae {__version__}")
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     commands.register(subparsers)
     eval_cli.register(subparsers)
     bench.register(subparsers)

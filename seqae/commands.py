@@ -19,26 +19,32 @@ def register(subparsers) -> None:
 
     summarize = subparsers.add_parser("summarize", help="summarize files (or stdin) with a trained model")
     summarize.add_argument("model", help="a run directory or a model directory")
-    summarize.add_argument("files", nargs="*", help="input files; none: read stdin")
+    summarize.add_argument("files", nargs="*", help="input files (default: read stdin)")
     summarize.add_argument("--per-line", action="store_true",
                            help="one document per line (as Gigaword); a blank line gives a blank output line")
-    summarize.add_argument("-o", "--output", help="write summaries here (atomically) instead of stdout")
+    summarize.add_argument("-o", "--output", help="write summaries here, atomically (default: stdout)")
     length = summarize.add_mutually_exclusive_group()
-    length.add_argument("--words", type=int, help="summary length in words (exact for extractive models)")
-    length.add_argument("--ratio", type=float, help="extractive: keep this fraction of the document's words")
+    length.add_argument("--words", type=int, help="summary length in words: exact for extractive models, at most "
+                                                   "for abstractive ones (default: the model's decode.words, 10 for "
+                                                   "the Gigaword recipe)")
+    length.add_argument("--ratio", type=float,
+                        help="extractive: keep this fraction of the words the model reads (default: --words)")
     length.add_argument("--sentences", type=int, metavar="N",
                         help="whole documents: the N most central sentences (LexRank), from anywhere in the document, "
-                             "in document order, one a line (joined on one line with --per-line)")
-    summarize.add_argument("--beams", type=int, help="beam size for abstractive models (1 = greedy)")
-    summarize.add_argument("--batch-size", type=int)
+                             "in document order, one a line (joined on one line with --per-line; default: a "
+                             "--words summary)")
+    summarize.add_argument("--beams", type=int, help="beam size for abstractive models, 1 = greedy (default: the "
+                                                     "model's decode.num_beams)")
+    summarize.add_argument("--batch-size", type=int,
+                           help="documents per forward pass (default: the model's decode.batch_size)")
     summarize.add_argument("--search", type=int, metavar="ROUNDS",
-                           help="extractive: improve each summary by ROUNDS rounds of test-time search on the word "
-                                "prior + MiniLM similarity (slow: a few documents a second)")
+                           help="extractive: improve each summary by ROUNDS rounds of test-time search on the "
+                                "model's search score (slow: a few documents a second; default: no search)")
     summarize.set_defaults(func=run_summarize)
 
     demo = subparsers.add_parser("demo", help="train a small model on the embedded Lee news corpus and show it")
     demo.add_argument("--out", default="runs/demo", help="run directory (default: runs/demo)")
-    demo.add_argument("overrides", nargs="*", metavar="KEY=VALUE")
+    demo.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. rl.steps=50")
     demo.set_defaults(func=run_demo)
 
 

@@ -213,7 +213,8 @@ class GeneratedNoRepeatNGram(LogitsProcessor):
 OUTPUT_WORDS = ("vocabulary", "document", "document_and_prepositions")
 
 
-def allowed_tokens(prompt_ids: torch.Tensor, codec: WordCodec, vocab_size: int, output_words: str) -> torch.Tensor | None:
+def allowed_tokens(prompt_ids: torch.Tensor, codec: WordCodec, vocab_size: int,
+                   output_words: str) -> torch.Tensor | None:
     """[B, V] True for the tokens a row may write: its document's own words and </s> (plus the prepositions,
     for `document_and_prepositions`); None for `vocabulary` (any word). Never <unk> or a structure token."""
     if output_words == "vocabulary":
