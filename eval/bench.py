@@ -150,8 +150,8 @@ def bench_runs(args, target: str) -> list[dict]:
     """The runs of the table: name, generator kind, the run it continues from, and its overrides."""
     warm = [f"warm_start.target={target}", f"warm_start.steps={args.warm_steps}", "distill.documents=0", "rl.steps=0"]
     distill = [f"distill.documents={args.distill_documents}", f"distill.steps={args.distill_steps}"]
-    auto_encoder = ["rl.word_prior_weight=0", "rl.similarity_weight=0", "rl.reconstruction_weight=1",
-                    "rl.discriminator_weight=0.5"]
+    auto_encoder = ["rl.word_prior_weight=0", "rl.similarity_weight=0", "rl.fluency_weight=0",
+                    "rl.reconstruction_weight=1", "rl.discriminator_weight=0.5"]
     runs = []
     if "extractive" in args.kinds:
         e = ["model.generator=extractive", *warm[:2]]
@@ -281,12 +281,13 @@ def run_gigaword_bench(args) -> int:
         summaries[label] = Summarizer(full["dir"] / "model")(test_articles, words=words, search_rounds=args.search_rounds)
         seconds = time.perf_counter() - started
         results["rows"].append(row_for(label, summaries[label], summaries_per_s=round(len(test_articles) / seconds, 1)))
-    warm_label = "seqae extractive: warm start only"
-    for label in summaries:
-        if label != warm_label and warm_label in summaries and label.startswith("seqae extractive"):
-            difference = paired_difference(summaries[label], summaries[warm_label], test_titles)
-            results["differences"][f"{label} minus warm start, R-1"] = {
-                "mean": round(difference["mean"], 2), "ci95": [round(x, 2) for x in difference["ci95"]]}
+    for kind in ("extractive", "abstractive"):  # each row against its own kind's warm start
+        warm_label = f"seqae {kind}: warm start only"
+        for label in summaries:
+            if label != warm_label and warm_label in summaries and label.startswith(f"seqae {kind}"):
+                difference = paired_difference(summaries[label], summaries[warm_label], test_titles)
+                results["differences"][f"{label} minus warm start, R-1"] = {
+                    "mean": round(difference["mean"], 2), "ci95": [round(x, 2) for x in difference["ci95"]]}
 
     length = round(max(r["words"] for r in results["rows"])) if results["rows"] else words
     baselines = [("Lead-8", lead_words, 8), (f"Lead-{length}", lead_words, length)] + \
