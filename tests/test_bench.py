@@ -42,3 +42,21 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
     again = json.loads((docs / "results.json").read_text())
     assert not any("training minutes" in key for key in again["speed"])
     assert [row["system"] for row in again["rows"]] == systems
+
+
+def test_cnndm_rows_score_lead3_central_sentences_and_the_model(tiny_run, tmp_path):
+    import gzip
+    import json
+
+    from seqae.eval.bench import cnndm_rows
+
+    records = [{"article": " ".join(f"police s{i}w{j} met union s{i}x{j} in city ." for j in range(6)),
+                "highlights": [f"police s{i}w0 met union", f"city s{i}x1 ."]} for i in range(4)]
+    path = tmp_path / "test.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(record) + "\n" for record in records)
+    rows = cnndm_rows(path, tiny_run / "model", 0)  # 0: every record
+    assert [row["system"].split(" (")[0].split(":")[0] for row in rows] == [
+        "Lead-3 sentences", "seqae select", "seqae", "seqae"]
+    assert rows[0]["words"] == rows[1]["words"] == 24  # 3 sentences of 8 words, from each of the 4 articles
+    assert all(0 <= row["rouge1"] <= 100 for row in rows)
