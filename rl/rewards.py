@@ -213,8 +213,10 @@ def weighted_reward(terms: dict, weights: dict):
     return total
 
 
-def search_reward(settings, word_prior, similarity_model: str, device=None, summary_lm=None):
-    """The score test-time search climbs (the `search` config section): word prior + similarity (+ fluency)."""
+def search_reward(settings, word_prior, similarity_model: str, device=None, summary_lm=None,
+                  similarity: "SimilarityReward | None" = None):
+    """The score test-time search climbs (the `search` config section): word prior + similarity (+ fluency).
+    `similarity`: an encoder already loaded (the RL reward's), instead of loading `similarity_model` again."""
     weights = {"word_prior": settings.word_prior_weight, "similarity": settings.similarity_weight,
                "fluency": settings.fluency_weight}
     if not any(weights.values()):
@@ -223,7 +225,7 @@ def search_reward(settings, word_prior, similarity_model: str, device=None, summ
     if weights["fluency"] and summary_lm is None:
         raise ValueError("search.fluency_weight is set but there is no summary language model")
     makers = {"word_prior": lambda: word_prior,
-              "similarity": lambda: SimilarityReward.load(similarity_model, device),
+              "similarity": lambda: similarity or SimilarityReward.load(similarity_model, device),
               "fluency": lambda: FluencyReward(summary_lm)}
     return weighted_reward({name: makers[name]() for name, weight in weights.items() if weight}, weights)
 

@@ -245,7 +245,7 @@ class Trainer:
         if self.is_main and not path.exists():
             documents = batch_documents(self.corpus.articles, config.distill.documents, 0, config.seed + 2)
             score = search_reward(config.search, self.word_prior, config.rl.similarity_model, self.accelerator.device,
-                                  self.fixed_models.get(SUMMARY_LM_DIR))
+                                  self.fixed_models.get(SUMMARY_LM_DIR), self.rewards.terms.get("similarity"))
             positions = improve_selections(self.generator, documents, score, words=config.rl.target_words,
                                            settings=config.search, seed=config.seed)
             atomic_write_text(path, json.dumps([[d, p] for d, p in zip(documents, positions)]))

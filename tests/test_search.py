@@ -121,3 +121,20 @@ def test_a_documents_result_does_not_depend_on_its_batch():
     alone = [search_batch([d], [s], score, rounds=3, swaps_per_round=4, seed=3)[0] for d, s in zip(documents, starts)]
     reversed_order = search_batch(documents[::-1], starts[::-1], score, rounds=3, swaps_per_round=4, seed=3)[::-1]
     assert together == alone == reversed_order
+
+
+def test_search_reward_reuses_a_loaded_similarity_encoder():
+    from types import SimpleNamespace
+
+    from seqae.rl.rewards import search_reward
+
+    calls = []
+
+    def similarity(documents, summaries, **_):
+        calls.append(len(summaries))
+        return [0.5] * len(summaries)
+
+    settings = SimpleNamespace(word_prior_weight=0.0, similarity_weight=2.0, fluency_weight=0.0)
+    # A model name that does not exist: loading it would fail, so passing the encoder must skip the load.
+    score = search_reward(settings, None, "/nonexistent/encoder", similarity=similarity)
+    assert score(["a b c", "d e"], ["a", "d"]) == [1.0, 1.0] and calls == [2]
