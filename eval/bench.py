@@ -12,6 +12,7 @@ scheme, checkpoint) uses the dev slice of the train/valid pool only; the test se
 finished systems. Each training run is a child process (`seqae train`).
 """
 
+import importlib.util
 import json
 import platform
 import resource
@@ -339,10 +340,47 @@ def cnndm_rows(path: Path, model_dir: Path, count: int) -> list[dict]:
     selected = ["\n".join(sentences) for sentences in summarizer.select_sentences(articles, 3)]
     rows.append({"system": "seqae select: 3 most central sentences (LexRank, `--sentences 3`)",
                  **score(selected, highlights, metrics)})
+    if importlib.util.find_spec("sumy") is None:
+        print("bench: sumy is not installed (pip install -e '.[dev]'): its CNN/DM rows are left out", file=sys.stderr)
+    else:
+        for method, name in (("lexrank", "LexRank"), ("textrank", "TextRank")):
+            rows.append({"system": f"sumy {name}, 3 sentences",
+                         **score(sumy_summaries(articles, splitter, method), highlights, metrics)})
     for words in (10, 30):
         summaries = summarizer(articles, words=words)
         rows.append({"system": f"seqae ({words} words from the lead)", **score(summaries, highlights, metrics)})
     return rows
+
+
+class _SumyTokenizer:
+    """sumy's tokenizer interface over seqae's Punkt splitter (trained on the corpus: nothing to download) and
+    whitespace words (the text is tokenized already)."""
+
+    language = "english"
+
+    def __init__(self, splitter):
+        self.splitter = splitter
+
+    def to_sentences(self, paragraph: str) -> tuple:
+        return tuple(self.splitter.split(paragraph))
+
+    def to_words(self, sentence: str) -> tuple:
+        return tuple(word for word in sentence.split() if any(c.isalnum() for c in word))
+
+
+def sumy_summaries(articles: list[str], splitter, method: str, sentences: int = 3) -> list[str]:
+    """sumy's LexRank or TextRank (English stemmer and stop words), `sentences` a document, one a line."""
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.parsers.plaintext import PlaintextParser
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+    from sumy.summarizers.text_rank import TextRankSummarizer
+    from sumy.utils import get_stop_words
+
+    summarizer = {"lexrank": LexRankSummarizer, "textrank": TextRankSummarizer}[method](Stemmer("english"))
+    summarizer.stop_words = get_stop_words("english")
+    tokenizer = _SumyTokenizer(splitter)
+    return ["\n".join(str(s) for s in summarizer(PlaintextParser.from_string(a, tokenizer).document, sentences))
+            for a in articles]
 
 
 def _highlights(path: Path):

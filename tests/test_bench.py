@@ -57,6 +57,7 @@ def test_cnndm_rows_score_lead3_central_sentences_and_the_model(tiny_run, tmp_pa
         handle.writelines(json.dumps(record) + "\n" for record in records)
     rows = cnndm_rows(path, tiny_run / "model", 0)  # 0: every record
     assert [row["system"].split(" (")[0].split(":")[0] for row in rows] == [
-        "Lead-3 sentences", "seqae select", "seqae", "seqae"]
-    assert rows[0]["words"] == rows[1]["words"] == 24  # 3 sentences of 8 words, from each of the 4 articles
+        "Lead-3 sentences", "seqae select", "sumy LexRank, 3 sentences", "sumy TextRank, 3 sentences", "seqae", "seqae"]
+    # 3 sentences of 8 words, from each of the 4 articles
+    assert rows[0]["words"] == rows[1]["words"] == rows[2]["words"] == rows[3]["words"] == 24
     assert all(0 <= row["rouge1"] <= 100 for row in rows)
