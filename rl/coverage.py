@@ -15,12 +15,12 @@ place any summary word, wherever it sits in the document, and never sees the gen
 import random
 
 import torch
-from tqdm import tqdm
 from transformers import AutoModelForMaskedLM, BertForMaskedLM
 
 from seqae.data.heuristics import is_function_token
 from seqae.encoding import IGNORE_INDEX, WordCodec, pad, truncate_words
 from seqae.models import bert_config, load_model
+from seqae.optim import fit
 
 
 def masked_batch(codec: WordCodec, summaries: list[str], documents: list[str], max_words: int,
@@ -103,19 +103,15 @@ class CoverageModel:
         config = bert_config(codec.tokenizer, vocab, hidden, layers, max(1, hidden // 32), hidden * 2,
                              2 * max_words + 3, labels=2)
         coverage = cls(BertForMaskedLM(config), codec, max_words, shared_candidates).to(device or "cpu")
-        optimizer = torch.optim.AdamW(coverage.model.parameters(), lr=lr)
         rng = random.Random(seed)
-        coverage.model.train()
-        for _ in tqdm(range(steps), desc="coverage model", unit="step", disable=not progress):
+
+        def batch_loss():
             batch_documents = rng.sample(documents, min(batch_size, len(documents)))
             summaries = [random_summary(d, max_words, max_summary_words, rng) for d in batch_documents]
-            loss = -masked_word_logprob(coverage.model, coverage._batch(summaries, batch_documents),
+            return -masked_word_logprob(coverage.model, coverage._batch(summaries, batch_documents),
                                         coverage.shared).mean()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(coverage.model.parameters(), 1.0)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-        coverage.model.eval()
+
+        fit(coverage.model, batch_loss, steps, lr, "coverage model", progress)
         return coverage
 
     def _batch(self, summaries, documents) -> dict:

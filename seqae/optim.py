@@ -1,5 +1,5 @@
-"""One optimizer step for every network (warm start, RL, R and D alike), and the all-process finiteness
-check that makes every process skip a bad step together."""
+"""One optimizer step for every network (warm start, RL, R and D alike), the all-process finiteness check
+that makes every process skip a bad step together, and the plain loop that fits the fixed reward models."""
 
 import math
 
@@ -41,3 +41,18 @@ def optimizer_step(accelerator, model, optimizer, loss: torch.Tensor, what: str 
     optimizer.zero_grad(set_to_none=True)
     norm = float(grad_norm) if grad_norm is not None else None
     return norm if norm is not None and math.isfinite(norm) else None
+
+
+def fit(model, batch_loss, steps: int, lr: float, desc: str, progress: bool = True, max_grad_norm: float = 1.0):
+    """`steps` AdamW steps on `batch_loss()` (clipped), on one process: the fixed reward models (seqae.summary_lm,
+    seqae.rl.coverage) train before any stage, never against the generator. Leaves `model` in eval mode."""
+    from tqdm import tqdm
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
+    model.train()
+    for _ in tqdm(range(steps), desc=desc, unit="step", disable=not progress):
+        batch_loss().backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    model.eval()

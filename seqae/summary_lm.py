@@ -16,12 +16,11 @@ import shutil
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
-
 from seqae.data.tokenizer import build_word_tokenizer, load_word_tokenizer
 from seqae.encoding import WordCodec, conditional_lm_batch
 from seqae.losses import per_sequence_nll
 from seqae.models import causal_lm, load_model
+from seqae.optim import fit
 
 MAX_WORDS = 40  # longer texts are cut: a summary is short
 
@@ -49,16 +48,9 @@ class SummaryLM:
         tokenizer = build_word_tokenizer(texts=texts, vocab_size=vocab_size)
         model = causal_lm(tokenizer, len(tokenizer), hidden, layers, max(1, hidden // 64), hidden * 3, 64)
         lm = cls(model, tokenizer).to(device or "cpu")
-        optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
         rng = random.Random(seed)
-        model.train()
-        for _ in tqdm(range(steps), desc="summary LM", unit="step", disable=not progress):
-            loss = per_sequence_nll(*lm._forward(rng.sample(texts, min(batch_size, len(texts))))).mean()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-        model.eval()
+        fit(model, lambda: per_sequence_nll(*lm._forward(rng.sample(texts, min(batch_size, len(texts))))).mean(),
+            steps, lr, "summary LM", progress)
         return lm
 
     def _forward(self, texts: list[str]):
