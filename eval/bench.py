@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from seqae.errors import UsageError
-from seqae.io import atomic_write_text
+from seqae.eval.pages import write_section
 
 
 
@@ -234,7 +234,6 @@ def run_gigaword_bench(args) -> int:
     data = Path(args.data)
     args.test_articles = args.test_articles or str(data / "gigaword" / "test.article.txt")
     args.test_titles = args.test_titles or str(data / "gigaword" / "test.title.txt")
-    args.cnndm = str(data / "cnndm" / "test.jsonl.gz") if args.cnndm is None else args.cnndm
     out, docs = Path(args.out), Path(args.docs)
     if out.exists() and not args.keep:
         shutil.rmtree(out)
@@ -299,8 +298,6 @@ def run_gigaword_bench(args) -> int:
 
     if "extractive" in args.kinds and args.lead_warm_steps:
         results["rl_from_lead"] = rl_from_lead(args, out, runs[0]["dir"])
-    if args.cnndm and full is not None:
-        results["cnndm"] = cnndm_rows(Path(args.cnndm), full["dir"] / "model", args.cnndm_count)
     for run in runs:
         accuracy = [r["discriminator_accuracy"] for r in metrics_rows(run["dir"])
                     if r.get("stage") == "rl" and "discriminator_accuracy" in r]
@@ -313,91 +310,19 @@ def run_gigaword_bench(args) -> int:
                                                     for name, run_dir in curves.items()}
     results["speed"]["peak_rss_mb"] = round(peak_rss_mb(), 1)
     results["bench_minutes"] = round((time.perf_counter() - bench_started) / 60, 1)
-    atomic_write_text(docs / "results.json", json.dumps(results, indent=1) + "\n")
     if curves:
         plot_learning_curves(curves, docs / "learning_curve.png")
-    atomic_write_text(docs / "RESULTS.md", render_markdown(results))
+    write_section(docs, "gigaword", render_markdown(results), results)
     print(f"bench: wrote {docs / 'RESULTS.md'} in {results['bench_minutes']} min", file=sys.stderr)
     return 0
 
 
-def cnndm_rows(path: Path, model_dir: Path, count: int) -> list[dict]:
-    """Document level: seqae on whole articles against the joined highlights, beside Lead-3 sentences."""
-    import itertools
-
-    from seqae.data.readers import read_texts
-    from seqae.data.sentences import SentenceSplitter
-    from seqae.summarize import Summarizer
-
-    articles = list(itertools.islice(read_texts(path, field="article"), count or None))
-    highlights = [" \n".join(h) if isinstance(h, list) else h for h in
-                  itertools.islice(_highlights(path), count or None)]
-    summarizer = Summarizer(model_dir)
-    splitter = summarizer.splitter or SentenceSplitter.train(articles)
-    metrics = ("rouge1", "rouge2", "rougeLsum")
-    lead3 = ["\n".join(splitter.split(a)[:3]) for a in articles]
-    rows = [{"system": "Lead-3 sentences", **score(lead3, highlights, metrics)}]
-    selected = ["\n".join(sentences) for sentences in summarizer.select_sentences(articles, 3)]
-    rows.append({"system": "seqae select: 3 most central sentences (LexRank, `--sentences 3`)",
-                 **score(selected, highlights, metrics)})
-    if importlib.util.find_spec("sumy") is None:
-        print("bench: sumy is not installed (pip install -e '.[dev]'): its CNN/DM rows are left out", file=sys.stderr)
-    else:
-        for method, name in (("lexrank", "LexRank"), ("textrank", "TextRank")):
-            rows.append({"system": f"sumy {name}, 3 sentences",
-                         **score(sumy_summaries(articles, splitter, method), highlights, metrics)})
-    for words in (10, 30):
-        summaries = summarizer(articles, words=words)
-        rows.append({"system": f"seqae ({words} words from the lead)", **score(summaries, highlights, metrics)})
-    return rows
-
-
-class _SumyTokenizer:
-    """sumy's tokenizer interface over seqae's Punkt splitter (trained on the corpus: nothing to download) and
-    whitespace words (the text is tokenized already)."""
-
-    language = "english"
-
-    def __init__(self, splitter):
-        self.splitter = splitter
-
-    def to_sentences(self, paragraph: str) -> tuple:
-        return tuple(self.splitter.split(paragraph))
-
-    def to_words(self, sentence: str) -> tuple:
-        return tuple(word for word in sentence.split() if any(c.isalnum() for c in word))
-
-
-def sumy_summaries(articles: list[str], splitter, method: str, sentences: int = 3) -> list[str]:
-    """sumy's LexRank or TextRank (English stemmer and stop words), `sentences` a document, one a line."""
-    from sumy.nlp.stemmers import Stemmer
-    from sumy.parsers.plaintext import PlaintextParser
-    from sumy.summarizers.lex_rank import LexRankSummarizer
-    from sumy.summarizers.text_rank import TextRankSummarizer
-    from sumy.utils import get_stop_words
-
-    summarizer = {"lexrank": LexRankSummarizer, "textrank": TextRankSummarizer}[method](Stemmer("english"))
-    summarizer.stop_words = get_stop_words("english")
-    tokenizer = _SumyTokenizer(splitter)
-    return ["\n".join(str(s) for s in summarizer(PlaintextParser.from_string(a, tokenizer).document, sentences))
-            for a in articles]
-
-
-def _highlights(path: Path):
-    import gzip
-
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            yield json.loads(line)["highlights"]
-
-
 def render_markdown(results: dict) -> str:
-    lines = ["# seqae results", "",
-             "Written by `seqae bench gigaword`: every number below comes from that one command "
+    lines = ["## Gigaword", "",
+             "Written by `seqae bench gigaword`: every number in this section comes from that one command "
              f"(config `{results['config']}`, overrides `{' '.join(results['overrides']) or 'none'}`, "
              f"{results['bench_minutes']} minutes on this machine, CPU only).", "",
-             "## Gigaword test (1,951 pairs), ROUGE F1 with Porter stemming (rouge-score)", "",
+             "### Gigaword test (1,951 pairs), ROUGE F1 with Porter stemming (rouge-score)", "",
              "Perplexity: of the summaries under a language model of held-out human titles (trained once for "
              "evaluation, never a reward; the test titles themselves score "
              f"{results['fluency']['perplexity_of_test_titles']}). Lower reads more like a headline.", "",
@@ -425,21 +350,21 @@ def render_markdown(results: dict) -> str:
         lines += ["", f"RL alone from a plain lead warm start (dev R-1, greedy): {lead['warm_start_dev_rouge1']} -> "
                       f"{lead['rl_best_dev_rouge1']} ({lead['gain']:+.2f}) in {lead['rl_steps']} RL steps; "
                       f"curve {lead['dev_curve']}."]
-    lines += ["", "![learning curves](learning_curve.png)", "", "## Speed (2 CPU cores)", ""]
+    lines += ["", "![learning curves](learning_curve.png)", "", "### Speed (2 CPU cores)", ""]
     for key, value in results["speed"].items():
         lines.append(f"- {key}: {value}")
-    if results.get("cnndm"):
-        lines += ["", "## CNN/DailyMail test, whole articles, against the joined highlights (ROUGE-1/2/Lsum F1)", "",
-                  "| system | R-1 | R-2 | R-Lsum | words |", "| --- | --- | --- | --- | --- |"]
-        for row in results["cnndm"]:
-            lines.append(f"| {row['system']} | {row['rouge1']:.2f} | {row['rouge2']:.2f} | {row['rougeLsum']:.2f} | "
-                         f"{row['words']:.1f} |")
     return "\n".join(lines) + "\n"
 
 
 def register(subparsers) -> None:
-    bench = subparsers.add_parser("bench", help="benchmarks: `seqae bench gigaword` writes docs/RESULTS.md")
-    bench.add_argument("name", choices=["gigaword"], help="which benchmark")
+    """`seqae bench NAME`: one sub-command a benchmark, each writing its own section of docs/RESULTS.md."""
+    from seqae.eval import cnndm_bench
+
+    benches = subparsers.add_parser(
+        "bench", help="benchmarks (gigaword, cnndm, ...), each writing its section of docs/RESULTS.md")
+    names = benches.add_subparsers(dest="bench", required=True, metavar="NAME", parser_class=type(benches))
+    bench = names.add_parser("gigaword", help="train every row on Gigaword and score it on the test set")
+    cnndm_bench.register(names)
     bench.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every run")
     bench.add_argument("--config", default="configs/gigaword.yaml", help="the recipe every run starts from")
     bench.add_argument("--out", default="runs/bench", help="where the runs are trained")
@@ -452,9 +377,6 @@ def register(subparsers) -> None:
     bench.add_argument("--data", default="../shared/data", help="the data folder (see its README)")
     bench.add_argument("--test-articles", help="default: DATA/gigaword/test.article.txt")
     bench.add_argument("--test-titles", help="default: DATA/gigaword/test.title.txt")
-    bench.add_argument("--cnndm", help="default: DATA/cnndm/test.jsonl.gz; '' to skip")
-    bench.add_argument("--cnndm-count", type=int, default=0,
-                       help="CNN/DailyMail test records scored, from the first (0: all; the first 1,000 are all CNN)")
     # Step budgets that fit the whole bench in about an hour on 2 CPU cores.
     bench.add_argument("--warm-steps", type=int, default=250, help="extractive warm-start steps")
     bench.add_argument("--distill-documents", type=int, default=3000, help="training articles labelled by search")

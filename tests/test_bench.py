@@ -20,12 +20,12 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
             "search.similarity_weight=0", "rl.similarity_weight=0", "rl.word_prior_weight=1",
             "rl.sampler=exact_length", "rl.update=best_of_k",
             "--config", str(TINY_CONFIG), "--out", str(out), "--docs", str(docs),
-            "--test-articles", str(paths["test_articles"]), "--test-titles", str(paths["test_titles"]), "--cnndm", "",
+            "--test-articles", str(paths["test_articles"]), "--test-titles", str(paths["test_titles"]),
             "--warm-steps", "2", "--distill-documents", "6", "--distill-steps", "2", "--rl-steps", "2",
             "--ablation-steps", "2", "--search-rounds", "1", "--lead-warm-steps", "2", "--lead-rl-steps", "2",
             "--abstractive-warm-steps", "2", "--abstractive-rl-steps", "2", "--fluency-steps", "5"]
     assert main(argv) == 0
-    results = json.loads((docs / "results.json").read_text())
+    results = json.loads((docs / "results.json").read_text())["gigaword"]
     systems = [row["system"] for row in results["rows"]]
     for expected in ("Lead-8", "the warm start's teacher", "extractive: warm start only", "RL only",
                      "learning from search only", "extractive: full", "auto-encoder terms", "test-time search",
@@ -39,7 +39,7 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
     assert "| system |" in page and "perplexity" in page and (docs / "learning_curve.png").is_file()
     # --keep: the finished runs are reused, not trained again (no training times this time).
     assert main([*argv, "--keep"]) == 0
-    again = json.loads((docs / "results.json").read_text())
+    again = json.loads((docs / "results.json").read_text())["gigaword"]
     assert not any("training minutes" in key for key in again["speed"])
     assert [row["system"] for row in again["rows"]] == systems
 
@@ -48,7 +48,7 @@ def test_cnndm_rows_score_lead3_central_sentences_and_the_model(tiny_run, tmp_pa
     import gzip
     import json
 
-    from seqae.eval.bench import cnndm_rows
+    from seqae.eval.cnndm_bench import cnndm_rows
 
     records = [{"article": " ".join(f"police s{i}w{j} met union s{i}x{j} in city ." for j in range(6)),
                 "highlights": [f"police s{i}w0 met union", f"city s{i}x1 ."]} for i in range(4)]
