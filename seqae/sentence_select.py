@@ -1,9 +1,20 @@
-"""Whole documents: choose sentences without supervision, in document order (LexRank, Erkan & Radev 2004).
+"""Whole documents: choose sentences without supervision and return them in document order, within a budget.
+
+Two rankings:
+- `lexrank` (Erkan & Radev 2004): undirected centrality, blind to position;
+- `position` (directed centrality, PACSUM, Zheng & Lapata 2019): a sentence gains from its similarity to the
+  sentences after it and loses (weight `backward_weight`) from its similarity to those before it, so the
+  sentence that the rest of the article elaborates ranks first. News puts that sentence early, and this ranking
+  knows it without a hand-set lead bias. Edges are similarities minus the document's smallest one.
+  `backward_weight=-2` was chosen on CNN/DailyMail val (600 articles, R-1 at Lead-3's word budget; -0.5 to -4
+  are within 0.3 R-1); it is the default.
+Similarities are TF-IDF cosines, plus sentence-encoder cosines when an `embed` callable is given (MiniLM in
+seqae[pretrained]): on that val slice the sum ranked better than either alone.
 
 Each sentence is a TF-IDF vector (term frequency x log inverse sentence frequency, counted within the document,
-function words and punctuation left out); sentences whose cosine is at least `threshold` are linked; a
-sentence's centrality is its stationary probability under a random walk on that graph (PageRank with damping
-0.85, by power iteration). The `count` most central sentences are returned in the order they appear.
+function words and punctuation left out). For `lexrank`, sentences whose cosine is at least `threshold` are
+linked, and a sentence's centrality is its stationary probability under a random walk on that graph (PageRank
+with damping 0.85, by power iteration).
 """
 
 import math
@@ -55,8 +66,77 @@ def lexrank_scores(sentences: list[str], threshold: float = 0.1, damping: float 
     return scores
 
 
-def select_sentences(sentences: list[str], count: int) -> list[str]:
-    """The `count` most central sentences (ties: the earlier one), in document order."""
-    scores = lexrank_scores(sentences)
-    chosen = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))[:count]
-    return [sentences[i] for i in sorted(chosen)]
+def similarity_matrix(sentences: list[str], embed=None) -> list[list[float]]:
+    """Pairwise similarities (0 on the diagonal): TF-IDF cosine, plus the cosine of `embed`'s unit vectors."""
+    vectors = tfidf_vectors(sentences)
+    matrix = [[cosine(vectors[i], vectors[j]) if i != j else 0.0 for j in range(len(sentences))]
+              for i in range(len(sentences))]
+    if embed is not None and len(sentences) > 1:
+        encoded = embed(sentences)
+        for i in range(len(sentences)):
+            for j in range(len(sentences)):
+                if i != j:
+                    matrix[i][j] += float(encoded[i] @ encoded[j])
+    return matrix
+
+
+def directed_centrality(matrix: list[list[float]], backward_weight: float = -2.0) -> list[float]:
+    """PACSUM scores: sum of edges to later sentences + backward_weight x sum of edges to earlier ones, where an
+    edge is a similarity minus the smallest similarity between two different sentences of the document."""
+    count = len(matrix)
+    if count < 2:
+        return [0.0] * count
+    floor = min(matrix[i][j] for i in range(count) for j in range(count) if i != j)
+    return [sum(matrix[i][j] - floor for j in range(i + 1, count))
+            + backward_weight * sum(matrix[i][j] - floor for j in range(i)) for i in range(count)]
+
+
+def rank_sentences(sentences: list[str], method: str = "position", embed=None) -> list[int]:
+    """Sentence indices, best first (ties: the earlier sentence)."""
+    if method == "lexrank":
+        scores = lexrank_scores(sentences)
+    elif method == "position":
+        scores = directed_centrality(similarity_matrix(sentences, embed))
+    else:
+        raise ValueError(f"unknown sentence ranking {method!r}: lexrank or position")
+    return sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+
+
+def word_count(text: str) -> int:
+    """Words as ROUGE counts them: tokens with a letter or digit (punctuation tokens are free)."""
+    return sum(any(c.isalnum() for c in token) for token in text.split())
+
+
+def fill_budget(sentences: list[str], order: list[int], *, count: int | None = None, words: int | None = None,
+                n_bytes: int | None = None) -> list[str]:
+    """Sentences taken in `order` until the budget is spent, returned in document order: `count` whole
+    sentences, or exactly `words` words / at most `n_bytes` UTF-8 bytes (the DUC convention: sentences joined by
+    one space, the last one cut at the budget, so a budget is always filled when the document is long enough)."""
+    if (count is None) + (words is None) + (n_bytes is None) != 2:
+        raise ValueError("give exactly one budget: count, words or n_bytes")
+    if count is not None:
+        return [sentences[i] for i in sorted(order[:count])]
+    chosen, used = {}, 0
+    for index in order:
+        kept = []
+        for token in sentences[index].split():
+            if words is not None:
+                if used >= words:
+                    break
+                used += any(c.isalnum() for c in token)
+            else:
+                cost = len(token.encode("utf-8")) + (1 if chosen or kept else 0)
+                if used + cost > n_bytes:
+                    break
+                used += cost
+            kept.append(token)
+        if kept:
+            chosen[index] = " ".join(kept)
+        if len(kept) < len(sentences[index].split()):
+            break
+    return [chosen[i] for i in sorted(chosen)]
+
+
+def select_sentences(sentences: list[str], count: int, method: str = "position", embed=None) -> list[str]:
+    """The `count` best-ranked sentences, in document order."""
+    return fill_budget(sentences, rank_sentences(sentences, method, embed), count=count)

@@ -52,13 +52,16 @@ class Summarizer:
         self.splitter = SentenceSplitter.load(sentences_dir) if sentences_dir.exists() else None
         self.cut_documents = 0  # documents longer than the model reads (prepare counts them)
 
-    def prepare(self, document: str) -> str:
-        """Normalize like the training text; long documents keep their lead sentences up to the input length."""
+    def normalize(self, document: str) -> str:
+        """The document as the model's training text was written (seqae.data.normalize when data.normalize)."""
         from seqae.data.normalize import gigaword_normalize
 
         text = " ".join(document.split())
-        if self.config.data.normalize:
-            text = gigaword_normalize(text)
+        return gigaword_normalize(text) if self.config.data.normalize else text
+
+    def prepare(self, document: str) -> str:
+        """Normalize like the training text; long documents keep their lead sentences up to the input length."""
+        text = self.normalize(document)
         limit = self.config.data.max_document_words
         self.cut_documents += len(text.split()) > limit
         # Only the lead can be read: cut before sentence splitting, which is slow on a megabyte-long line.
@@ -97,15 +100,54 @@ class Summarizer:
                                  swaps_per_round=self.config.search.swaps_per_round, seed=self.config.seed)
         return [" ".join(row[i] for i in kept) for row, kept in zip(read, positions)]
 
-    def select_sentences(self, documents: list[str], count: int) -> list[list[str]]:
-        """Whole documents: each one's `count` most central sentences (seqae.sentence_select), in document order,
-        as written (split by the model's Punkt splitter); a blank document gets none."""
-        from seqae.sentence_select import select_sentences
+    def reads_whole(self, document: str) -> bool:
+        """Whether the generator reads all of `document` (else only document mode sees all of it)."""
+        return len(self.normalize(document).split()) <= self.config.data.max_document_words
+
+    def summarize_documents(self, documents: list[str], *, sentences: int | None = None, words: int | None = None,
+                            ratio: float | None = None, n_bytes: int | None = None, compress: float | None = None,
+                            method: str = "position", embed=None) -> list[list[str]]:
+        """Document mode, for documents of any length: each document's sentences (the model's Punkt splitter)
+        ranked without supervision (seqae.sentence_select), then taken in that order until the budget is spent:
+        `sentences` whole sentences, or exactly `words` words, `ratio` of the document's words, or at most
+        `n_bytes` bytes; returned in document order. With `compress` (a fraction), each sentence is first shortened
+        by the generator to that fraction of its words, so the same budget holds more sentences. A blank document
+        gets no sentences."""
+        from seqae.sentence_select import fill_budget, rank_sentences, word_count
 
         if self.splitter is None:
             raise DataError(self.directory, "no sentence splitter (sentences/) in this model")
-        return [select_sentences(self.splitter.split(" ".join(d.split())), count) if d.strip() else []
-                for d in documents]
+        if (sentences is None) + (words is None) + (ratio is None) + (n_bytes is None) != 3:
+            raise UsageError("document mode takes exactly one budget: sentences, words, ratio or bytes")
+        chosen = []
+        for document in documents:
+            split = self.splitter.split(" ".join(document.split()))
+            if not split:
+                chosen.append([])
+                continue
+            order = rank_sentences(split, method, embed)
+            if compress is not None:
+                split = self.compress_sentences(split, order, compress)
+            budget = {"count": sentences, "n_bytes": n_bytes,
+                      "words": max(1, round(ratio * word_count(document))) if ratio is not None else words}
+            chosen.append(fill_budget(split, order, **budget))
+        return chosen
+
+    def compress_sentences(self, sentences: list[str], order: list[int], keep: float) -> list[str]:
+        """Each sentence shortened by the generator to `keep` of its words (at least one). Extractive models keep
+        the sentence's own words, as written (case and digits), when normalization kept one token a word."""
+        ranked = [sentences[i] for i in order]
+        prepared = [self.prepare(s) for s in ranked]
+        if self.generator.selects_words:
+            read, positions = self.generator.select(prepared, words=1, ratio=keep)
+            shortened = []
+            for original, row, kept in zip(ranked, read, positions):
+                tokens = original.split() if len(original.split()) == len(row) else row
+                shortened.append(" ".join(tokens[i] for i in kept))
+        else:
+            shortened = [self.generator.decode([p], words=max(1, round(keep * len(p.split()))))[0] for p in prepared]
+        by_index = dict(zip(order, shortened))
+        return [by_index[i] for i in range(len(sentences))]
 
     @functools.cached_property
     def search_score(self):

@@ -5,7 +5,8 @@ import math
 import pytest
 
 from seqae.cli import main
-from seqae.sentence_select import cosine, lexrank_scores, select_sentences, tfidf_vectors
+from seqae.sentence_select import (cosine, directed_centrality, fill_budget, lexrank_scores, rank_sentences,
+                                   select_sentences, tfidf_vectors, word_count)
 
 
 def test_tfidf_vectors_by_hand():
@@ -33,11 +34,43 @@ def test_lexrank_star_graph_by_hand():
 def test_select_sentences_returns_the_central_ones_in_document_order():
     sentences = ["weather was fine .", "the bank raised rates .", "markets fell after the bank raised rates .",
                  "a dog barked .", "rates and the bank worried markets ."]
-    chosen = select_sentences(sentences, 2)
+    chosen = select_sentences(sentences, 2, method="lexrank")
     assert len(chosen) == 2 and "a dog barked ." not in chosen and "weather was fine ." not in chosen
     assert chosen == [s for s in sentences if s in chosen]  # document order
-    assert select_sentences(sentences, 10) == sentences  # more than there are: all of them, in order
+    assert select_sentences(sentences, 10, method="lexrank") == sentences  # more than there are: all of them, in order
     assert select_sentences([], 3) == []
+
+
+def test_directed_centrality_by_hand():
+    # Edges are similarities minus the smallest off-diagonal one (0.2): a-b 0.3, a-c 0.0, b-c 0.1.
+    matrix = [[0.0, 0.5, 0.2], [0.5, 0.0, 0.3], [0.2, 0.3, 0.0]]
+    scores = directed_centrality(matrix, backward_weight=-2.0)
+    assert scores == pytest.approx([0.3 + 0.0, 0.1 - 2 * 0.3, -2 * (0.0 + 0.1)])
+    assert directed_centrality([[0.0]]) == [0.0]
+
+
+def test_position_ranking_prefers_the_sentence_the_rest_elaborates():
+    sentences = ["the bank raised rates .", "markets fell after the bank raised rates .",
+                 "rates and the bank worried markets .", "a dog barked ."]
+    assert rank_sentences(sentences)[0] == 0
+    assert rank_sentences(sentences, method="lexrank")[0] != 3
+    with pytest.raises(ValueError, match="unknown sentence ranking"):
+        rank_sentences(sentences, method="random")
+
+
+def test_fill_budget_counts_words_and_bytes_and_keeps_document_order():
+    sentences = ["one two three .", "four , five .", "six seven eight nine ."]
+    order = [2, 0, 1]
+    assert fill_budget(sentences, order, count=2) == ["one two three .", "six seven eight nine ."]
+    # Words as ROUGE counts them (punctuation is free); the last sentence taken is cut at the budget.
+    assert fill_budget(sentences, order, words=6) == ["one two", "six seven eight nine ."]
+    assert word_count(" ".join(fill_budget(sentences, order, words=6))) == 6
+    # Bytes: joined by one space, at most N bytes.
+    chosen = fill_budget(sentences, order, n_bytes=30)
+    assert chosen == ["one two", "six seven eight nine ."] and len(" ".join(chosen).encode()) == 30
+    assert fill_budget(sentences, order, words=100) == sentences  # more than there is: all of it
+    with pytest.raises(ValueError):
+        fill_budget(sentences, order, count=1, words=2)
 
 
 def test_summarize_sentences_on_a_long_article(tiny_run, tmp_path, capsys):
@@ -50,11 +83,34 @@ def test_summarize_sentences_on_a_long_article(tiny_run, tmp_path, capsys):
     article = tmp_path / "article.txt"
     article.write_text(" ".join(sentences) + "\n", encoding="utf-8")
     assert len(article.read_text().split()) > 500
-    assert main(["summarize", str(tiny_run), str(article), "--sentences", "3"]) == 0
+    assert main(["summarize", str(tiny_run), str(article), "--sentences", "3", "--ranking", "lexrank"]) == 0
     captured = capsys.readouterr()
     assert captured.out.splitlines() == central  # from anywhere in the article, in order, one a line
-    assert main(["summarize", str(tiny_run), str(article), "--per-line", "--sentences", "3"]) == 0
+    assert main(["summarize", str(tiny_run), str(article), "--per-line", "--sentences", "3", "--ranking",
+                 "lexrank"]) == 0
     assert capsys.readouterr().out == " ".join(central) + "\n"
+    # The default (position) ranking: the first central sentence, 250 words in, is what the rest elaborates.
+    assert main(["summarize", str(tiny_run), str(article), "--sentences", "1"]) == 0
+    assert capsys.readouterr().out.splitlines() == central[:1]
+
+
+def test_long_documents_are_summarized_whole_at_an_exact_length(tiny_run, tmp_path, capsys):
+    sentences = [f"the s{i}a of s{i}b met s{i}c near the s{i}d ." for i in range(80)]
+    article = tmp_path / "article.txt"
+    article.write_text(" ".join(sentences) + "\n", encoding="utf-8")
+    for option, count in (("--words", 30), ("--ratio", 0.25)):
+        assert main(["summarize", str(tiny_run), str(article), option, str(count)]) == 0
+        captured = capsys.readouterr()
+        expected = 30 if option == "--words" else round(0.25 * word_count(article.read_text()))
+        assert word_count(captured.out) == expected, option  # of the whole document, not of what the model reads
+        assert "document mode" in captured.err  # the switch is said, not silent
+        assert set(captured.out.splitlines()) <= {" ".join(s.split()[:k]) for s in sentences for k in range(1, 12)}
+    assert main(["summarize", str(tiny_run), str(article), "--bytes", "100"]) == 0
+    out = capsys.readouterr().out
+    assert len(" ".join(out.split()).encode()) <= 100 and len(out.split()) > 5
+    assert main(["summarize", str(tiny_run), str(article), "--sentences", "2", "--compress", "0.5"]) == 0
+    compressed = capsys.readouterr().out.splitlines()
+    assert len(compressed) == 2 and all(len(line.split()) == 5 for line in compressed)  # half of 10 words
 
 
 def test_sentences_refuses_search(tiny_run, tmp_path, capsys):
