@@ -44,20 +44,27 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
     assert [row["system"] for row in again["rows"]] == systems
 
 
-def test_cnndm_rows_score_lead3_central_sentences_and_the_model(tiny_run, tmp_path):
+def test_cnndm_bench_scores_every_system_at_both_budgets(tiny_run, tmp_path):
     import gzip
-    import json
-
-    from seqae.eval.cnndm_bench import cnndm_rows
 
     records = [{"article": " ".join(f"police s{i}w{j} met union s{i}x{j} in city ." for j in range(6)),
                 "highlights": [f"police s{i}w0 met union", f"city s{i}x1 ."]} for i in range(4)]
-    path = tmp_path / "test.jsonl.gz"
-    with gzip.open(path, "wt", encoding="utf-8") as handle:
+    (tmp_path / "data" / "cnndm").mkdir(parents=True)
+    with gzip.open(tmp_path / "data" / "cnndm" / "val.jsonl.gz", "wt", encoding="utf-8") as handle:
         handle.writelines(json.dumps(record) + "\n" for record in records)
-    rows = cnndm_rows(path, tiny_run / "model", 0)  # 0: every record
-    assert [row["system"].split(" (")[0].split(":")[0] for row in rows] == [
-        "Lead-3 sentences", "seqae select", "sumy LexRank, 3 sentences", "sumy TextRank, 3 sentences", "seqae", "seqae"]
-    # 3 sentences of 8 words, from each of the 4 articles
-    assert rows[0]["words"] == rows[1]["words"] == rows[2]["words"] == rows[3]["words"] == 24
-    assert all(0 <= row["rouge1"] <= 100 for row in rows)
+    docs = tmp_path / "docs"
+    (docs).mkdir()
+    (docs / "RESULTS.md").write_text("# seqae results\n\n<!-- bench:gigaword -->\nkept\n<!-- /bench:gigaword -->\n")
+    assert main(["bench", "cnndm", str(tiny_run), "--data", str(tmp_path / "data"), "--split", "val",
+                 "--docs", str(docs)]) == 0
+    data = json.loads((docs / "results.json").read_text())["cnndm"]
+    systems = {(row["system"].split(" (")[0], row["budget"]) for row in data["rows"]}
+    for system in ("Lead-3", "seqae select", "sumy LexRank", "sumy TextRank", "seqae select+compress"):
+        assert {(system, "3 sentences"), (system, "Lead-3 budget")} <= systems, system
+    lead = {row["budget"]: row["all"] for row in data["rows"] if row["system"] == "Lead-3"}
+    assert lead["3 sentences"]["rouge1"] == lead["Lead-3 budget"]["rouge1"] > 0  # its own budget is itself
+    for row in data["rows"]:
+        if row["budget"] == "Lead-3 budget":  # no system goes over Lead-3's words
+            assert row["all"]["words"] <= lead["3 sentences"]["words"] + 1e-9, row["system"]
+    page = (docs / "RESULTS.md").read_text()
+    assert "kept" in page and "## CNN/DailyMail" in page and (docs / "cnndm.png").is_file()
