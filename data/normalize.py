@@ -99,3 +99,28 @@ def gigaword_normalize(text: str) -> str:
     for stand_in, original in STAND_INS.items():
         words = words.replace(stand_in, original)
     return re.sub(r"\d", "#", words)
+
+
+# A news dateline ("HARBOR CITY, Ore. (AP) —", "new delhi ( cnn )", "-lrb- reuters -rrb- --") or byline ("By Jane
+# Doe") says where and who, not what happened; the model must not take it for the lead's content.
+AGENCY_DATELINE = re.compile(
+    r"^[^()\n]{0,60}?[ \t]*(?:\(|-lrb-)[ \t]*(?:ap|reuters|afp|cnn|upi|xinhua|bloomberg|dpa|ians|pti)[ \t]*"
+    r"(?:\)|-rrb-)[ \t]*(?:--|—|–|-|:)?[ \t]*", re.IGNORECASE)
+CAPITALS_DATELINE = re.compile(r"^[A-Z][A-Z .,'\-]{2,40}?[ \t]*(?:—|–|--)[ \t]+")
+BYLINE = re.compile(r"^by[ \t]+(?:[A-Z][\w.'\-]*[ \t]*){1,4}(?:\n|$)", re.IGNORECASE)
+
+
+def strip_datelines(text: str, lines: int = 3) -> str:
+    """`text` without bylines and datelines at the start of its first `lines` lines (raw or already tokenized)."""
+    rows = text.split("\n")
+    for index in range(min(lines, len(rows))):
+        row = BYLINE.sub("", rows[index] + "\n").rstrip("\n") if BYLINE.match(rows[index] + "\n") else rows[index]
+        rows[index] = CAPITALS_DATELINE.sub("", AGENCY_DATELINE.sub("", row, count=1), count=1)
+    return "\n".join(rows)
+
+
+def looks_normalized(text: str) -> bool:
+    """Already in Gigaword's form: no capital letters, no digits, punctuation split off the words."""
+    text = text.replace("UNK", "")  # Gigaword's test files mark rare words so
+    return (text == text.lower() and not any(c.isdigit() for c in text)
+            and not re.search(r"\w[,;:!?)\"]+(?:\s|$)|\w\.\s*$", text))

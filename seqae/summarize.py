@@ -39,7 +39,6 @@ class Summarizer:
     """A trained seqae model, ready to summarize lists of documents."""
 
     def __init__(self, model_dir, device: str | None = None):
-        from seqae.data.sentences import SentenceSplitter
         from seqae.data.tokenizer import load_word_tokenizer
 
         self.directory = resolve_model_dir(model_dir)
@@ -48,16 +47,33 @@ class Summarizer:
         self.generator = generator_class(self.config.model.generator).load(
             self.directory / "generator", self.codec, self.config.data.max_document_words)
         self.generator.model.to(device or "cpu").eval()
-        sentences_dir = self.directory / "sentences"
-        self.splitter = SentenceSplitter.load(sentences_dir) if sentences_dir.exists() else None
         self.cut_documents = 0  # documents longer than the model reads (prepare counts them)
 
-    def normalize(self, document: str) -> str:
-        """The document as the model's training text was written (seqae.data.normalize when data.normalize)."""
-        from seqae.data.normalize import gigaword_normalize
+    @functools.cached_property
+    def splitter(self):
+        """The model's Punkt sentence splitter, or None. Loaded on first use: importing nltk costs seconds, and a
+        document the model reads whole never needs it."""
+        from seqae.data.sentences import SentenceSplitter
 
-        text = " ".join(document.split())
-        return gigaword_normalize(text) if self.config.data.normalize else text
+        directory = self.directory / "sentences"
+        return SentenceSplitter.load(directory) if directory.exists() else None
+
+    @functools.cached_property
+    def lowercase_vocabulary(self) -> bool:
+        """The model was trained on normalized text (Gigaword's files, or data.normalize): no capital letters in
+        its vocabulary. Raw input then has to be normalized the same way, or most of its words are unknown."""
+        return not any(token != token.lower() for token in self.codec.tokenizer.get_vocab())
+
+    def normalize(self, document: str) -> str:
+        """The document as the model's training text was written: datelines and bylines dropped
+        (seqae.data.normalize.strip_datelines), then Gigaword's normalization when data.normalize is set, or when
+        the model's vocabulary is lowercase and the text is not yet in that form."""
+        from seqae.data.normalize import gigaword_normalize, looks_normalized, strip_datelines
+
+        text = " ".join(strip_datelines(document).split())
+        if self.config.data.normalize or (self.lowercase_vocabulary and not looks_normalized(text)):
+            text = gigaword_normalize(text)
+        return text
 
     def prepare(self, document: str) -> str:
         """Normalize like the training text; long documents keep their lead sentences up to the input length."""

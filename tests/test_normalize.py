@@ -53,3 +53,34 @@ def test_sentence_end_inside_text_is_split_but_abbreviations_are_kept():
 def test_gigaword_text_is_unchanged(text):
     # Training may normalize text that is already in Gigaword form: it must come through as it was.
     assert gigaword_normalize(text) == text
+
+
+def test_datelines_and_bylines_are_not_content():
+    from seqae.data.normalize import strip_datelines
+
+    raw = "Council Approves Barrier\nHARBOR CITY, Ore. (AP) — The council voted on Monday."
+    assert strip_datelines(raw) == "Council Approves Barrier\nThe council voted on Monday."
+    assert strip_datelines("new delhi ( cnn ) in an unusual raid") == "in an unusual raid"
+    assert strip_datelines("lusaka , feb. ## -lrb- xinhua -rrb- -- the repatriation") == "the repatriation"
+    assert strip_datelines("By Jane Doe\nWASHINGTON — Congress passed it.") == "\nCongress passed it."
+    untouched = "Police said on Monday (local time) that the road was closed."
+    assert strip_datelines(untouched) == untouched
+
+
+def test_looks_normalized_tells_gigaword_text_from_raw_text():
+    from seqae.data.normalize import looks_normalized
+
+    assert looks_normalized("japan 's nec corp. and UNK computer corp. said ##.# percent .")
+    assert not looks_normalized("Japan said")
+    assert not looks_normalized("sales rose 12 percent .")
+    assert not looks_normalized("hello, world .")
+
+
+def test_a_lowercase_model_normalizes_raw_input(tiny_run):
+    from seqae.summarize import Summarizer
+
+    summarizer = Summarizer(tiny_run)
+    assert summarizer.lowercase_vocabulary
+    assert summarizer.normalize("BERLIN (Reuters) - Police Met 3 Unions.") == "police met # unions ."
+    already = "police met union in city ."
+    assert summarizer.normalize(already) == already
