@@ -6,8 +6,7 @@ import tempfile
 
 import pytest
 
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-if not (CHROMIUM and CHROMEDRIVER):
+if not (shutil.which("chromium") and shutil.which("chromedriver")):
     pytest.skip("the browser test needs chromium and chromedriver (apt-get install chromium chromium-driver); "
                 ".ci/run installs them", allow_module_level=True)
 pytest.importorskip("selenium", reason="the browser test drives chromium with selenium: pip install -e '.[dev]'")
@@ -16,25 +15,10 @@ httpx = pytest.importorskip("httpx", reason="the test compares with the API thro
 
 from live_server import LiveServer  # noqa: E402
 
+from seqae.eval.serve_bench import headless_chromium  # noqa: E402
 from seqae.serve import create_app  # noqa: E402
 
 DOCUMENT = "police said on tuesday the army rebels set fire to the city market as oil prices rise after the strike"
-# On a closed network chromium waits on its background services unless they are all switched off.
-CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage", "--window-size=420,900")
-
-
-def chromium(profile: str):
-    """A headless chromium with a fresh profile, driven through chromedriver."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +30,7 @@ def server(tiny_run):
 @pytest.fixture
 def browser():
     with tempfile.TemporaryDirectory(prefix="seqae-chromium-") as profile:
-        driver = chromium(profile)
-        driver.set_page_load_timeout(30)
+        driver = headless_chromium(profile, width=420)  # a phone's width
         try:
             yield driver
         finally:
