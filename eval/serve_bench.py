@@ -8,6 +8,7 @@ at the end, to show it flat. `--screenshot PATH` also photographs the page in he
 """
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import math
@@ -164,10 +165,10 @@ def screenshot(url: str, document: str, path: Path, width: int = 1000) -> None:
             driver.find_element(By.ID, "text").send_keys(document)
             driver.find_element(By.ID, "summarize").click()
             wait.until(expected_conditions.visibility_of_element_located((By.ID, "result")))
-            height = driver.execute_script("return document.documentElement.scrollHeight")
-            driver.set_window_size(width, height + 20)
+            # The whole page, below the window's fold too (DevTools' capture beyond the viewport).
+            shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})
             path.parent.mkdir(parents=True, exist_ok=True)
-            driver.save_screenshot(str(path))
+            path.write_bytes(base64.b64decode(shot["data"]))
         finally:
             driver.quit()
 

@@ -18,6 +18,7 @@ import math
 import sys
 import threading
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -239,16 +240,17 @@ def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, wo
             text = options.pop("text")
             result = await app.state.pool.run(lambda: app.state.explainer.explain(text, **options),
                                               app.state.timeout_s)
+            return JSONResponse(result)
         except RequestError as error:
             retry = {"Retry-After": "1"} if error.status == 503 else None
             return error_response(error.status, error.message, retry)
         except SeqaeError as error:  # what the model cannot do for this input (no sentence splitter, ...)
             return error_response(400, str(error))
         except Exception as error:  # noqa: BLE001 - one bad request must not take the server down
-            log.error("summarize failed: %s: %s", type(error).__name__, str(error).splitlines()[0][:200]
-                      if str(error) else "")
+            # Where it failed, not its message: a message may quote the request's text.
+            frame = traceback.extract_tb(error.__traceback__)[-1]
+            log.error("summarize failed: %s at %s:%d", type(error).__name__, Path(frame.filename).name, frame.lineno)
             return error_response(500, "internal error while summarizing")
-        return JSONResponse(result)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(RequestLog)  # added last: outermost of the app's own middleware, it sees every status

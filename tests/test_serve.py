@@ -187,12 +187,15 @@ def test_a_request_past_the_time_limit_gets_504(server, app, monkeypatch):
     wait_for(lambda: app.state.pool.in_use == 0)
 
 
-def test_a_failing_request_does_not_take_the_server_down(server, app, monkeypatch):
+def test_a_failing_request_does_not_take_the_server_down(server, app, monkeypatch, caplog):
     def fail(text, **options):
-        raise RuntimeError("boom")
+        raise RuntimeError(f"cannot summarize {text}")  # a message quoting the request's text
 
     monkeypatch.setattr(app.state.explainer, "explain", fail)
     one_line_error(post(server, {"text": DOCUMENT}), 500, "internal error")
+    failures = [record.getMessage() for record in caplog.records if "summarize failed" in record.getMessage()]
+    assert failures and failures[0].startswith("summarize failed: RuntimeError at test_serve.py:")
+    assert not any(DOCUMENT in record.getMessage() for record in caplog.records)
     monkeypatch.undo()
     assert post(server, {"text": DOCUMENT}).status_code == 200
 
