@@ -26,6 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from seqae import __version__, commands
+    from seqae import serve
     from seqae.eval import bench
     from seqae.eval import cli as eval_cli
     from seqae.eval import diagnose
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     eval_cli.register(subparsers)
     bench.register(subparsers)
     diagnose.register(subparsers)
+    serve.register(subparsers)
     return parser
 
 

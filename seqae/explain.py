@@ -1,0 +1,160 @@
+"""One summary, explained: which document words it keeps, what the reward terms make of it, and what the
+reconstructor recovers of the document from the summary alone (the auto-encoder's other half).
+
+`Explainer(model_dir).explain(text, words=.. | ratio=.. | sentences=..)` returns a plain dict; seqae.serve
+sends it as JSON. The reward terms are the training ones (seqae.rl.rewards), computed with the networks the
+bundle holds; a term whose model the bundle lacks is left out, never faked.
+"""
+
+import torch
+
+from seqae.checkpoint import SUMMARY_LM_DIR
+from seqae.encoding import model_vocab_size, pad, truncate_words
+from seqae.errors import UsageError
+from seqae.losses import discriminator_logits, reconstruction_nll
+from seqae.models import load_discriminator, load_reconstructor
+from seqae.rl.rewards import FluencyReward, ReconstructionReward
+from seqae.summarize import Summarizer
+
+
+def used_positions(document_words: list[str], summary_words: list[str]) -> list[int]:
+    """For each summary word found in the document, the position of its first occurrence not used yet, sorted:
+    what an abstractive summary takes from the document."""
+    free: dict[str, list[int]] = {}
+    for position, word in enumerate(document_words):
+        free.setdefault(word, []).append(position)
+    return sorted(free[word].pop(0) for word in summary_words if free.get(word))
+
+
+def sentence_positions(all_sentences: list[str], chosen: list[str]) -> list[int]:
+    """The word positions (in the document's words, sentence after sentence) of the chosen sentences, which are
+    a subsequence of `all_sentences` in document order."""
+    positions, offset, next_chosen = [], 0, 0
+    for sentence in all_sentences:
+        length = len(sentence.split())
+        if next_chosen < len(chosen) and sentence == chosen[next_chosen]:
+            positions += range(offset, offset + length)
+            next_chosen += 1
+        offset += length
+    return positions
+
+
+class Explainer:
+    """A trained bundle's generator (through `Summarizer`), reconstructor, discriminator and, when the bundle
+    has one, summary language model, loaded once."""
+
+    def __init__(self, model_dir, device: str | None = None):
+        self.summarizer = Summarizer(model_dir, device)
+        directory, config = self.summarizer.directory, self.summarizer.config
+        self.codec = self.summarizer.codec
+        self.max_words = config.data.max_document_words
+        device = self.summarizer.generator.device
+        self.reconstructor = load_reconstructor(directory / "reconstructor").to(device).eval()
+        self.discriminator = load_discriminator(directory / "discriminator").to(device).eval()
+        # Scoring only: no optimizer and no accelerator, since R never trains here.
+        self.information = ReconstructionReward(self.reconstructor, self.codec, None, None, self.max_words)
+        self.fluency = None
+        if (directory / SUMMARY_LM_DIR).is_dir():
+            from seqae.summary_lm import SummaryLM
+
+            self.fluency = FluencyReward(SummaryLM.load(directory / SUMMARY_LM_DIR).to(device))
+
+    @property
+    def extractive(self) -> bool:
+        return self.summarizer.generator.selects_words
+
+    def explain(self, text: str, *, words: int | None = None, ratio: float | None = None,
+                sentences: int | None = None) -> dict:
+        """The summary of `text` (one of `words`, `ratio`, `sentences`, else the model's default length) with
+        its kept positions, reward scores and R's greedy reconstruction."""
+        if not text.strip():
+            raise UsageError("no text to summarize")
+        if sum(option is not None for option in (words, ratio, sentences)) > 1:
+            raise UsageError("give at most one of words, ratio, sentences")
+        if ratio is not None and not self.extractive:
+            raise UsageError("ratio needs an extractive model; this one writes its summary (use words)")
+        with torch.no_grad():
+            result = self._sentences(text, sentences) if sentences is not None else self._words(text, words, ratio)
+            read = result.pop("read")
+            result["scores"], result["score_ranges"] = self.scores(read, result["summary"])
+            result["reconstruction_target"] = " ".join(truncate_words(read, self.max_words))
+            result["reconstruction"] = self.reconstruct(result["summary"], result["reconstruction_target"])
+        return result
+
+    def _words(self, text: str, words: int | None, ratio: float | None) -> dict:
+        """A words or ratio summary of the document's lead, as much of it as the model reads."""
+        summarizer = self.summarizer
+        read = summarizer.prepare(text)
+        # What the model would have read without its input limit: the normalized document (prepare keeps a
+        # prefix of it), so a cut is reported, never silent.
+        total = len(_normalized(summarizer, text).split())
+        if self.extractive:
+            document, positions = summarizer.generator.select([read], words=words or summarizer.config.decode.words,
+                                                              ratio=ratio)
+            document_words, kept = document[0], positions[0]
+            summary = " ".join(document_words[i] for i in kept)
+        else:
+            summary = summarizer([text], words=words)[0]
+            document_words = read.split()
+            kept = used_positions(document_words, summary.split())
+        return {"mode": "ratio" if ratio is not None else "words", "summary": summary,
+                "document_words": document_words, "kept": kept, "words_read": len(document_words),
+                "document_word_count": max(total, len(document_words)),
+                "truncated": total > len(document_words), "read": read}
+
+    def _sentences(self, text: str, count: int) -> dict:
+        """The `count` most central sentences of the whole document (Summarizer.select_sentences)."""
+        chosen = self.summarizer.select_sentences([text], count)[0]
+        all_sentences = self.summarizer.splitter.split(" ".join(text.split()))
+        document_words = [word for sentence in all_sentences for word in sentence.split()]
+        return {"mode": "sentences", "summary": " ".join(chosen), "sentences": chosen,
+                "document_words": document_words, "kept": sentence_positions(all_sentences, chosen),
+                "words_read": len(document_words), "document_word_count": len(document_words), "truncated": False,
+                "read": self.summarizer.prepare(text)}
+
+    def scores(self, document: str, summary: str) -> tuple[dict, dict]:
+        """The reward terms this bundle can compute, and the range each lies in (for drawing it as a bar):
+        - information: R's gain, NLL(document | nothing) - NLL(document | summary) in nats per document token;
+          its range tops out at the whole NLL given nothing (a summary that makes the document certain);
+        - readability: D's probability that the summary was written by a person;
+        - fluency: minus the summary LM's mean NLL per token; its floor is a uniform guess, -log(vocabulary)."""
+        information = self.information([document], [summary])[0]
+        nothing = reconstruction_nll(self.reconstructor, self.codec, [""], [document], self.max_words)[0].item()
+        # As DiscriminatorReward scores (class 1 = human), without its training state (optimizer, human texts).
+        human = torch.softmax(discriminator_logits(self.discriminator, self.codec, [summary]), -1)[0, 1].item()
+        scores = {"information": information, "readability": human}
+        ranges = {"information": [0.0, nothing], "readability": [0.0, 1.0]}
+        if self.fluency is not None:
+            scores["fluency"] = self.fluency([document], [summary])[0]
+            ranges["fluency"] = [self.fluency.worst, 0.0]
+        return ({name: round(value, 4) for name, value in scores.items()},
+                {name: [round(low, 4), round(high, 4)] for name, (low, high) in ranges.items()})
+
+    def reconstruct(self, summary: str, target: str) -> str:
+        """R's greedy decode of the document from `summary <sep>` alone, stopping at </s> or at the target's
+        length. A word outside R's vocabulary comes out as the tokenizer's unknown token."""
+        codec, model = self.codec, self.reconstructor
+        vocab_size = model_vocab_size(model)
+        # The prompt exactly as R reads it in training (seqae.encoding.reconstructor_batch): `summary <sep>`.
+        prompt = codec.ids(truncate_words(summary, self.max_words), vocab_size) + [codec.sep]
+        input_ids, attention_mask = (t.to(model.device) for t in pad([prompt], codec.pad))
+        new_tokens = min(len(target.split()), model.config.max_position_embeddings - len(prompt))
+        if new_tokens < 1:
+            return ""
+        output = model.generate(input_ids=input_ids, attention_mask=attention_mask, do_sample=False, num_beams=1,
+                                max_new_tokens=new_tokens, pad_token_id=codec.pad, eos_token_id=codec.eos,
+                                suppress_tokens=[codec.pad, codec.bos, codec.sep])
+        words = []
+        for token in output[0, len(prompt):].tolist():
+            if token == codec.eos:
+                break
+            words.append(codec.id_to_word[token])
+        return " ".join(words)
+
+
+def _normalized(summarizer: Summarizer, text: str) -> str:
+    """The whole document in the form the model reads (Summarizer.prepare's normalization, before its cut)."""
+    from seqae.data.normalize import gigaword_normalize
+
+    text = " ".join(text.split())
+    return gigaword_normalize(text) if summarizer.config.data.normalize else text

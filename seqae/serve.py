@@ -1,0 +1,309 @@
+"""`seqae serve MODEL_DIR`: a trained model behind a small HTTP API and a page to try it in a browser.
+
+- `POST /api/summarize` `{"text": ..., "words": N | "ratio": R | "sentences": N}` -> the summary, the kept word
+  positions, the reward terms and the reconstructor's greedy reconstruction (seqae.explain);
+- `GET /health`; `GET /` the page (seqae/static: no CDN, works offline).
+
+Built to survive hostile use: bodies over `max_bytes` get 413 (counted as they arrive, so a chunked body
+without Content-Length is cut too), bad input 400 with a one-line `{"error": ...}`, model work runs in a
+bounded pool (`workers` at a time, `queue` more waiting, 503 at once beyond that) under a per-request time
+limit (504). One log line a request: method, path, status, milliseconds, body bytes; never a body.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import sys
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from seqae.errors import SeqaeError, UsageError
+
+STATIC = Path(__file__).resolve().parent / "static"
+LENGTH_FIELDS = ("words", "ratio", "sentences")
+MAX_SENTENCES = 100
+log = logging.getLogger("seqae.serve")
+
+
+class RequestError(Exception):
+    """A request the server refuses: its HTTP status and a one-line message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def error_response(status: int, message: str, headers: dict | None = None):
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse({"error": " ".join(message.split())}, status_code=status, headers=headers)
+
+
+async def read_body(request, max_bytes: int) -> bytes:
+    """The request body, refused with 413 once it passes `max_bytes`: by its Content-Length before reading, and
+    by counting as it arrives otherwise (a chunked body has no length to trust)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
+        raise RequestError(413, f"request body over {max_bytes} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise RequestError(413, f"request body over {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_request(body: bytes, max_words: int) -> dict:
+    """`{"text": str, "words": int | "ratio": float | "sentences": int}` checked field by field; returns the
+    keyword arguments of Explainer.explain. Every problem is a 400 with a one-line message."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RequestError(400, f"request body is not UTF-8 (byte {error.start})") from None
+    try:
+        request = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RequestError(400, f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+    except RecursionError:
+        raise RequestError(400, "malformed JSON: nested too deeply") from None
+    if not isinstance(request, dict):
+        raise RequestError(400, 'the body must be a JSON object: {"text": ..., "words": N}')
+    unknown = sorted(set(request) - {"text", *LENGTH_FIELDS})
+    if unknown:
+        raise RequestError(400, f"unknown field(s): {', '.join(name[:40] for name in unknown[:5])}")
+    document = request.get("text")
+    if not isinstance(document, str):
+        raise RequestError(400, '"text" must be a string')
+    if not document.strip():
+        raise RequestError(400, '"text" is empty: nothing to summarize')
+    given = [name for name in LENGTH_FIELDS if request.get(name) is not None]
+    if len(given) > 1:
+        raise RequestError(400, f"give at most one of words, ratio, sentences (got {', '.join(given)})")
+    options = {"text": document}
+    for name in given:
+        value = request[name]
+        if name == "ratio":
+            # bool is an int in Python: true/false are not lengths.
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+                raise RequestError(400, '"ratio" must be a number in (0, 1]')
+            options[name] = float(value)
+        else:
+            limit = max_words if name == "words" else MAX_SENTENCES
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+                raise RequestError(400, f'"{name}" must be an integer from 1 to {limit}')
+            options[name] = value
+    return options
+
+
+class WorkerPool:
+    """Model work in `workers` threads, `queue` more requests waiting; beyond that `submit` refuses at once,
+    so a burst queues in bounded memory instead of piling up. A request's time limit covers its wait."""
+
+    def __init__(self, workers: int, queue: int, threads: int):
+        import torch
+
+        # torch's intra-op threads are per calling thread: set them in every worker.
+        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="seqae-serve",
+                                           initializer=torch.set_num_threads, initargs=(threads,))
+        self.capacity = workers + queue
+        self.lock = threading.Lock()
+        self.in_use = 0  # running + waiting
+
+    def _claim(self) -> bool:
+        with self.lock:
+            if self.in_use >= self.capacity:
+                return False
+            self.in_use += 1
+            return True
+
+    def _release(self, _future=None) -> None:
+        with self.lock:
+            self.in_use -= 1
+
+    async def run(self, function, timeout_s: float):
+        """`function()` in the pool; RequestError 503 when the queue is full, 504 past `timeout_s`."""
+        if not self._claim():
+            raise RequestError(503, "busy: too many requests waiting; try again shortly")
+        deadline = time.monotonic() + timeout_s
+
+        def job():
+            if time.monotonic() > deadline:  # waited out its time in the queue: skip the work
+                raise TimeoutError
+            return function()
+
+        try:
+            future = self.executor.submit(job)
+        except RuntimeError:  # shutting down
+            self._release()
+            raise RequestError(503, "the server is shutting down") from None
+        # The slot frees when the work really ends: a timed-out request keeps it while its thread still runs.
+        future.add_done_callback(self._release)
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(future), timeout_s)
+        except (TimeoutError, asyncio.TimeoutError):
+            raise RequestError(504, f"timed out after {timeout_s:g} s") from None
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+# Everything the page needs comes from this server: no other origin, no inline script.
+SECURITY_HEADERS = [(b"content-security-policy", b"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"),
+                    (b"x-content-type-options", b"nosniff")]
+
+
+class RequestLog:
+    """ASGI middleware: one log line a request (method, path, status, ms, body bytes), never a body; it also
+    adds SECURITY_HEADERS to every response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started, received, status = time.perf_counter(), 0, 500
+
+        async def counting_receive():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            return message
+
+        async def status_send(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, status_send)
+        finally:
+            # ascii(): a percent-encoded newline in the path cannot forge a log line.
+            path = ascii(scope.get("path", ""))[1:-1][:200]
+            log.info("%s %s %d %.0f ms %d B", scope.get("method", "-"), path, status,
+                     1000 * (time.perf_counter() - started), received)
+
+
+def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, workers: int = 1, queue: int = 32,
+               threads: int = 1, explainer=None):
+    """The FastAPI app around a model loaded once (`explainer`: one already loaded, seqae.explain.Explainer).
+    `app.state` holds the explainer, the pool and the limits."""
+    from fastapi import FastAPI, Request
+    from fastapi.responses import FileResponse, JSONResponse
+    from fastapi.staticfiles import StaticFiles
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    if explainer is None:
+        from seqae.explain import Explainer
+
+        explainer = Explainer(model_dir)
+    pool = WorkerPool(workers, queue, threads)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        yield
+        pool.shutdown()
+
+    app = FastAPI(title="seqae", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.explainer, app.state.pool = explainer, pool
+    app.state.max_bytes, app.state.timeout_s = max_bytes, timeout_s
+    summarizer = explainer.summarizer
+    info = {"model": f"{summarizer.directory.parent.name}/{summarizer.directory.name}", "generator": summarizer.config.model.generator,
+            "words": summarizer.config.decode.words, "max_document_words": summarizer.config.data.max_document_words,
+            "sentences": summarizer.splitter is not None, "max_bytes": max_bytes}
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request, error):  # 404, 405: the same one-line JSON as every other error
+        return error_response(error.status_code, str(error.detail), getattr(error, "headers", None))
+
+    @app.get("/health")
+    async def health():
+        return {"status": "ok", **info, "busy": app.state.pool.in_use}
+
+    @app.get("/")
+    async def page():
+        return FileResponse(STATIC / "index.html")
+
+    @app.post("/api/summarize")
+    async def summarize(request: Request):
+        try:
+            body = await read_body(request, app.state.max_bytes)
+            options = parse_request(body, info["max_document_words"])
+            text = options.pop("text")
+            result = await app.state.pool.run(lambda: app.state.explainer.explain(text, **options),
+                                              app.state.timeout_s)
+            return JSONResponse(result)
+        except RequestError as error:
+            retry = {"Retry-After": "1"} if error.status == 503 else None
+            return error_response(error.status, error.message, retry)
+        except SeqaeError as error:  # what the model cannot do for this input (no sentence splitter, ...)
+            return error_response(400, str(error))
+        except Exception as error:  # noqa: BLE001 - one bad request must not take the server down
+            # Where it failed, not its message: a message may quote the request's text.
+            frame = traceback.extract_tb(error.__traceback__)[-1]
+            log.error("summarize failed: %s at %s:%d", type(error).__name__, Path(frame.filename).name, frame.lineno)
+            return error_response(500, "internal error while summarizing")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(RequestLog)  # added last: outermost of the app's own middleware, it sees every status
+    return app
+
+
+def register(subparsers) -> None:
+    serve = subparsers.add_parser("serve", help="serve a model over HTTP: an API and a page to try it in a browser")
+    serve.add_argument("model", help="a run directory or a model directory")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--max-bytes", type=int, default=65536, help="largest request body accepted (else 413)")
+    serve.add_argument("--timeout", type=float, default=30.0, help="seconds a request may take, waiting included "
+                                                                   "(else 504)")
+    serve.add_argument("--workers", type=int, default=1, help="requests summarized at the same time")
+    serve.add_argument("--queue", type=int, default=32, help="requests waiting beyond those (else 503 at once)")
+    serve.add_argument("--threads", type=int, default=1,
+                       help="torch threads per worker (the models are small: more threads mostly contend)")
+    serve.set_defaults(func=run_serve)
+
+
+def run_serve(args) -> int:
+    from seqae.checkpoint import check_bundle, resolve_model_dir
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be from 0 to 65535, got {args.port}")
+    for name in ("max_bytes", "workers", "threads"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.queue < 0:
+        raise UsageError(f"--queue must be at least 0, got {args.queue}")
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    check_bundle(resolve_model_dir(args.model))  # a wrong model path fails in one line, before any import
+    try:
+        import uvicorn
+    except ImportError:
+        raise UsageError("seqae serve needs FastAPI and uvicorn: pip install 'seqae[serve]'") from None
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    app = create_app(args.model, max_bytes=args.max_bytes, timeout_s=args.timeout, workers=args.workers,
+                     queue=args.queue, threads=args.threads)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    print(f"seqae: serving {resolve_model_dir(args.model)} on http://{args.host}:{args.port}/", file=sys.stderr)
+    # access_log off: RequestLog writes the one line a request. limit_concurrency bounds open connections
+    # (uvicorn answers 503 past it), the pool bounds the model work.
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning", server_header=False,
+                limit_concurrency=max(64, 4 * (args.workers + args.queue)), timeout_keep_alive=5)
+    return 0
