@@ -87,7 +87,7 @@ class Explainer:
         read = summarizer.prepare(text)
         # What the model would have read without its input limit: the normalized document (prepare keeps a
         # prefix of it), so a cut is reported, never silent.
-        total = len(_normalized(summarizer, text).split())
+        total = len(summarizer.normalize(text).split())
         if self.extractive:
             document, positions = summarizer.generator.select([read], words=words or summarizer.config.decode.words,
                                                               ratio=ratio)
@@ -103,8 +103,8 @@ class Explainer:
                 "truncated": total > len(document_words), "read": read}
 
     def _sentences(self, text: str, count: int) -> dict:
-        """The `count` most central sentences of the whole document (Summarizer.select_sentences)."""
-        chosen = self.summarizer.select_sentences([text], count)[0]
+        """`count` sentences of the whole document (Summarizer.summarize_documents)."""
+        chosen = self.summarizer.summarize_documents([text], sentences=count)[0]
         all_sentences = self.summarizer.splitter.split(" ".join(text.split()))
         document_words = [word for sentence in all_sentences for word in sentence.split()]
         return {"mode": "sentences", "summary": " ".join(chosen), "sentences": chosen,
@@ -151,10 +151,3 @@ class Explainer:
             words.append(codec.id_to_word[token])
         return " ".join(words)
 
-
-def _normalized(summarizer: Summarizer, text: str) -> str:
-    """The whole document in the form the model reads (Summarizer.prepare's normalization, before its cut)."""
-    from seqae.data.normalize import gigaword_normalize
-
-    text = " ".join(text.split())
-    return gigaword_normalize(text) if summarizer.config.data.normalize else text
