@@ -4,9 +4,8 @@ A model trained on Gigaword has only ever seen that form ("japan 's nec corp. sa
 raw input at inference has to be brought to the same form before it is tokenized.
 """
 
+import functools
 import re
-
-from nltk.tokenize import NLTKWordTokenizer
 
 # Typographic characters NLTK leaves alone; mapped to the ASCII forms that PTB tokenization knows.
 TYPOGRAPHIC = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "—": " -- ", "–": "-", "\u00a0": " "})
@@ -36,7 +35,14 @@ STAND_INS = {
     "qqapostropheqq": "'",  # a year written '90s stays one word
 }
 
-tokenizer = NLTKWordTokenizer()
+
+@functools.cache
+def word_tokenizer():
+    """NLTK's Treebank tokenizer, imported on first use: importing nltk takes a second or more (it pulls in
+    scipy and pandas where they are installed), and text already in Gigaword's form never needs it."""
+    from nltk.tokenize import NLTKWordTokenizer
+
+    return NLTKWordTokenizer()
 
 
 def is_abbreviation(word: str) -> bool:
@@ -56,7 +62,7 @@ def ptb_tokens(text: str) -> list[str]:
     text = re.sub(r"\bUNK\b", " qqupperunkqq ", text)
     text = CLOSING_QUOTE.sub(" qqclosequoteqq ", text)
     text = re.sub(r"(?<!\S)'(?=\d)", "qqapostropheqq", text)
-    tokens = tokenizer.tokenize(text, convert_parentheses=True)
+    tokens = word_tokenizer().tokenize(text, convert_parentheses=True)
     repaired = []
     for position, token in enumerate(tokens):
         following = tokens[position + 1] if position + 1 < len(tokens) else ""

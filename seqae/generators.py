@@ -161,17 +161,22 @@ class ExtractiveGenerator(Generator):
         return Rollout(summaries, logprobs, torch.ones_like(logprobs), repeat_rows(entropy, group_size))
 
     @torch.no_grad()
-    def select(self, documents: list[str], *, words: int, ratio: float | None = None):
-        """Greedy selection: the words the tagger read per document, and the kept positions (document order)."""
+    def keep_probabilities(self, documents: list[str]) -> tuple[list[list[str]], torch.Tensor]:
+        """The words the tagger read per document, and each word's keep probability (-inf past a row's end)."""
         self.model.eval()
         # The unwrapped network: a DDP forward on one process alone would desynchronize the processes.
         tagged = tag_words(self.module, self.codec, documents, self.max_words, self.device)
-        keep = torch.softmax(tagged.logits.float(), -1)[..., 1].masked_fill(tagged.mask == 0, float("-inf"))
+        return tagged.words, torch.softmax(tagged.logits.float(), -1)[..., 1].masked_fill(tagged.mask == 0,
+                                                                                         float("-inf"))
+
+    def select(self, documents: list[str], *, words: int, ratio: float | None = None):
+        """Greedy selection: the words the tagger read per document, and the kept positions (document order)."""
+        read, keep = self.keep_probabilities(documents)
         positions = []
-        for row, row_words in enumerate(tagged.words):
+        for row, row_words in enumerate(read):
             count = max(1, round(ratio * len(row_words))) if ratio else words
             positions.append(select_positions(row_words, keep[row, : len(row_words)].tolist(), count))
-        return tagged.words, positions
+        return read, positions
 
     def decode(self, documents, *, words, ratio=None, num_beams=1, min_words=1, no_repeat_ngram_size=2):
         read, positions = self.select(documents, words=words, ratio=ratio)

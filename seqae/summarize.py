@@ -82,7 +82,7 @@ class Summarizer:
         self.cut_documents += len(text.split()) > limit
         # Only the lead can be read: cut before sentence splitting, which is slow on a megabyte-long line.
         text = " ".join(text.split()[: 4 * limit])
-        if self.splitter is not None and len(text.split()) > limit:
+        if len(text.split()) > limit and self.splitter is not None:
             kept, count = [], 0
             for sentence in self.splitter.split(text):
                 length = len(sentence.split())
@@ -131,6 +131,8 @@ class Summarizer:
         gets no sentences."""
         from seqae.sentence_select import fill_budget, rank_sentences, word_count
 
+        if not documents:
+            return []
         if self.splitter is None:
             raise DataError(self.directory, "no sentence splitter (sentences/) in this model")
         if (sentences is None) + (words is None) + (ratio is None) + (n_bytes is None) != 3:
@@ -143,27 +145,37 @@ class Summarizer:
                 continue
             order = rank_sentences(split, method, embed)
             if compress is not None:
-                split = self.compress_sentences(split, order, compress)
+                split = self.compress_sentences(split, compress)
             budget = {"count": sentences, "n_bytes": n_bytes,
                       "words": max(1, round(ratio * word_count(document))) if ratio is not None else words}
             chosen.append(fill_budget(split, order, **budget))
         return chosen
 
-    def compress_sentences(self, sentences: list[str], order: list[int], keep: float) -> list[str]:
-        """Each sentence shortened by the generator to `keep` of its words (at least one). Extractive models keep
-        the sentence's own words, as written (case and digits), when normalization kept one token a word."""
-        ranked = [sentences[i] for i in order]
-        prepared = [self.prepare(s) for s in ranked]
-        if self.generator.selects_words:
-            read, positions = self.generator.select(prepared, words=1, ratio=keep)
-            shortened = []
-            for original, row, kept in zip(ranked, read, positions):
-                tokens = original.split() if len(original.split()) == len(row) else row
-                shortened.append(" ".join(tokens[i] for i in kept))
-        else:
-            shortened = [self.generator.decode([p], words=max(1, round(keep * len(p.split()))))[0] for p in prepared]
-        by_index = dict(zip(order, shortened))
-        return [by_index[i] for i in range(len(sentences))]
+    def compress_sentences(self, sentences: list[str], keep: float) -> list[str]:
+        """Each sentence shortened by the generator to about `keep` of its words (words as ROUGE counts them;
+        punctuation stays). An extractive model drops the words it is least inclined to keep and leaves the rest as
+        written (case, digits): each written token is normalized on its own, so the model's scores map back to
+        it (a token scores as its best piece; tokens past what the model reads are kept). An abstractive model
+        rewrites the sentence at that length."""
+        from seqae.sentence_select import word_count
+
+        if not self.generator.selects_words:
+            return [self.generator.decode([self.prepare(s)], words=max(1, round(keep * word_count(s))))[0]
+                    for s in sentences]
+        token_pieces = [[self.normalize(token).split() or [token] for token in s.split()] for s in sentences]
+        read, probabilities = self.generator.keep_probabilities(
+            [" ".join(piece for pieces in row for piece in pieces) for row in token_pieces])
+        shortened = []
+        for sentence, row, scores in zip(sentences, token_pieces, probabilities.tolist()):
+            tokens, token_scores, start = sentence.split(), [], 0
+            for pieces in row:
+                read_scores = scores[start:min(start + len(pieces), len(scores))]
+                token_scores.append(max(read_scores) if start + len(pieces) <= len(scores) else float("inf"))
+                start += len(pieces)
+            words = [i for i, token in enumerate(tokens) if any(c.isalnum() for c in token)]
+            dropped = set(sorted(words, key=lambda i: token_scores[i])[: round((1 - keep) * len(words))])
+            shortened.append(" ".join(token for i, token in enumerate(tokens) if i not in dropped))
+        return shortened
 
     @functools.cached_property
     def search_score(self):
