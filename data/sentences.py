@@ -45,7 +45,11 @@ class SentenceSplitter:
         return cls(trainer.get_params(), trained_chars)
 
     def split(self, text: str) -> list[str]:
-        return [sentence.strip() for sentence in self.tokenizer.tokenize(text) if sentence.strip()]
+        """The sentences of `text`. A long text goes to Punkt in blocks of about BLOCK_WORDS words, each ending
+        at a word that ends with . ! or ? (or cut at twice that where none does): Punkt's regular expressions run
+        under nltk's wall-clock guard, which a megabyte-long document would exceed."""
+        return [sentence.strip() for block in _blocks(text) for sentence in self.tokenizer.tokenize(block)
+                if sentence.strip()]
 
     def save(self, directory) -> Path:
         """Write the parameters to `directory/punkt.json` (creating the directory) and return that path."""
@@ -104,3 +108,21 @@ def parameters_from_record(record, path: Path) -> PunktParameters:
     for word, flags in ortho_context.items():
         parameters.add_ortho_context(word, flags)
     return parameters
+
+
+BLOCK_WORDS = 2000
+
+
+def _blocks(text: str) -> list[str]:
+    words = text.split()
+    if len(words) <= BLOCK_WORDS:
+        return [text]
+    blocks, start = [], 0
+    for index, word in enumerate(words):
+        size = index + 1 - start
+        if (size >= BLOCK_WORDS and word[-1] in ".!?") or size >= 2 * BLOCK_WORDS:
+            blocks.append(" ".join(words[start:index + 1]))
+            start = index + 1
+    if start < len(words):
+        blocks.append(" ".join(words[start:]))
+    return blocks

@@ -400,5 +400,6 @@ def register(subparsers) -> None:
     bench.add_argument("--abstractive-rl-steps", type=int, default=40, help="abstractive RL steps")
     bench.add_argument("--abstractive-overrides", nargs="*", metavar="KEY=VALUE",
                        default=["rl.batch_size=8", "rl.group_size=8", "dev_every=100",
-                                "warm_start.train_reconstructor=false"])
+                                "warm_start.train_reconstructor=false"],
+                       help="config overrides of the abstractive runs only")
     bench.set_defaults(func=run_gigaword_bench)

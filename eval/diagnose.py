@@ -443,7 +443,7 @@ def register(subparsers) -> None:
     parser.add_argument("--swaps", type=int, default=16, help="one-word swaps of greedy a document")
     parser.add_argument("--random", type=int, default=8, help=f"random in-order subsets of the first "
                                                                f"{RANDOM_WINDOW} words a document")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the candidate sampling")
     parser.add_argument("--weights", nargs="+", metavar="NAME=VALUE",
                         help="the total's weights, the given terms only (default: "
                              + " ".join(f"{n}={w:g}" for n, w in DEFAULT_WEIGHTS.items()) + f"); NAME in {', '.join(TERMS)}")
@@ -451,7 +451,7 @@ def register(subparsers) -> None:
                         help=f"terms to show alone (default: {' '.join(DEFAULT_TERMS)}); weighted terms are always "
                              "computed; similarity loads MiniLM")
     parser.add_argument("--json", metavar="PATH", help="write every number, the config and the candidates here")
-    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--device", default="cpu", help="where the models and reward terms run (cpu, cuda)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run_diagnose)
 

@@ -199,7 +199,7 @@ def run_serve_bench(args) -> int:
         raise UsageError(f"--screenshot-article must be from 0 to {args.requests - 1}")
     articles = Path(args.data) / "gigaword" / "valid.article.txt"
     if not articles.is_file():
-        raise DataError(articles, "not found (the Gigaword dev articles; see --data)")
+        raise DataError(articles, "does not exist (the Gigaword dev articles; see --data)")
     with open(articles, encoding="utf-8") as handle:
         documents = [line.strip() for line in itertools.islice(handle, args.requests * 2) if line.strip()]
     if len(documents) < args.requests:

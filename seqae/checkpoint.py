@@ -92,7 +92,7 @@ def resolve_model_dir(path) -> Path:
     """A bundle itself, or a run directory: its `model` (best on dev), else its latest checkpoint."""
     path = Path(path)
     if not path.exists():
-        raise DataError(path, "model directory not found")
+        raise DataError(path, "does not exist (no model directory here)")
     if not path.is_dir():
         raise DataError(path, "is not a directory (expected a trained seqae model)")
     if (path / "config.yaml").exists():

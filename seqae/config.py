@@ -347,7 +347,7 @@ def _one_line(error: Exception, where: str) -> UsageError:
 
 def _read_yaml(path: Path) -> dict:
     if not path.is_file():
-        raise DataError(path, "config file not found" if not path.exists() else "is not a file")
+        raise DataError(path, "does not exist" if not path.exists() else "is not a file")
     try:
         values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as error:

@@ -36,7 +36,8 @@ def tfidf_vectors(sentences: list[str]) -> list[dict[str, float]]:
     return vectors
 
 
-def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+def dot(a: dict[str, float], b: dict[str, float]) -> float:
+    """The dot product of two sparse vectors: the cosine when both have unit length."""
     if len(a) > len(b):
         a, b = b, a
     return sum(value * b.get(word, 0.0) for word, value in a.items())
@@ -49,7 +50,7 @@ def lexrank_scores(sentences: list[str], threshold: float = 0.1, damping: float 
     if count == 0:
         return []
     vectors = tfidf_vectors(sentences)
-    links = [[j for j in range(count) if j != i and cosine(vectors[i], vectors[j]) >= threshold]
+    links = [[j for j in range(count) if j != i and dot(vectors[i], vectors[j]) >= threshold]
              for i in range(count)]
     scores = [1.0 / count] * count
     for _ in range(iterations):
@@ -66,29 +67,46 @@ def lexrank_scores(sentences: list[str], threshold: float = 0.1, damping: float 
     return scores
 
 
-def similarity_matrix(sentences: list[str], embed=None) -> list[list[float]]:
-    """Pairwise similarities (0 on the diagonal): TF-IDF cosine, plus the cosine of `embed`'s unit vectors."""
-    vectors = tfidf_vectors(sentences)
-    matrix = [[cosine(vectors[i], vectors[j]) if i != j else 0.0 for j in range(len(sentences))]
-              for i in range(len(sentences))]
-    if embed is not None and len(sentences) > 1:
-        encoded = embed(sentences)
-        for i in range(len(sentences)):
-            for j in range(len(sentences)):
-                if i != j:
-                    matrix[i][j] += float(encoded[i] @ encoded[j])
-    return matrix
+def directed_centrality(sentences: list[str], embed=None, backward_weight: float = -2.0,
+                        floor_sample: int = 300) -> list[float]:
+    """PACSUM scores: the sum of edges to later sentences + backward_weight x the sum of edges to earlier ones.
+    An edge is a similarity (TF-IDF cosine, + `embed`'s cosine) minus the smallest similarity between two different
+    sentences (found among at most `floor_sample` evenly spaced sentences, so exact up to that length).
 
-
-def directed_centrality(matrix: list[list[float]], backward_weight: float = -2.0) -> list[float]:
-    """PACSUM scores: sum of edges to later sentences + backward_weight x sum of edges to earlier ones, where an
-    edge is a similarity minus the smallest similarity between two different sentences of the document."""
-    count = len(matrix)
+    Cosines of unit vectors are dot products, so each sum is one dot product with a running sum of vectors: the
+    cost grows with the document's length, not its square, and a book-length input ranks in seconds."""
+    count = len(sentences)
     if count < 2:
         return [0.0] * count
-    floor = min(matrix[i][j] for i in range(count) for j in range(count) if i != j)
-    return [sum(matrix[i][j] - floor for j in range(i + 1, count))
-            + backward_weight * sum(matrix[i][j] - floor for j in range(i)) for i in range(count)]
+    sparse = tfidf_vectors(sentences)
+    dense = embed(sentences) if embed is not None else None
+
+    def similarity(i: int, j: int) -> float:
+        return dot(sparse[i], sparse[j]) + (float(dense[i] @ dense[j]) if dense is not None else 0.0)
+
+    step = max(1, count // floor_sample)
+    sample = range(0, count, step)
+    floor = min(similarity(i, j) for i in sample for j in sample if i < j)
+    total: dict[str, float] = {}
+    for vector in sparse:
+        for word, value in vector.items():
+            total[word] = total.get(word, 0.0) + value
+    before: dict[str, float] = {}
+    dense_total = dense.sum(0) if dense is not None else None
+    dense_before = dense_total * 0 if dense is not None else None
+    scores = []
+    for i, vector in enumerate(sparse):
+        backward = dot(vector, before)
+        forward = dot(vector, total) - backward - dot(vector, vector)
+        if dense is not None:
+            dense_backward = float(dense[i] @ dense_before)
+            backward += dense_backward
+            forward += float(dense[i] @ dense_total) - dense_backward - float(dense[i] @ dense[i])
+            dense_before = dense_before + dense[i]
+        for word, value in vector.items():
+            before[word] = before.get(word, 0.0) + value
+        scores.append(forward - floor * (count - 1 - i) + backward_weight * (backward - floor * i))
+    return scores
 
 
 def rank_sentences(sentences: list[str], method: str = "position", embed=None) -> list[int]:
@@ -96,7 +114,7 @@ def rank_sentences(sentences: list[str], method: str = "position", embed=None) -
     if method == "lexrank":
         scores = lexrank_scores(sentences)
     elif method == "position":
-        scores = directed_centrality(similarity_matrix(sentences, embed))
+        scores = directed_centrality(sentences, embed)
     else:
         raise ValueError(f"unknown sentence ranking {method!r}: lexrank or position")
     return sorted(range(len(sentences)), key=lambda i: (-scores[i], i))

@@ -128,7 +128,8 @@ class Summarizer:
         `sentences` whole sentences, or exactly `words` words, `ratio` of the document's words, or at most
         `n_bytes` bytes; returned in document order. With `compress` (a fraction), each sentence is first shortened
         by the generator to that fraction of its words, so the same budget holds more sentences. A blank document
-        gets no sentences."""
+        gets no sentences; a run of more than data.max_document_words words without a sentence end counts as
+        several sentences of that many words."""
         from seqae.sentence_select import fill_budget, rank_sentences, word_count
 
         if not documents:
@@ -139,7 +140,12 @@ class Summarizer:
             raise UsageError("document mode takes exactly one budget: sentences, words, ratio or bytes")
         chosen = []
         for document in documents:
-            split = self.splitter.split(" ".join(document.split()))
+            # A run of words with no sentence end that Punkt could find is cut every max_document_words words,
+            # so that no "sentence" outgrows what the model reads or a summary.
+            limit = self.config.data.max_document_words
+            split = [" ".join(words[start:start + limit])
+                     for words in (s.split() for s in self.splitter.split(" ".join(document.split())))
+                     for start in range(0, len(words), limit)]
             if not split:
                 chosen.append([])
                 continue
@@ -163,10 +169,12 @@ class Summarizer:
             return [self.generator.decode([self.prepare(s)], words=max(1, round(keep * word_count(s))))[0]
                     for s in sentences]
         token_pieces = [[self.normalize(token).split() or [token] for token in s.split()] for s in sentences]
-        read, probabilities = self.generator.keep_probabilities(
-            [" ".join(piece for pieces in row for piece in pieces) for row in token_pieces])
+        joined = [" ".join(piece for pieces in row for piece in pieces) for row in token_pieces]
+        size = self.config.decode.batch_size
+        probabilities = [row for start in range(0, len(joined), size)
+                         for row in self.generator.keep_probabilities(joined[start:start + size])[1].tolist()]
         shortened = []
-        for sentence, row, scores in zip(sentences, token_pieces, probabilities.tolist()):
+        for sentence, row, scores in zip(sentences, token_pieces, probabilities):
             tokens, token_scores, start = sentence.split(), [], 0
             for pieces in row:
                 read_scores = scores[start:min(start + len(pieces), len(scores))]

@@ -83,7 +83,7 @@ TRAIN_OUT = ["--out", "{outdir}/run"]
 # (id, argv, exit code, fragments the one error line must hold)
 CASES = [
     # ----- train -----
-    ("train-config-missing", ["train", "{missing}", *DATA, *TRAIN_OUT], 1, ["{missing}", "not found"]),
+    ("train-config-missing", ["train", "{missing}", *DATA, *TRAIN_OUT], 1, ["{missing}", "does not exist"]),
     ("train-config-directory", ["train", "{adir}", *DATA, *TRAIN_OUT], 1, ["{adir}", "is not a file"]),
     ("train-config-binary", ["train", "{binary}", *DATA, *TRAIN_OUT], 1, ["{binary}", "not valid YAML"]),
     ("train-config-not-yaml", ["train", "{not_yaml}", *DATA, *TRAIN_OUT], 1, ["{not_yaml}", "not valid YAML"]),
@@ -130,7 +130,7 @@ CASES = [
     ("summarize-input-binary-late", ["summarize", "{run}", "--per-line", "{latebinary}", "-o", "{out}"], 1,
      ["{latebinary}", "line 30", "not UTF-8"]),
     ("summarize-model-missing", ["summarize", "{missing}", "{good}", "-o", "{out}"], 1,
-     ["{missing}", "model directory not found"]),
+     ["{missing}", "does not exist (no model directory here)"]),
     ("summarize-model-is-a-file", ["summarize", "{good}", "{good}", "-o", "{out}"], 1, ["{good}", "not a directory"]),
     ("summarize-model-not-a-model", ["summarize", "{adir}", "{good}", "-o", "{out}"], 1,
      ["{adir}", "not a seqae model"]),
@@ -258,11 +258,16 @@ def test_output_through_a_symlink_and_with_normal_permissions(paths, capsys):
 
 # ----- long and odd inputs that must work -----
 
-def test_summarize_1mb_line_is_truncated(paths, capsys):
+def test_summarize_1mb_line_without_sentence_ends(paths, capsys):
     for mode in (["--per-line"], []):
         assert main(["summarize", str(paths["run"]), str(paths["big"]), *mode]) == 0
         captured = capsys.readouterr()
-        assert captured.out == "word\n"  # one summary; the tagger never repeats a word, and the document is all "word"
+        # Document mode: no sentence end, so the words are cut into "sentences" of what the model reads, and the
+        # default 3 of them are printed (one a line, or joined with --per-line).
+        from seqae.checkpoint import load_bundle_config, resolve_model_dir
+
+        limit = 3 * load_bundle_config(resolve_model_dir(paths["run"])).data.max_document_words
+        assert captured.out.split() == ["word"] * limit and captured.out.count("\n") == (1 if mode else 3)
         # never silently: stderr says the document was longer than the model reads
         assert "1 document(s) longer than this model reads" in captured.err
 

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from seqae.cli import main
-from seqae.sentence_select import (cosine, directed_centrality, fill_budget, lexrank_scores, rank_sentences,
+from seqae.sentence_select import (directed_centrality, dot, fill_budget, lexrank_scores, rank_sentences,
                                    select_sentences, tfidf_vectors, word_count)
 
 
@@ -16,7 +16,7 @@ def test_tfidf_vectors_by_hand():
     assert set(first) == {"police"} and first["police"] == pytest.approx(1.0)
     norm = math.sqrt(math.log(2) ** 2 + math.log(2.5) ** 2)
     assert second == pytest.approx({"police": math.log(2) / norm, "storm": math.log(2.5) / norm})
-    assert cosine(first, second) == pytest.approx(math.log(2) / norm)
+    assert dot(first, second) == pytest.approx(math.log(2) / norm)
 
 
 def test_lexrank_star_graph_by_hand():
@@ -42,11 +42,35 @@ def test_select_sentences_returns_the_central_ones_in_document_order():
 
 
 def test_directed_centrality_by_hand():
-    # Edges are similarities minus the smallest off-diagonal one (0.2): a-b 0.3, a-c 0.0, b-c 0.1.
-    matrix = [[0.0, 0.5, 0.2], [0.5, 0.0, 0.3], [0.2, 0.3, 0.0]]
-    scores = directed_centrality(matrix, backward_weight=-2.0)
-    assert scores == pytest.approx([0.3 + 0.0, 0.1 - 2 * 0.3, -2 * (0.0 + 0.1)])
-    assert directed_centrality([[0.0]]) == [0.0]
+    # TF-IDF over 3 sentences (function words and punctuation left out): a = {bank, rates}, b = {bank},
+    # c = {dog}. idf(bank) = log(4/3 + 1), idf(rates) = idf(dog) = log(4/2 + 1); cos(a, b) = idf(bank) / |a|,
+    # cos(a, c) = cos(b, c) = 0 = the floor.
+    bank, rare = math.log(4 / 3 + 1), math.log(4 / 2 + 1)
+    ab = bank / math.sqrt(bank ** 2 + rare ** 2)
+    scores = directed_centrality(["bank rates .", "the bank .", "a dog ."], backward_weight=-2.0)
+    assert scores == pytest.approx([ab + 0.0, 0.0 - 2 * ab, -2 * (0.0 + 0.0)])
+    assert directed_centrality(["one sentence ."]) == [0.0]
+
+
+def test_directed_centrality_equals_the_pairwise_sums_with_an_encoder_and_in_linear_time():
+    import random
+
+    import torch
+
+    rng = random.Random(0)
+    words = [f"w{i}" for i in range(30)]
+    sentences = [" ".join(rng.choices(words, k=6)) + " ." for _ in range(40)]
+    table = torch.nn.functional.normalize(torch.randn(40, 8, generator=torch.Generator().manual_seed(0)), dim=-1)
+
+    def embed(texts):
+        return table[[sentences.index(t) for t in texts]]
+
+    vectors = tfidf_vectors(sentences)
+    similarity = [[dot(vectors[i], vectors[j]) + float(table[i] @ table[j]) for j in range(40)] for i in range(40)]
+    floor = min(similarity[i][j] for i in range(40) for j in range(40) if i != j)
+    expected = [sum(similarity[i][j] - floor for j in range(i + 1, 40))
+                - 0.5 * sum(similarity[i][j] - floor for j in range(i)) for i in range(40)]
+    assert directed_centrality(sentences, embed, backward_weight=-0.5) == pytest.approx(expected, abs=1e-4)
 
 
 def test_position_ranking_prefers_the_sentence_the_rest_elaborates():

@@ -220,7 +220,7 @@ def test_one_log_line_a_request_and_never_the_body(server, caplog):
 def test_cli_refuses_a_missing_model_and_bad_options(tmp_path, capsys, tiny_run):
     assert main(["serve", str(tmp_path / "missing")]) == 1
     error = capsys.readouterr().err.strip()
-    assert error == f"seqae: error: {tmp_path / 'missing'}: model directory not found"
+    assert error == f"seqae: error: {tmp_path / 'missing'}: does not exist (no model directory here)"
     assert main(["serve", str(tiny_run), "--port", "70000"]) == 2
     assert "--port must be from 0 to 65535" in capsys.readouterr().err
     assert main(["serve", str(tiny_run), "--max-bytes", "0"]) == 2

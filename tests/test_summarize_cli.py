@@ -40,7 +40,7 @@ def test_summarize_ratio(tiny_run):
 def test_missing_model_directory_is_a_clear_error(tmp_path, capsys):
     assert main(["summarize", str(tmp_path / "nope"), "--per-line"]) == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith("seqae: error:") and "nope" in err and "not found" in err and "\n" not in err
+    assert err.startswith("seqae: error:") and "nope" in err and "does not exist" in err and "\n" not in err
 
 
 def test_select_positions_keeps_document_order_and_skips_repeats():
