@@ -192,7 +192,8 @@ def run_summarize(args) -> int:
     long_documents = 0
     with output as handle, tqdm(desc="summarize", unit="doc", disable=None, delay=2, file=sys.stderr) as progress:
         for index, batch in enumerate(_batches(documents, batch_size)):
-            whole = [forced or not summarizer.reads_whole(document) for document in batch]
+            # --search improves the model's word summary of what it reads, so it never switches.
+            whole = [forced or (args.search is None and not summarizer.reads_whole(document)) for document in batch]
             long_documents += sum(whole) if not forced else 0
             by_sentences = dict(zip(
                 [i for i, w in enumerate(whole) if w],
@@ -214,6 +215,10 @@ def run_summarize(args) -> int:
             if not args.output:
                 handle.flush()
             progress.update(len(batch))
+    if args.search is not None and summarizer.cut_documents:
+        limit = summarizer.config.data.max_document_words
+        print(f"seqae: note: {summarizer.cut_documents} document(s) longer than this model reads ({limit} words): "
+              f"--search summarized each from its first sentences, up to {limit} words", file=sys.stderr)
     if long_documents:
         limit = summarizer.config.data.max_document_words
         print(f"seqae: note: {long_documents} document(s) longer than this model reads ({limit} words) were "

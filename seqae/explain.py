@@ -132,7 +132,9 @@ class Explainer:
 
     def reconstruct(self, summary: str, target: str) -> str:
         """R's greedy decode of the document from `summary <sep>` alone, stopping at </s> or at the target's
-        length. A word outside R's vocabulary comes out as the tokenizer's unknown token."""
+        length. The unknown token and a repeated word pair are never chosen: R's smaller vocabulary makes
+        `<unk>` its likeliest guess at many positions, and a string of them shows nothing (the information score is
+        R's loss on the real document, not this text)."""
         codec, model = self.codec, self.reconstructor
         vocab_size = model_vocab_size(model)
         # The prompt exactly as R reads it in training (seqae.encoding.reconstructor_batch): `summary <sep>`.
@@ -143,7 +145,7 @@ class Explainer:
             return ""
         output = model.generate(input_ids=input_ids, attention_mask=attention_mask, do_sample=False, num_beams=1,
                                 max_new_tokens=new_tokens, pad_token_id=codec.pad, eos_token_id=codec.eos,
-                                suppress_tokens=[codec.pad, codec.bos, codec.sep])
+                                suppress_tokens=[codec.pad, codec.bos, codec.sep, codec.unk], no_repeat_ngram_size=2)
         words = []
         for token in output[0, len(prompt):].tolist():
             if token == codec.eos:
