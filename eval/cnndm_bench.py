@@ -179,9 +179,10 @@ def plot_rows(rows: list[dict], parts: list[str], path: Path) -> None:
     axes[0].set_yticks([i + 0.4 - 0.4 / len(parts) for i in range(len(budgeted))])
     axes[0].set_yticklabels([row["system"] for row in budgeted])
     axes[0].invert_yaxis()
-    axes[1].legend(loc="lower right")
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=len(parts), frameon=False)
     figure.suptitle("CNN/DailyMail test, every system at Lead-3's word budget")
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.06, 1, 1))
     figure.savefig(path, dpi=110)
     plt.close(figure)
 
