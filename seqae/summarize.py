@@ -138,11 +138,10 @@ class Summarizer:
             raise DataError(self.directory, "no sentence splitter (sentences/) in this model")
         if (sentences is None) + (words is None) + (ratio is None) + (n_bytes is None) != 3:
             raise UsageError("document mode takes exactly one budget: sentences, words, ratio or bytes")
-        chosen = []
+        chosen, limit = [], self.config.data.max_document_words
         for document in documents:
             # A run of words with no sentence end that Punkt could find is cut every max_document_words words,
             # so that no "sentence" outgrows what the model reads or a summary.
-            limit = self.config.data.max_document_words
             split = [" ".join(words[start:start + limit])
                      for words in (s.split() for s in self.splitter.split(" ".join(document.split())))
                      for start in range(0, len(words), limit)]
@@ -170,16 +169,18 @@ class Summarizer:
                     for s in sentences]
         token_pieces = [[self.normalize(token).split() or [token] for token in s.split()] for s in sentences]
         joined = [" ".join(piece for pieces in row for piece in pieces) for row in token_pieces]
-        size = self.config.decode.batch_size
-        probabilities = [row for start in range(0, len(joined), size)
-                         for row in self.generator.keep_probabilities(joined[start:start + size])[1].tolist()]
+        size, read_counts, probabilities = self.config.decode.batch_size, [], []
+        for batch in range(0, len(joined), size):
+            read, batch_probabilities = self.generator.keep_probabilities(joined[batch:batch + size])
+            read_counts += [len(words) for words in read]
+            probabilities += batch_probabilities.tolist()
         shortened = []
-        for sentence, row, scores in zip(sentences, token_pieces, probabilities):
+        for sentence, row, scores, read_count in zip(sentences, token_pieces, probabilities, read_counts):
             tokens, token_scores, start = sentence.split(), [], 0
             for pieces in row:
-                read_scores = scores[start:min(start + len(pieces), len(scores))]
-                token_scores.append(max(read_scores) if start + len(pieces) <= len(scores) else float("inf"))
-                start += len(pieces)
+                end = start + len(pieces)
+                token_scores.append(max(scores[start:end]) if end <= read_count else float("inf"))
+                start = end
             words = [i for i, token in enumerate(tokens) if any(c.isalnum() for c in token)]
             dropped = set(sorted(words, key=lambda i: token_scores[i])[: round((1 - keep) * len(words))])
             shortened.append(" ".join(token for i, token in enumerate(tokens) if i not in dropped))

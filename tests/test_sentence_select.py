@@ -144,3 +144,18 @@ def test_sentences_refuses_search(tiny_run, tmp_path, capsys):
     article.write_text("one sentence .\n", encoding="utf-8")
     assert main(["summarize", str(tiny_run), str(article), "--sentences", "1", "--search", "2"]) == 2
     assert "--sentences" in capsys.readouterr().err
+
+
+def test_compression_drops_only_words_the_model_read_and_keeps_them_as_written(tiny_run):
+    from seqae.summarize import Summarizer
+
+    summarizer = Summarizer(tiny_run)
+    limit = summarizer.config.data.max_document_words
+    long = " ".join(f"w{i}" for i in range(limit + 6)) + " ."  # the last 6 words lie past what the tagger reads
+    written = "Police met 3 unions in City ."  # capitals and a digit: normalized for the model, kept as written
+    short_long, short_written = summarizer.compress_sentences([long, written], 0.5)
+    kept = short_long.split()
+    assert kept[-7:] == long.split()[-7:]  # the unread tail and the period stay
+    assert word_count(short_long) == limit + 6 - round(0.5 * (limit + 6))
+    assert set(short_written.split()) <= set(written.split()) and short_written.endswith(" .")
+    assert word_count(short_written) == 6 - round(0.5 * 6)
