@@ -6,6 +6,7 @@ raw input at inference has to be brought to the same form before it is tokenized
 
 import functools
 import re
+import sys
 
 # Typographic characters NLTK leaves alone; mapped to the ASCII forms that PTB tokenization knows.
 TYPOGRAPHIC = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "—": " -- ", "–": "-", "\u00a0": " "})
@@ -36,10 +37,31 @@ STAND_INS = {
 }
 
 
+# nltk/__init__ imports all of nltk, and with it scipy.stats, scikit-learn and pandas where they are installed
+# (about 2 s on 2 cores) for parts seqae never uses (association measures, classifier bridges). nltk treats them as
+# optional (each import is guarded by `except ImportError`), so while nltk loads they are made to look absent.
+NLTK_OPTIONAL_IMPORTS = ("scipy", "sklearn", "pandas")
+
+
+def import_nltk() -> None:
+    """Import nltk (unless it is loaded already) without the optional packages above. A package that was imported
+    before is left alone, and any of them imports normally afterwards: only nltk's own optional parts go without."""
+    if "nltk" in sys.modules:
+        return
+    hidden = [name for name in NLTK_OPTIONAL_IMPORTS if name not in sys.modules]
+    sys.modules.update(dict.fromkeys(hidden))  # a None entry makes `import name` raise ImportError
+    try:
+        import nltk  # noqa: F401
+    finally:
+        for name in hidden:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
 @functools.cache
 def word_tokenizer():
-    """NLTK's Treebank tokenizer, imported on first use: importing nltk takes a second or more (it pulls in
-    scipy and pandas where they are installed), and text already in Gigaword's form never needs it."""
+    """NLTK's Treebank tokenizer, imported on first use: text already in Gigaword's form never needs it."""
+    import_nltk()
     from nltk.tokenize import NLTKWordTokenizer
 
     return NLTKWordTokenizer()

@@ -1,22 +1,66 @@
-"""Word-level tokenizer: one token per space-separated word, saved and loaded as a Hugging Face tokenizer.
+"""Word-level tokenizer: one token per space-separated word, saved and loaded as a Hugging Face tokenizer, and
+`WordCodec`, the word <-> id mapping every network reads through.
 
 One token per word makes copying a word from the article into the summary a single step and keeps the
 alignment between words and tokens exact. Gigaword and CNN/DailyMail text is already tokenized with
 single spaces, so splitting on whitespace is all the pre-tokenization needed.
+
+transformers is imported only where a transformers tokenizer is built or loaded: `load_word_codec` reads a
+saved vocabulary with `tokenizers` alone, so inference without torch (seqae.onnx_tagger) starts fast.
 """
+
+from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tokenizers import Tokenizer, models, pre_tokenizers
-from transformers import PreTrainedTokenizerFast
 
 from seqae.data.readers import iter_lines
 from seqae.errors import DataError, UsageError
 
 PAD, UNK, BOS, EOS, SEP = "<pad>", "<unk>", "<s>", "</s>", "<sep>"
 SPECIAL_TOKENS = (PAD, UNK, BOS, EOS, SEP)  # ids 0..4, in this order
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerFast
+
+
+class WordCodec:
+    """Word-level encoding with the vocabulary and its special token ids."""
+
+    def __init__(self, vocab: dict[str, int], *, pad: int, unk: int, bos: int, eos: int, sep: int):
+        self.vocab = vocab
+        self.id_to_word = {i: w for w, i in vocab.items()}
+        self.pad, self.unk, self.bos, self.eos, self.sep = pad, unk, bos, eos, sep
+        self.special = {pad, unk, bos, eos, sep}
+
+    @classmethod
+    def from_tokenizer(cls, tokenizer) -> WordCodec:
+        """The codec of a transformers tokenizer (`build_word_tokenizer`, `load_word_tokenizer`)."""
+        return cls(tokenizer.get_vocab(), pad=tokenizer.pad_token_id, unk=tokenizer.unk_token_id,
+                   bos=tokenizer.bos_token_id, eos=tokenizer.eos_token_id, sep=tokenizer.sep_token_id)
+
+    def ids(self, words: list[str], vocab_size: int | None = None) -> list[int]:
+        """Token ids; with `vocab_size`, ids past it become <unk>. The vocabulary is ordered by frequency, so a
+        model may read and predict only its first `vocab_size` words (a smaller softmax is much cheaper)."""
+        ids = [self.vocab.get(word, self.unk) for word in words]
+        if vocab_size is not None:
+            ids = [i if i < vocab_size else self.unk for i in ids]
+        return ids
+
+    def text(self, ids) -> str:
+        """Decode up to the first EOS, dropping special tokens (the unknown token is never emitted as text)."""
+        words = []
+        for token in ids:
+            token = int(token)
+            if token == self.eos:
+                break
+            if token not in self.special:
+                words.append(self.id_to_word[token])
+        return " ".join(words)
 
 
 def read_word_counts(path) -> Counter:
@@ -54,6 +98,8 @@ def build_word_tokenizer(
     alphabetically, so the same counts always give the same ids). No special token is added when
     encoding: callers add <s>, </s> and <sep> where their model needs them.
     """
+    from transformers import PreTrainedTokenizerFast
+
     if texts is None and counts_path is None:
         raise UsageError("a word tokenizer needs texts or a word-count file to build its vocabulary from")
     if vocab_size <= len(SPECIAL_TOKENS):
@@ -90,6 +136,8 @@ def build_word_tokenizer(
 
 def load_word_tokenizer(directory) -> PreTrainedTokenizerFast:
     """Load a tokenizer written by `save_pretrained`; a missing or corrupt one raises DataError."""
+    from transformers import PreTrainedTokenizerFast
+
     directory = Path(directory)
     if not (directory / "tokenizer.json").is_file():
         raise DataError(directory, "no tokenizer.json here (not a saved tokenizer)")
@@ -101,3 +149,21 @@ def load_word_tokenizer(directory) -> PreTrainedTokenizerFast:
     if unset:
         raise DataError(directory, f"tokenizer has no {', '.join(unset)} token")
     return tokenizer
+
+
+def load_word_codec(directory) -> WordCodec:
+    """The codec of a saved word tokenizer, read with `tokenizers` alone (no transformers); a missing or corrupt
+    one raises DataError, as `load_word_tokenizer` does."""
+    path = Path(directory) / "tokenizer.json"
+    if not path.is_file():
+        raise DataError(directory, "no tokenizer.json here (not a saved tokenizer)")
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as error:  # noqa: BLE001 - tokenizers raises a bare Exception for a bad file
+        raise DataError(path, f"cannot load tokenizer ({type(error).__name__}: {error})") from None
+    names = ("pad", "unk", "bos", "eos", "sep")
+    ids = {name: tokenizer.token_to_id(token) for name, token in zip(names, SPECIAL_TOKENS)}
+    unset = [name for name, token_id in ids.items() if token_id is None]
+    if unset:
+        raise DataError(directory, f"tokenizer has no {', '.join(unset)} token")
+    return WordCodec(tokenizer.get_vocab(), **ids)

@@ -12,7 +12,6 @@ scheme, checkpoint) uses the dev slice of the train/valid pool only; the test se
 finished systems. Each training run is a child process (`seqae train`).
 """
 
-import importlib.util
 import json
 import platform
 import resource
@@ -358,8 +357,7 @@ def render_markdown(results: dict) -> str:
 
 def register(subparsers) -> None:
     """`seqae bench NAME`: one sub-command a benchmark, each writing its own section of docs/RESULTS.md."""
-    from seqae.eval import cnndm_bench
-    from seqae.eval import serve_bench
+    from seqae.eval import cnndm_bench, serve_bench, startup_bench
 
     benches = subparsers.add_parser(
         "bench", help="benchmarks (gigaword, cnndm, ...), each writing its section of docs/RESULTS.md")
@@ -367,6 +365,7 @@ def register(subparsers) -> None:
     bench = names.add_parser("gigaword", help="train every row on Gigaword and score it on the test set")
     cnndm_bench.register(names)
     serve_bench.register(names)
+    startup_bench.register(names)
     bench.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every run")
     bench.add_argument("--config", default="configs/gigaword.yaml", help="the recipe every run starts from")
     bench.add_argument("--out", default="runs/bench", help="where the runs are trained")

@@ -256,8 +256,9 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
 
     from seqae.checkpoint import load_bundle_config, resolve_model_dir
     from seqae.data.corpus import load_corpus
-    from seqae.generators import generator_class, select_positions
+    from seqae.generators import generator_class
     from seqae.rl.sampling import gumbel_top_k, keep_scores
+    from seqae.selection import select_positions
     from seqae.summarize import Summarizer
     from seqae.tagger import tag_words
 
@@ -274,7 +275,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
     if not generator_class(kind).selects_words:
         raise UsageError(f"{run_dir}: diagnose-reward needs a generator that selects document words (extractive), "
                          f"this one is {kind}")
-    summarizer = Summarizer(run_dir, device=device)
+    summarizer = Summarizer(run_dir, device=device, runtime="torch")  # samples from the tagger's torch logits
     config = summarizer.config
     k = words or config.decode.words
     _say(f"loading the corpus of {bundle} (its dev slice)")

@@ -69,8 +69,7 @@ class Setup:
         import torch
 
         from seqae.config import load_config
-        from seqae.data.tokenizer import build_word_tokenizer
-        from seqae.encoding import WordCodec
+        from seqae.data.tokenizer import WordCodec, build_word_tokenizer
         from seqae.generators import AbstractiveGenerator
         from seqae.models import build_discriminator, build_reconstructor
 
@@ -80,7 +79,7 @@ class Setup:
             "model.generator=abstractive", "distill.documents=0", "rl.update=group_relative", "rl.word_prior_weight=0",
             "rl.similarity_weight=0", "rl.reconstruction_weight=1", "rl.discriminator_weight=0.5"])
         self.tokenizer = build_word_tokenizer(counts_path=list(args.counts), vocab_size=args.vocab_size)
-        self.codec = WordCodec(self.tokenizer)
+        self.codec = WordCodec.from_tokenizer(self.tokenizer)
         torch.manual_seed(args.seed)
         self.models = {
             "generator": AbstractiveGenerator.build(self.config.model, self.tokenizer, self.codec,

@@ -18,7 +18,8 @@ import torch
 from transformers import AutoModelForMaskedLM, BertForMaskedLM
 
 from seqae.data.heuristics import is_function_token
-from seqae.encoding import IGNORE_INDEX, WordCodec, pad, truncate_words
+from seqae.data.tokenizer import WordCodec
+from seqae.encoding import IGNORE_INDEX, pad, truncate_words
 from seqae.models import bert_config, load_model
 from seqae.optim import fit
 
@@ -99,8 +100,8 @@ class CoverageModel:
         if not documents:
             raise ValueError("the coverage model needs articles to learn from")
         torch.manual_seed(seed)
-        vocab = len(codec.tokenizer) + 1  # + the mask
-        config = bert_config(codec.tokenizer, vocab, hidden, layers, max(1, hidden // 32), hidden * 2,
+        vocab = len(codec.vocab) + 1  # + the mask
+        config = bert_config(codec.pad, vocab, hidden, layers, max(1, hidden // 32), hidden * 2,
                              2 * max_words + 3, labels=2)
         coverage = cls(BertForMaskedLM(config), codec, max_words, shared_candidates).to(device or "cpu")
         rng = random.Random(seed)

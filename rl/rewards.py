@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import torch
 
-from seqae.encoding import WordCodec
+from seqae.data.tokenizer import WordCodec
 from seqae.errors import DataError
 from seqae.losses import discriminator_logits, discriminator_loss, reconstruction_nll, reconstructor_loss
-from seqae.rl.coverage import CoverageReward
 from seqae.optim import NonFiniteStep, mean_over_processes, optimizer_step
+from seqae.rl.coverage import CoverageReward
 from seqae.tagger import max_input_length
 
 

@@ -29,7 +29,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from seqae.encoding import WordCodec, model_vocab_size, truncate_words
+from seqae.data.tokenizer import WordCodec
+from seqae.encoding import model_vocab_size, truncate_words
 from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward
 
 
@@ -127,7 +128,7 @@ def build_grpo_trainer(generator, tokenizer, documents: list[str], reward_functi
     missing = [name for name in reward_functions if name not in weights]
     if missing:
         raise ValueError(f"no weight for reward(s) {', '.join(missing)}")
-    codec = WordCodec(tokenizer)
+    codec = WordCodec.from_tokenizer(tokenizer)
     vocab_size = model_vocab_size(generator)
     # Room for the prompt, <sep> and the completion within the model's positions.
     positions = getattr(generator.config, "max_position_embeddings", None)

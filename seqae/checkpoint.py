@@ -1,7 +1,8 @@
 """Checkpoints: one directory holding G, R, D, tokenizer, sentence splitter, resolved config and trainer state.
 
 A generator with its own subword tokenizer (a pretrained tagger) is saved with that tokenizer inside
-`generator/`; `tokenizer/` is always seqae's word-level one (R, D, and a from-scratch G).
+`generator/`; `tokenizer/` is always seqae's word-level one (R, D, and a from-scratch G). A word-level
+tagger is also saved as `generator/model.onnx` (seqae.onnx_tagger), which summarizing runs without torch.
 
 Written atomically: everything goes into a hidden temporary directory that is renamed into place only when
 complete, so a kill during a write leaves the previous checkpoint as the latest loadable one.
@@ -13,11 +14,8 @@ import re
 import shutil
 from pathlib import Path
 
-import torch
-
 from seqae.config import Config, load_config, save_config
 from seqae.errors import DataError
-from seqae.tagger import save_tokenizer
 
 CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d{7})$")
 STALE_PATTERN = re.compile(r"^\.checkpoint-\d{7}\.(?:tmp|old)-(\d+)$")  # save_bundle's temporary names
@@ -32,6 +30,11 @@ REQUIRED_FILES = ("config.yaml", "tokenizer/tokenizer.json", "generator/config.j
 def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: dict, state: dict | None,
                 word_prior=None, fixed_models: dict | None = None) -> None:
     """Write a complete bundle to `directory` via a temporary sibling and a rename (an old one is replaced)."""
+    import torch
+
+    from seqae.onnx_tagger import export_tagger, exportable
+    from seqae.tagger import save_tokenizer
+
     directory = Path(directory)
     tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -39,6 +42,8 @@ def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: di
     for name, model in models.items():
         model.save_pretrained(tmp / name, safe_serialization=True)
         save_tokenizer(model, tmp / name)  # a pretrained tagger's own subword tokenizer, if it has one
+    if "generator" in models and exportable(models["generator"]):
+        export_tagger(models["generator"], tmp / "generator")
     tokenizer.save_pretrained(tmp / "tokenizer")
     if splitter is not None:
         splitter.save(tmp / "sentences")
@@ -156,6 +161,8 @@ def load_bundle_config(directory: Path) -> Config:
 
 
 def load_trainer_state(directory: Path) -> dict:
+    import torch
+
     check_bundle(directory)
     info_path, tensors_path = directory / "trainer_state.json", directory / "trainer_state.pt"
     if not info_path.is_file() or not tensors_path.is_file():

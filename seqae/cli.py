@@ -1,6 +1,7 @@
 """The `seqae` command: one argparse parser, subcommands registered by the modules that implement them."""
 
 import argparse
+import os
 import sys
 
 from seqae.errors import SeqaeError
@@ -45,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    # No transformers progress bars ("Loading weights", "Writing model shards"): seqae's models load in a blink,
+    # and the bars would bury a one-line error or the training progress on stderr. transformers reads this when
+    # it is imported, so a call that never imports it (summarizing with an ONNX tagger) pays nothing for it.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     parser = build_parser()
     # KEY=VALUE overrides may come after options (`train CONFIG --out DIR rl.steps=5`), and input files too
     # (`summarize MODEL --per-line in.txt`): argparse leaves them over.

@@ -1,4 +1,4 @@
-"""Subcommands that touch the models: train, summarize, demo. Heavy imports happen inside the handlers."""
+"""Subcommands that touch the models: train, summarize, export, demo. Heavy imports happen inside the handlers."""
 
 import contextlib
 import itertools
@@ -48,20 +48,20 @@ def register(subparsers) -> None:
     summarize.add_argument("--search", type=int, metavar="ROUNDS",
                            help="extractive: improve each summary by ROUNDS rounds of test-time search on the "
                                 "model's search score (slow: a few documents a second; default: no search)")
+    summarize.add_argument("--runtime", choices=["auto", "onnx", "torch"], default="auto",
+                           help="extractive models: run the tagger's ONNX export (fast start-up, no torch import) or "
+                                "the torch network; auto takes the export when the model has one")
     summarize.set_defaults(func=run_summarize)
+
+    export = subparsers.add_parser("export", help="add generator/model.onnx to a model saved before exports (lets "
+                                                  "summarize start without torch)")
+    export.add_argument("model", help="a run directory or a model directory")
+    export.set_defaults(func=run_export)
 
     demo = subparsers.add_parser("demo", help="train a small model on the embedded Lee news corpus and show it")
     demo.add_argument("--out", default="runs/demo", help="run directory (default: runs/demo)")
     demo.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. rl.steps=50")
     demo.set_defaults(func=run_demo)
-
-
-def _quiet_transformers() -> None:
-    """No transformers progress bars ("Loading weights", "Writing model shards"): seqae's models load in a
-    blink, and the bars would bury the one-line error or the training progress on stderr."""
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()
 
 
 def run_train(args) -> int:
@@ -75,7 +75,6 @@ def run_train(args) -> int:
         raise UsageError(f"{out}: already holds checkpoints; pass --resume to continue or choose another --out")
     if args.resume and not out.is_dir():
         raise UsageError(f"{out}: --resume but the run directory does not exist")
-    _quiet_transformers()
     from seqae.train import Trainer
 
     trainer = Trainer(config, out, resume=args.resume)  # reads the corpus: bad data fails before out is made
@@ -169,12 +168,11 @@ def run_summarize(args) -> int:
         raise DataError(" ".join(args.files) or "<stdin>", "no text to summarize")
     documents = itertools.chain([first], documents)
 
-    _quiet_transformers()
     from tqdm import tqdm
 
     from seqae.summarize import Summarizer
 
-    summarizer = Summarizer(args.model)
+    summarizer = Summarizer(args.model, runtime=args.runtime)
     batch_size = args.batch_size or summarizer.config.decode.batch_size
     # Streamed: one batch of documents is read, summarized and written at a time (to the temporary file of
     # -o, renamed into place only when every document is done), so memory stays flat on any input size.
@@ -227,8 +225,14 @@ def run_summarize(args) -> int:
     return 0
 
 
+def run_export(args) -> int:
+    from seqae.onnx_tagger import export_bundle
+
+    print(f"wrote {export_bundle(args.model)}", file=sys.stderr)
+    return 0
+
+
 def run_demo(args) -> int:
     from seqae.demo import run_demo as demo
 
-    _quiet_transformers()
     return demo(Path(args.out), args.overrides)

@@ -7,42 +7,9 @@ words, and decoding is joining words with spaces (Gigaword's `##` numbers surviv
 import torch
 
 from seqae.config import DISCRIMINATOR_WORDS
+from seqae.data.tokenizer import WordCodec
 
 IGNORE_INDEX = -100
-
-
-class WordCodec:
-    """Word-level encoding with the tokenizer's vocabulary and special tokens."""
-
-    def __init__(self, tokenizer):
-        self.tokenizer = tokenizer
-        self.vocab = tokenizer.get_vocab()
-        self.id_to_word = {i: w for w, i in self.vocab.items()}
-        self.pad = tokenizer.pad_token_id
-        self.unk = tokenizer.unk_token_id
-        self.bos = tokenizer.bos_token_id
-        self.eos = tokenizer.eos_token_id
-        self.sep = tokenizer.sep_token_id
-        self.special = {self.pad, self.unk, self.bos, self.eos, self.sep}
-
-    def ids(self, words: list[str], vocab_size: int | None = None) -> list[int]:
-        """Token ids; with `vocab_size`, ids past it become <unk>. The vocabulary is ordered by frequency, so a
-        model may read and predict only its first `vocab_size` words (a smaller softmax is much cheaper)."""
-        ids = [self.vocab.get(word, self.unk) for word in words]
-        if vocab_size is not None:
-            ids = [i if i < vocab_size else self.unk for i in ids]
-        return ids
-
-    def text(self, ids) -> str:
-        """Decode up to the first EOS, dropping special tokens (the unknown token is never emitted as text)."""
-        words = []
-        for token in ids:
-            token = int(token)
-            if token == self.eos:
-                break
-            if token not in self.special:
-                words.append(self.id_to_word[token])
-        return " ".join(words)
 
 
 def pad(sequences: list[list[int]], value: int, left: bool = False) -> tuple[torch.Tensor, torch.Tensor]:

@@ -23,12 +23,14 @@ from transformers import (
 
 from seqae.config import ModelConfig
 from seqae.data.heuristics import PREPOSITIONS, heuristic_positions, heuristic_summary
-from seqae.encoding import IGNORE_INDEX, WordCodec, generator_prompts, model_vocab_size, supervised_generator_batch
+from seqae.data.tokenizer import WordCodec
+from seqae.encoding import IGNORE_INDEX, generator_prompts, model_vocab_size, supervised_generator_batch
 from seqae.errors import UsageError
 from seqae.losses import keep_drop_loss, per_sequence_nll
 from seqae.models import PRETRAINED, bert_config, causal_lm, load_model, resolve_pretrained, vocab_prefix
 from seqae.rl.pg import action_entropy, action_logprobs, completion_mask
 from seqae.rl.sampling import gumbel_top_k, keep_scores, plackett_luce_logprob, positions_to_summary, repeat_rows
+from seqae.selection import KeepSelection
 from seqae.tagger import attach_tokenizer, has_tokenizer_files, load_subword_tokenizer, tag_words
 
 
@@ -79,21 +81,7 @@ class Generator:
         raise NotImplementedError
 
 
-def select_positions(words: list[str], keep_scores: list[float], count: int) -> list[int]:
-    """The positions of the `count` highest-scoring words, in document order; a word already kept is skipped,
-    not repeated."""
-    chosen, seen = [], set()
-    for index in sorted(range(len(words)), key=lambda i: -keep_scores[i]):
-        if len(chosen) == count:
-            break
-        if words[index] in seen:
-            continue
-        chosen.append(index)
-        seen.add(words[index])
-    return sorted(chosen)
-
-
-class ExtractiveGenerator(Generator):
+class ExtractiveGenerator(KeepSelection, Generator):
     """Keep/drop tagging. Two samplers (rl.sampler), both at a temperature (after the warm start the tagger is
     nearly deterministic, so a temperature above 1 widens exploration):
     - bernoulli: an independent keep/drop draw per word, so samples have any length;
@@ -111,9 +99,9 @@ class ExtractiveGenerator(Generator):
         if max_words > config.max_positions:
             raise UsageError(f"config: data.max_document_words ({max_words}) must not exceed model.max_positions "
                              f"({config.max_positions}): the tagger reads one position a word")
-        bert = bert_config(tokenizer, vocab_prefix(tokenizer, config.generator_vocab_size), config.hidden_size,
-                           config.num_layers, config.num_heads, config.intermediate_size, config.max_positions,
-                           labels=2)
+        bert = bert_config(tokenizer.pad_token_id, vocab_prefix(tokenizer, config.generator_vocab_size),
+                           config.hidden_size, config.num_layers, config.num_heads, config.intermediate_size,
+                           config.max_positions, labels=2)
         return cls(BertForTokenClassification(bert), codec, max_words)
 
     @classmethod
@@ -168,19 +156,6 @@ class ExtractiveGenerator(Generator):
         tagged = tag_words(self.module, self.codec, documents, self.max_words, self.device)
         return tagged.words, torch.softmax(tagged.logits.float(), -1)[..., 1].masked_fill(tagged.mask == 0,
                                                                                          float("-inf"))
-
-    def select(self, documents: list[str], *, words: int, ratio: float | None = None):
-        """Greedy selection: the words the tagger read per document, and the kept positions (document order)."""
-        read, keep = self.keep_probabilities(documents)
-        positions = []
-        for row, row_words in enumerate(read):
-            count = max(1, round(ratio * len(row_words))) if ratio else words
-            positions.append(select_positions(row_words, keep[row, : len(row_words)].tolist(), count))
-        return read, positions
-
-    def decode(self, documents, *, words, ratio=None, num_beams=1, min_words=1, no_repeat_ngram_size=2):
-        read, positions = self.select(documents, words=words, ratio=ratio)
-        return [" ".join(row[i] for i in kept) for row, kept in zip(read, positions)]
 
 
 def selection_labels(words: list[list[str]], positions_of, shape) -> torch.Tensor:

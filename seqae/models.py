@@ -63,7 +63,7 @@ def causal_lm(tokenizer, vocab_size: int, hidden: int, layers: int, heads: int, 
     return model
 
 
-def bert_config(tokenizer, vocab_size: int, hidden: int, layers: int, heads: int, intermediate: int,
+def bert_config(pad_token_id: int, vocab_size: int, hidden: int, layers: int, heads: int, intermediate: int,
                 positions: int, labels: int) -> BertConfig:
     return BertConfig(
         vocab_size=vocab_size,
@@ -73,7 +73,7 @@ def bert_config(tokenizer, vocab_size: int, hidden: int, layers: int, heads: int
         intermediate_size=intermediate,
         max_position_embeddings=positions,
         num_labels=labels,
-        pad_token_id=tokenizer.pad_token_id,
+        pad_token_id=pad_token_id,
     )
 
 
@@ -85,7 +85,7 @@ def build_reconstructor(config: ModelConfig, tokenizer) -> LlamaForCausalLM:
 
 def build_discriminator(config: ModelConfig, tokenizer) -> BertForSequenceClassification:
     hidden = config.discriminator_hidden_size
-    bert = bert_config(tokenizer, vocab_prefix(tokenizer, config.discriminator_vocab_size), hidden,
+    bert = bert_config(tokenizer.pad_token_id, vocab_prefix(tokenizer, config.discriminator_vocab_size), hidden,
                        config.discriminator_layers, max(1, hidden // 32), hidden * 2, config.max_positions, labels=2)
     return BertForSequenceClassification(bert)
 

@@ -2,7 +2,8 @@
 
 Abstractive models decode with beam search through generate(), never emitting the unknown token and never
 repeating an n-gram of their own output (copying the document's n-grams stays allowed). Extractive models
-keep the top-scoring document words, in document order, for an exact length.
+keep the top-scoring document words, in document order, for an exact length; on CPU they run their ONNX
+export (seqae.onnx_tagger) when the bundle has one, so that summarizing never imports torch or transformers.
 """
 
 import functools
@@ -10,10 +11,10 @@ import functools
 from tqdm import tqdm
 
 from seqae.checkpoint import SUMMARY_LM_DIR, WORD_PRIOR_FILE, load_bundle_config, resolve_model_dir
-from seqae.encoding import WordCodec
+from seqae.data.tokenizer import load_word_codec
 from seqae.errors import DataError, UsageError
-from seqae.generators import generator_class
-from seqae.rl.search import search_batch
+
+RUNTIMES = ("auto", "onnx", "torch")
 
 
 def summarize_in_batches(generator, documents: list[str], config, *, words: int | None = None,
@@ -38,21 +39,40 @@ def summarize_in_batches(generator, documents: list[str], config, *, words: int 
 class Summarizer:
     """A trained seqae model, ready to summarize lists of documents."""
 
-    def __init__(self, model_dir, device: str | None = None):
-        from seqae.data.tokenizer import load_word_tokenizer
+    def __init__(self, model_dir, device: str | None = None, runtime: str = "auto"):
+        """`runtime`: `onnx` runs the extractive tagger's export, `torch` the network itself, `auto` the export
+        when the bundle has one and `device` is the CPU."""
+        from seqae.onnx_tagger import ONNX_FILE, OnnxTagger
 
+        if runtime not in RUNTIMES:
+            raise UsageError(f"runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
         self.directory = resolve_model_dir(model_dir)
         self.config = load_bundle_config(self.directory)
-        self.codec = WordCodec(load_word_tokenizer(self.directory / "tokenizer"))
-        self.generator = generator_class(self.config.model.generator).load(
-            self.directory / "generator", self.codec, self.config.data.max_document_words)
-        self.generator.model.to(device or "cpu").eval()
+        self.codec = load_word_codec(self.directory / "tokenizer")
+        exported = (self.directory / "generator" / ONNX_FILE).is_file()
+        if runtime == "onnx" and not exported:
+            raise DataError(self.directory, f"no generator/{ONNX_FILE} (only word-level extractive taggers are "
+                                            "exported; `seqae export` adds it to a model saved before exports)")
+        if runtime == "onnx" or (runtime == "auto" and exported and device in (None, "cpu")):
+            self.generator = OnnxTagger.load(self.directory / "generator", self.codec,
+                                             self.config.data.max_document_words)
+        else:
+            from seqae.generators import generator_class
+
+            self.generator = generator_class(self.config.model.generator).load(
+                self.directory / "generator", self.codec, self.config.data.max_document_words)
+            self.generator.model.to(device or "cpu").eval()
         self.cut_documents = 0  # documents longer than the model reads (prepare counts them)
+        # The CLI asks whether a document is read whole, then summarizes it: normalized (nltk) once, not twice.
+        self.normalize = functools.lru_cache(maxsize=64)(self.normalize)
 
     @functools.cached_property
     def splitter(self):
         """The model's Punkt sentence splitter, or None. Loaded on first use: importing nltk costs seconds, and a
         document the model reads whole never needs it."""
+        from seqae.data.normalize import import_nltk
+
+        import_nltk()
         from seqae.data.sentences import SentenceSplitter
 
         directory = self.directory / "sentences"
@@ -62,15 +82,21 @@ class Summarizer:
     def lowercase_vocabulary(self) -> bool:
         """The model was trained on normalized text (Gigaword's files, or data.normalize): no capital letters in
         its vocabulary. Raw input then has to be normalized the same way, or most of its words are unknown."""
-        return not any(token != token.lower() for token in self.codec.tokenizer.get_vocab())
+        return not any(token != token.lower() for token in self.codec.vocab)
 
     def normalize(self, document: str) -> str:
         """The document as the model's training text was written: datelines and bylines dropped
-        (seqae.data.normalize.strip_datelines), then Gigaword's normalization when data.normalize is set, or when
-        the model's vocabulary is lowercase and the text is not yet in that form."""
-        from seqae.data.normalize import gigaword_normalize, looks_normalized, strip_datelines
+        (seqae.data.normalize.strip_datelines), then its words normalized (`normalize_words`)."""
+        from seqae.data.normalize import strip_datelines
 
-        text = " ".join(strip_datelines(document).split())
+        return self.normalize_words(strip_datelines(document))
+
+    def normalize_words(self, text: str) -> str:
+        """Gigaword's normalization when data.normalize is set, or when the model's vocabulary is lowercase and the
+        text is not yet in that form; else only whitespace is collapsed."""
+        from seqae.data.normalize import gigaword_normalize, looks_normalized
+
+        text = " ".join(text.split())
         if self.config.data.normalize or (self.lowercase_vocabulary and not looks_normalized(text)):
             text = gigaword_normalize(text)
         return text
@@ -109,6 +135,8 @@ class Summarizer:
             return summarize_in_batches(self.generator, documents, self.config, words=words,
                                         ratio=ratio, num_beams=num_beams, batch_size=batch_size, progress=progress,
                                         prepare=self.prepare)
+        from seqae.rl.search import search_batch
+
         score = self.search_score  # checks first that this generator selects words
         prepared = [self.prepare(d) for d in documents]
         read, starts = self.generator.select(prepared, words=words or self.config.decode.words, ratio=ratio)
@@ -167,7 +195,7 @@ class Summarizer:
         if not self.generator.selects_words:
             return [self.generator.decode([self.prepare(s)], words=max(1, round(keep * word_count(s))))[0]
                     for s in sentences]
-        token_pieces = [[self.normalize(token).split() or [token] for token in s.split()] for s in sentences]
+        token_pieces = [[self.normalize_words(token).split() or [token] for token in s.split()] for s in sentences]
         joined = [" ".join(piece for pieces in row for piece in pieces) for row in token_pieces]
         size, read_counts, probabilities = self.config.decode.batch_size, [], []
         for batch in range(0, len(joined), size):

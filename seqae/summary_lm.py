@@ -16,8 +16,9 @@ import shutil
 from pathlib import Path
 
 import torch
-from seqae.data.tokenizer import build_word_tokenizer, load_word_tokenizer
-from seqae.encoding import WordCodec, conditional_lm_batch
+
+from seqae.data.tokenizer import WordCodec, build_word_tokenizer, load_word_tokenizer
+from seqae.encoding import conditional_lm_batch
 from seqae.losses import per_sequence_nll
 from seqae.models import causal_lm, load_model
 from seqae.optim import fit
@@ -27,7 +28,7 @@ MAX_WORDS = 40  # longer texts are cut: a summary is short
 
 class SummaryLM:
     def __init__(self, model, tokenizer):
-        self.model, self.tokenizer, self.codec = model.eval(), tokenizer, WordCodec(tokenizer)
+        self.model, self.tokenizer, self.codec = model.eval(), tokenizer, WordCodec.from_tokenizer(tokenizer)
 
     @property
     def device(self) -> torch.device:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import torch
 
-from seqae.encoding import WordCodec, model_vocab_size, tagger_batch, truncate_words
+from seqae.data.tokenizer import WordCodec
+from seqae.encoding import model_vocab_size, tagger_batch, truncate_words
 from seqae.errors import DataError
 
 ATTRIBUTE = "seqae_subword_tokenizer"

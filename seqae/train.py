@@ -15,15 +15,24 @@ import torch
 from accelerate import Accelerator
 from tqdm import tqdm
 
-from seqae.checkpoint import (COVERAGE_DIR, SUMMARY_LM_DIR, append_metrics, checkpoint_path, list_checkpoints,
-                              load_trainer_state, prune_checkpoints, save_bundle, trim_metrics)
+from seqae.checkpoint import (
+    COVERAGE_DIR,
+    SUMMARY_LM_DIR,
+    append_metrics,
+    checkpoint_path,
+    list_checkpoints,
+    load_trainer_state,
+    prune_checkpoints,
+    save_bundle,
+    trim_metrics,
+)
 from seqae.config import STAGES, Config
 from seqae.data.corpus import batch_documents, load_corpus
 from seqae.data.heuristics import heuristic_summary
-from seqae.encoding import WordCodec
+from seqae.data.tokenizer import WordCodec
 from seqae.errors import SeqaeError, UsageError
-from seqae.io import atomic_write_text
 from seqae.generators import generator_class
+from seqae.io import atomic_write_text
 from seqae.losses import reconstructor_loss
 from seqae.models import build_discriminator, build_reconstructor, load_discriminator, load_reconstructor
 from seqae.optim import NonFiniteStep, optimizer_step
@@ -75,7 +84,7 @@ class Trainer:
                                               counts_path=config.data.vocab_counts or None,
                                               vocab_size=config.data.vocab_size)
         self.splitter = SentenceSplitter.train(self.corpus.articles[:20000])
-        self.codec = WordCodec(self.tokenizer)
+        self.codec = WordCodec.from_tokenizer(self.tokenizer)
         self.generator = self.kind.build(config.model, self.tokenizer, self.codec, config.data.max_document_words)
         self.networks = {"reconstructor": build_reconstructor(config.model, self.tokenizer),
                          "discriminator": build_discriminator(config.model, self.tokenizer)}
@@ -89,7 +98,7 @@ class Trainer:
         state = load_trainer_state(directory)
         self.tokenizer = load_word_tokenizer(directory / "tokenizer")
         self.splitter = SentenceSplitter.load(directory / "sentences")
-        self.codec = WordCodec(self.tokenizer)
+        self.codec = WordCodec.from_tokenizer(self.tokenizer)
         self.generator = self.kind.load(directory / "generator", self.codec, self.config.data.max_document_words)
         self.networks = {"reconstructor": load_reconstructor(directory / "reconstructor"),
                          "discriminator": load_discriminator(directory / "discriminator")}

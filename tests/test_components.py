@@ -48,7 +48,7 @@ VOCAB_SIZE = 8
 @pytest.fixture(scope="module")
 def codec() -> WordCodec:
     tokenizer = build_word_tokenizer(texts=["police city police", "market police city"], vocab_size=VOCAB_SIZE)
-    return WordCodec(tokenizer)
+    return WordCodec.from_tokenizer(tokenizer)
 
 
 def test_codec_ids_are_the_hand_derived_ones(codec):

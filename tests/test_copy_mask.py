@@ -4,20 +4,18 @@ warm start, in RL sampling (and its log-probabilities) and in decoding."""
 import json
 
 import torch
+from conftest import tiny_train_args
 
 from seqae.cli import main
-from seqae.data.tokenizer import build_word_tokenizer
-from seqae.encoding import WordCodec
+from seqae.data.tokenizer import WordCodec, build_word_tokenizer
 from seqae.generators import AllowedTokens, allowed_tokens, mask_completion_logits
-
-from conftest import tiny_train_args
 
 NEG = float("-inf")
 
 
 def codec() -> WordCodec:
     # <pad>=0 <unk>=1 <s>=2 </s>=3 <sep>=4 police=5 city=6 in=7 (counts 3, 2, 1)
-    return WordCodec(build_word_tokenizer(texts=["police city police in police city"], vocab_size=8))
+    return WordCodec.from_tokenizer(build_word_tokenizer(texts=["police city police in police city"], vocab_size=8))
 
 
 def test_allowed_tokens_by_hand():

@@ -9,6 +9,7 @@ import pytest
 from conftest import TINY_CONFIG, paired_texts
 
 from seqae.cli import main
+from seqae.errors import UsageError
 from seqae.eval.diagnose import (
     average_ranks,
     best_by,
@@ -17,9 +18,8 @@ from seqae.eval.diagnose import (
     spearman,
     within_document_spearman,
 )
-from seqae.errors import UsageError
-from seqae.generators import select_positions
 from seqae.rl.search import one_word_swaps
+from seqae.selection import select_positions
 
 K = 6
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import torch
 
-from seqae.data.tokenizer import build_word_tokenizer
-from seqae.encoding import IGNORE_INDEX, WordCodec
+from seqae.data.tokenizer import WordCodec, build_word_tokenizer
+from seqae.encoding import IGNORE_INDEX
 from seqae.rl.coverage import CoverageModel, CoverageReward, masked_batch, masked_word_logprob, random_summary
 from seqae.rl.rewards import FluencyReward
 from seqae.summary_lm import SummaryLM
@@ -18,7 +18,7 @@ X = IGNORE_INDEX
 
 def test_masked_batch_by_hand():
     # vocabulary: <pad>=0 <unk>=1 <s>=2 </s>=3 <sep>=4 police=5 city=6 (police 2, city 1); the mask is id 7
-    codec = WordCodec(build_word_tokenizer(texts=["police city police"], vocab_size=7))
+    codec = WordCodec.from_tokenizer(build_word_tokenizer(texts=["police city police"], vocab_size=7))
     batch = masked_batch(codec, ["city", ""], ["police in city storm", "the police"], max_words=3, mask_id=7)
     # row 0: <s> city <sep> | police in city  (cut at 3 words; "in" is a function word: kept, not scored)
     # row 1: <s> <sep> | the police <pad>
@@ -75,7 +75,7 @@ def _documents(count: int, seed: int) -> list[str]:
 
 def test_coverage_reward_prefers_the_document_s_own_content_words(tmp_path):
     documents = _documents(300, seed=0)
-    codec = WordCodec(build_word_tokenizer(texts=documents, vocab_size=64))
+    codec = WordCodec.from_tokenizer(build_word_tokenizer(texts=documents, vocab_size=64))
     coverage = CoverageModel.train(documents, codec, max_words=12, steps=300, batch_size=32, lr=3e-3, hidden=64,
                                    layers=1, max_summary_words=4, progress=False)
     reward = CoverageReward(coverage)

@@ -8,7 +8,8 @@ import torch
 
 from seqae import Summarizer
 from seqae.cli import main
-from seqae.generators import GeneratedNoRepeatNGram, select_positions
+from seqae.generators import GeneratedNoRepeatNGram
+from seqae.selection import select_positions
 
 
 def test_summarize_file_per_line_exact_length(tiny_run, tiny_corpus, tmp_path):
@@ -71,3 +72,18 @@ def test_abstractive_summaries_never_contain_unknown_or_repeated_bigrams(tmp_pat
         assert "<unk>" not in words and len(words) <= summarizer.config.decode.words
         bigrams = list(zip(words, words[1:]))
         assert len(bigrams) == len(set(bigrams))
+
+
+def test_a_raw_document_is_normalized_once(tiny_run, monkeypatch):
+    """The CLI asks `reads_whole` first, then summarizes: the NLTK pass runs once per document, not twice."""
+    import seqae.data.normalize as normalize
+
+    calls = []
+    real = normalize.gigaword_normalize
+    monkeypatch.setattr(normalize, "gigaword_normalize", lambda text: calls.append(text) or real(text))
+    summarizer = Summarizer(tiny_run)
+    monkeypatch.setattr(summarizer.config.data, "normalize", True)
+    document = "Police said the army rebels held talks in the city."
+    assert summarizer.reads_whole(document)
+    assert summarizer([document], words=3)[0]
+    assert len(calls) == 1

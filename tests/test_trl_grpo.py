@@ -8,8 +8,8 @@ import torch
 from accelerate import Accelerator
 
 from seqae.config import ModelConfig
-from seqae.data.tokenizer import build_word_tokenizer
-from seqae.encoding import WordCodec, generator_prompts
+from seqae.data.tokenizer import WordCodec, build_word_tokenizer
+from seqae.encoding import generator_prompts
 from seqae.generators import AbstractiveGenerator
 from seqae.models import build_discriminator, build_reconstructor
 from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, length_reward, repetition_reward
@@ -38,7 +38,7 @@ def setup():
                          max_positions=64, reconstructor_hidden_size=32, reconstructor_layers=1,
                          discriminator_hidden_size=32, discriminator_layers=1, output_words="vocabulary")
     torch.manual_seed(0)
-    models = {"generator": AbstractiveGenerator.build(config, tokenizer, WordCodec(tokenizer), MAX_WORDS).model,
+    models = {"generator": AbstractiveGenerator.build(config, tokenizer, WordCodec.from_tokenizer(tokenizer), MAX_WORDS).model,
               "reconstructor": build_reconstructor(config, tokenizer),
               "discriminator": build_discriminator(config, tokenizer)}
     return documents, human, tokenizer, models
@@ -54,7 +54,7 @@ def changed(before: dict, model) -> bool:
 
 def test_prompts_tokenize_like_generator_prompts(setup):
     documents, _, tokenizer, models = setup
-    codec = WordCodec(tokenizer)
+    codec = WordCodec.from_tokenizer(tokenizer)
     vocab = models["generator"].config.vocab_size
     documents = documents[:3] + ["w1 never-seen-word w2", ""]
     ids, mask = generator_prompts(codec, documents, MAX_WORDS, vocab)
@@ -65,7 +65,7 @@ def test_prompts_tokenize_like_generator_prompts(setup):
 
 def test_grpo_trainer_trains_generator_with_our_rewards(setup, tmp_path):
     documents, human, tokenizer, models = setup
-    codec = WordCodec(tokenizer)
+    codec = WordCodec.from_tokenizer(tokenizer)
     accelerator = Accelerator(cpu=True)
     r_optimizer = torch.optim.AdamW(models["reconstructor"].parameters(), lr=1e-3)
     d_optimizer = torch.optim.AdamW(models["discriminator"].parameters(), lr=1e-3)
@@ -115,11 +115,11 @@ def test_trainer_rl_stage_with_the_trl_backend(tmp_path, tiny_corpus):
     """`rl.backend=trl`: the RL stage runs in GRPOTrainer with seqae's rewards, logs, and ends in a checkpoint."""
     import json
 
+    from conftest import TINY_CONFIG
+
     from seqae.checkpoint import list_checkpoints, load_trainer_state
     from seqae.config import load_config
     from seqae.train import Trainer
-
-    from conftest import TINY_CONFIG
 
     config = load_config(TINY_CONFIG, [f"data.articles=[{tiny_corpus['articles']}]",
                                        f"data.summaries=[{tiny_corpus['summaries']}]", "model.generator=abstractive",
