@@ -5,6 +5,7 @@ raw input at inference has to be brought to the same form before it is tokenized
 """
 
 import functools
+import importlib
 import re
 import sys
 
@@ -51,7 +52,7 @@ def import_nltk() -> None:
     hidden = [name for name in NLTK_OPTIONAL_IMPORTS if name not in sys.modules]
     sys.modules.update(dict.fromkeys(hidden))  # a None entry makes `import name` raise ImportError
     try:
-        import nltk  # noqa: F401
+        importlib.import_module("nltk")
     finally:
         for name in hidden:
             if name in sys.modules and sys.modules[name] is None:

@@ -28,14 +28,18 @@ def used_positions(document_words: list[str], summary_words: list[str]) -> list[
 
 def sentence_positions(all_sentences: list[str], chosen: list[str]) -> list[int]:
     """The word positions (in the document's words, sentence after sentence) of the chosen sentences, which are
-    a subsequence of `all_sentences` in document order."""
+    a subsequence of `all_sentences` in document order; the last one may be a sentence's first words only (a
+    words or ratio budget cuts it)."""
     positions, offset, next_chosen = [], 0, 0
     for sentence in all_sentences:
-        length = len(sentence.split())
-        if next_chosen < len(chosen) and sentence == chosen[next_chosen]:
-            positions += range(offset, offset + length)
-            next_chosen += 1
-        offset += length
+        words = sentence.split()
+        if next_chosen < len(chosen):
+            wanted = chosen[next_chosen].split()
+            last = next_chosen == len(chosen) - 1
+            if words == wanted or (last and words[:len(wanted)] == wanted):
+                positions += range(offset, offset + len(wanted))
+                next_chosen += 1
+        offset += len(words)
     return positions
 
 
@@ -73,8 +77,12 @@ class Explainer:
             raise UsageError("give at most one of words, ratio, sentences")
         if ratio is not None and not self.extractive:
             raise UsageError("ratio needs an extractive model; this one writes its summary (use words)")
+        summarizer = self.summarizer
+        # As `seqae summarize` does: a document longer than the model reads is summarized whole, in document mode.
+        whole = sentences is not None or (summarizer.splitter is not None and not summarizer.reads_whole(text))
         with torch.no_grad():
-            result = self._sentences(text, sentences) if sentences is not None else self._words(text, words, ratio)
+            result = (self._document(text, sentences=sentences, words=words, ratio=ratio) if whole
+                      else self._words(text, words, ratio))
             read = result.pop("read")
             result["scores"], result["score_ranges"] = self.scores(read, result["summary"])
             result["reconstruction_target"] = " ".join(truncate_words(read, self.max_words))
@@ -82,7 +90,8 @@ class Explainer:
         return result
 
     def _words(self, text: str, words: int | None, ratio: float | None) -> dict:
-        """A words or ratio summary of the document's lead, as much of it as the model reads."""
+        """The generator's words or ratio summary of a document it reads whole; of a longer one (in a model
+        without a sentence splitter for document mode), of the lead it reads, reported as `truncated`."""
         summarizer = self.summarizer
         read = summarizer.prepare(text)
         # What the model would have read without its input limit: the normalized document (prepare keeps a
@@ -97,17 +106,22 @@ class Explainer:
             summary = summarizer([text], words=words)[0]
             document_words = read.split()
             kept = used_positions(document_words, summary.split())
-        return {"mode": "ratio" if ratio is not None else "words", "summary": summary,
+        return {"mode": "ratio" if ratio is not None else "words", "document_mode": False, "summary": summary,
                 "document_words": document_words, "kept": kept, "words_read": len(document_words),
                 "document_word_count": max(total, len(document_words)),
                 "truncated": total > len(document_words), "read": read}
 
-    def _sentences(self, text: str, count: int) -> dict:
-        """`count` sentences of the whole document (Summarizer.summarize_documents)."""
-        chosen = self.summarizer.summarize_documents([text], sentences=count)[0]
-        all_sentences = self.summarizer.splitter.split(" ".join(text.split()))
+    def _document(self, text: str, *, sentences: int | None, words: int | None, ratio: float | None) -> dict:
+        """Document mode (Summarizer.summarize_documents): sentences of the whole document, within `sentences`,
+        `words` or `ratio` (3 sentences when none is given)."""
+        budget = {"sentences": sentences, "words": words, "ratio": ratio}
+        if all(value is None for value in budget.values()):
+            budget["sentences"] = 3
+        chosen = self.summarizer.summarize_documents([text], **budget)[0]
+        all_sentences = self.summarizer.split_sentences(text)
         document_words = [word for sentence in all_sentences for word in sentence.split()]
-        return {"mode": "sentences", "summary": " ".join(chosen), "sentences": chosen,
+        mode = next(name for name, value in budget.items() if value is not None)
+        return {"mode": mode, "document_mode": True, "summary": " ".join(chosen), "sentences": chosen,
                 "document_words": document_words, "kept": sentence_positions(all_sentences, chosen),
                 "words_read": len(document_words), "document_word_count": len(document_words), "truncated": False,
                 "read": self.summarizer.prepare(text)}

@@ -95,6 +95,9 @@ def _session(path):
 
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only: its warnings are about graph optimizations, not the user's input
+    # No busy-waiting of its threads after a run: in `seqae serve` the reconstructor runs next in torch, on the
+    # same cores.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 

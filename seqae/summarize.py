@@ -166,13 +166,9 @@ class Summarizer:
             raise DataError(self.directory, "no sentence splitter (sentences/) in this model")
         if (sentences is None) + (words is None) + (ratio is None) + (n_bytes is None) != 3:
             raise UsageError("document mode takes exactly one budget: sentences, words, ratio or bytes")
-        chosen, limit = [], self.config.data.max_document_words
+        chosen = []
         for document in documents:
-            # A run of words with no sentence end that Punkt could find is cut every max_document_words words,
-            # so that no "sentence" outgrows what the model reads or a summary.
-            split = [" ".join(words[start:start + limit])
-                     for words in (s.split() for s in self.splitter.split(" ".join(document.split())))
-                     for start in range(0, len(words), limit)]
+            split = self.split_sentences(document)
             if not split:
                 chosen.append([])
                 continue
@@ -183,6 +179,15 @@ class Summarizer:
                       "words": max(1, round(ratio * word_count(document))) if ratio is not None else words}
             chosen.append(fill_budget(split, order, **budget))
         return chosen
+
+    def split_sentences(self, document: str) -> list[str]:
+        """The document's sentences as document mode chooses among them: the model's Punkt splitter, and a run of
+        words with no sentence end that Punkt could find cut every data.max_document_words words, so that no
+        "sentence" outgrows what the model reads or a summary."""
+        limit = self.config.data.max_document_words
+        return [" ".join(tokens[start:start + limit])
+                for tokens in (sentence.split() for sentence in self.splitter.split(" ".join(document.split())))
+                for start in range(0, len(tokens), limit)]
 
     def compress_sentences(self, sentences: list[str], keep: float) -> list[str]:
         """Each sentence shortened by the generator to about `keep` of its words (words as ROUGE counts them;

@@ -70,13 +70,21 @@ def test_summary_kept_words_scores_and_reconstruction(server, app, tiny_run):
     assert ranges["information"][1] > 0  # R's NLL of the document given nothing
 
 
-def test_long_document_says_it_was_cut_and_ratio_keeps_a_fraction(server):
+def test_a_long_document_is_summarized_whole_as_the_cli_does(server, app):
+    """Longer than the model reads: document mode on all of it, for words and ratio too (never only its lead)."""
+    summarizer = app.state.explainer.summarizer
     result = post(server, {"text": LONG_DOCUMENT, "ratio": 0.5}).json()
-    assert result["truncated"] is True
-    assert result["words_read"] == len(result["document_words"]) == 24
-    assert result["document_word_count"] == len(WORDS) > 24
-    assert len(result["kept"]) == 12
+    assert result["document_mode"] is True and result["truncated"] is False and result["mode"] == "ratio"
+    assert result["document_words"] == LONG_DOCUMENT.split() and result["document_word_count"] == len(WORDS) > 24
+    assert len(result["summary"].split()) == round(0.5 * len(WORDS))
+    assert result["summary"] == " ".join(summarizer.summarize_documents([LONG_DOCUMENT], ratio=0.5)[0])
     assert result["summary"] == " ".join(result["document_words"][i] for i in result["kept"])
+    result = post(server, {"text": LONG_DOCUMENT, "words": 5}).json()
+    assert result["mode"] == "words" and len(result["kept"]) == 5
+    assert result["summary"] == " ".join(summarizer.summarize_documents([LONG_DOCUMENT], words=5)[0])
+    assert result["summary"] == " ".join(result["document_words"][i] for i in result["kept"])
+    result = post(server, {"text": DOCUMENT, "words": 3}).json()
+    assert result["document_mode"] is False  # read whole: the generator's own word summary
 
 
 def test_sentences_mode_keeps_whole_sentences(server):
@@ -93,6 +101,7 @@ def test_kept_positions_of_an_abstractive_summary_and_of_sentences():
     assert used_positions(["a", "b", "a", "c"], ["a", "a", "x", "c", "a"]) == [0, 2, 3]
     assert sentence_positions(["a b .", "c .", "a b ."], ["a b ."]) == [0, 1, 2]
     assert sentence_positions(["a b .", "c .", "d e ."], ["c .", "d e ."]) == [3, 4, 5, 6, 7]
+    assert sentence_positions(["a b .", "c d e .", "f ."], ["a b .", "c d"]) == [0, 1, 2, 3, 4]  # a cut last one
 
 
 def test_health_page_and_static_files(server):

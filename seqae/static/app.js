@@ -75,9 +75,11 @@ function show(result) {
   words($("reconstruction"), result.reconstruction ? result.reconstruction.split(" ") : [],
         (word) => target.has(word), "recovered", "span");
   const note = $("note");
-  note.hidden = !result.truncated;
+  note.hidden = !(result.truncated || result.document_mode);
   note.textContent = result.truncated ? `The model read the first ${result.words_read} of ` +
-    `${result.document_word_count} words (its input limit); the summary comes from those.` : "";
+    `${result.document_word_count} words (its input limit); the summary comes from those.`
+    : result.document_mode ? `Document mode: whole sentences chosen from all ${result.document_word_count} ` +
+    "words of the document, in its order." : "";
   showScores(result.scores, result.score_ranges);
   $("result").hidden = false;
 }
