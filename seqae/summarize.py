@@ -2,8 +2,9 @@
 
 Abstractive models decode with beam search through generate(), never emitting the unknown token and never
 repeating an n-gram of their own output (copying the document's n-grams stays allowed). Extractive models
-keep the top-scoring document words, in document order, for an exact length; on CPU they run their ONNX
-export (seqae.onnx_tagger) when the bundle has one, so that summarizing never imports torch or transformers.
+keep the top-scoring document words, in document order, for an exact length, written as the document writes
+them (the model reads a normalized form); on CPU they run their ONNX export (seqae.onnx_tagger) when the bundle
+has one, so that summarizing never imports torch or transformers.
 """
 
 import functools
@@ -131,18 +132,37 @@ class Summarizer:
                              batch_size=batch_size, progress=progress, search_rounds=search_rounds) if written else []
             by_index = dict(zip(written, summaries))
             return [by_index.get(i, "") for i in range(len(documents))]
-        if search_rounds is None:
+        if search_rounds is None and not self.generator.selects_words:
             return summarize_in_batches(self.generator, documents, self.config, words=words,
                                         ratio=ratio, num_beams=num_beams, batch_size=batch_size, progress=progress,
                                         prepare=self.prepare)
-        from seqae.rl.search import search_batch
+        count, size = words or self.config.decode.words, batch_size or self.config.decode.batch_size
+        if search_rounds is None:
+            read, positions = [], []
+            for start in tqdm(range(0, len(documents), size), desc="summarize", unit="batch", disable=not progress):
+                batch_read, batch_positions = self.generator.select(
+                    [self.prepare(d) for d in documents[start:start + size]], words=count, ratio=ratio)
+                read, positions = read + batch_read, positions + batch_positions
+        else:
+            from seqae.rl.search import search_batch
 
-        score = self.search_score  # checks first that this generator selects words
-        prepared = [self.prepare(d) for d in documents]
-        read, starts = self.generator.select(prepared, words=words or self.config.decode.words, ratio=ratio)
-        positions = search_batch(read, starts, score, rounds=search_rounds,
-                                 swaps_per_round=self.config.search.swaps_per_round, seed=self.config.seed)
-        return [" ".join(row[i] for i in kept) for row, kept in zip(read, positions)]
+            score = self.search_score  # checks first that this generator selects words
+            read, starts = self.generator.select([self.prepare(d) for d in documents], words=count, ratio=ratio)
+            positions = search_batch(read, starts, score, rounds=search_rounds,
+                                     swaps_per_round=self.config.search.swaps_per_round, seed=self.config.seed)
+        # The kept words as the document writes them (case, digits, brackets), not in the model's normalized form.
+        return [" ".join(self.written_words(document, row)[i] for i in kept)
+                for document, row, kept in zip(documents, read, positions)]
+
+    def written_words(self, document: str, read: list[str]) -> list[str]:
+        """The words the model read of `document` (a prefix of its normalized words, seqae.data.normalize
+        .written_forms) as the document writes them; the same words for a document already in the model's form."""
+        from seqae.data.normalize import strip_datelines, written_forms
+
+        stripped = strip_datelines(document)
+        if self.normalize(document) == " ".join(stripped.split()):
+            return read
+        return written_forms(stripped, read)
 
     def reads_whole(self, document: str) -> bool:
         """Whether the generator reads all of `document` (else only document mode sees all of it)."""

@@ -2,7 +2,7 @@
 
 import pytest
 
-from seqae.data.normalize import gigaword_normalize
+from seqae.data.normalize import gigaword_normalize, written_forms
 
 
 @pytest.mark.parametrize(
@@ -84,3 +84,31 @@ def test_a_lowercase_model_normalizes_raw_input(tiny_run):
     assert summarizer.normalize("BERLIN (Reuters) - Police Met 3 Unions.") == "police met # unions ."
     already = "police met union in city ."
     assert summarizer.normalize(already) == already
+
+
+@pytest.mark.parametrize("raw, written", [
+    ("Japan's NEC Corp. said sales rose 12.5 percent (to $3,000).",
+     "Japan 's NEC Corp. said sales rose 12.5 percent ( to $ 3,000 ) ."),
+    ("“Don’t go,” she said — at AT&T/Verizon on 4/5.", "“ Do n’t go , ” she said — at AT&T/Verizon on 4/5 ."),
+    ("japan 's nec corp. said ##.# percent -lrb- to $ #,### -rrb- .",  # normalized already: unchanged
+     "japan 's nec corp. said ##.# percent -lrb- to $ #,### -rrb- ."),
+])
+def test_written_forms_map_normalized_pieces_back_to_the_text(raw, written):
+    pieces = gigaword_normalize(raw).split()
+    assert written_forms(raw, pieces) == written.split()
+    assert written_forms(raw, pieces[:3]) == written.split()[:3]  # a prefix (what the model read) maps alike
+
+
+def test_a_piece_that_cannot_be_found_stays_as_it_is():
+    assert written_forms("Police met", ["police", "<unk>", "met"]) == ["Police", "<unk>", "met"]
+
+
+def test_extractive_summaries_of_raw_text_are_written_as_the_document_writes_them(tiny_run):
+    from seqae.summarize import Summarizer
+
+    summarizer = Summarizer(tiny_run)
+    raw = "BERLIN (Reuters) - Police said on Tuesday that 42 rebels left the city."
+    assert summarizer([raw], ratio=1.0) == ["Police said on Tuesday that 42 rebels left the city ."]
+    summary = summarizer([raw], words=3)[0].split()
+    assert len(summary) == 3 and all(word in raw for word in summary)
+    assert summarizer(["police said the rebels left"], ratio=1.0) == ["police said the rebels left"]
