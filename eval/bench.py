@@ -382,7 +382,7 @@ def register(subparsers) -> None:
     bench.add_argument("--warm-steps", type=int, default=250, help="extractive warm-start steps")
     bench.add_argument("--distill-documents", type=int, default=3000, help="training articles labelled by search")
     bench.add_argument("--distill-steps", type=int, default=150, help="steps of learning from search")
-    bench.add_argument("--rl-steps", type=int, default=400, help="extractive RL steps")
+    bench.add_argument("--rl-steps", type=int, default=800, help="extractive RL steps")
     bench.add_argument("--ablation-steps", type=int, default=80, help="RL steps of the auto-encoder-terms row")
     bench.add_argument("--rl-only-lr", type=float, default=5e-4,
                        help="generator learning rate of RL straight from the warm start (the RL-only and lead rows)")
