@@ -148,36 +148,36 @@ def strip_datelines(text: str, lines: int = 3) -> str:
     return "\n".join(rows)
 
 
-# How a normalized piece may be written in the raw text: PTB's brackets and quotes, the escapes, and (through
+# How a normalized piece may be written in the raw text: PTB's brackets, quotes and dashes, and (through
 # TYPOGRAPHIC) the typographic characters that stand for ASCII ones.
-WRITTEN_PIECES = {"-lrb-": "(", "-rrb-": ")", "-lsb-": "[", "-rsb-": "]", "-lcb-": "{", "-rcb-": "}",
-                  "``": "\"", "''": "\"", "--": "—"}
+WRITTEN_PIECES = {"-lrb-": ["("], "-rrb-": [")"], "-lsb-": ["["], "-rsb-": ["]"], "-lcb-": ["{"], "-rcb-": ["}"],
+                  "``": ['"', "“", "„", "''", "‘‘", "’’", "`"], "''": ['"', "”", "’’", "‘‘", "``"],
+                  "--": ["—", "––", "–"]}
 WRITTEN_CHARACTERS = {"#": r"[#\d]", "'": "['‘’]", '"': '["“”„]', "-": "[-–—]"}
-SEARCH_WINDOW = 40  # characters past the cursor where a piece that does not start there may be found
+NEXT_WORD = re.compile(r"\S")
 
 
 @functools.lru_cache(maxsize=4096)
 def _written_pattern(piece: str) -> re.Pattern:
-    plain = WRITTEN_PIECES.get(piece, piece.replace("&amp;", "&").replace("\\/", "/").replace("\\*", "*"))
-    written = "".join(WRITTEN_CHARACTERS.get(c, re.escape(c)) for c in plain)
-    return re.compile(f"{re.escape(piece)}|{written}", re.IGNORECASE)
+    plain = piece.replace("&amp;", "&").replace("\\/", "/").replace("\\*", "*")
+    forms = [re.escape(piece), "".join(WRITTEN_CHARACTERS.get(c, re.escape(c)) for c in plain)]
+    forms += [re.escape(form) for form in WRITTEN_PIECES.get(piece, [])]
+    return re.compile("|".join(forms), re.IGNORECASE)
 
 
 def written_forms(text: str, pieces: list[str]) -> list[str]:
     """Each normalized piece of `text` (gigaword_normalize's tokens of it, in order, or a prefix of them) as `text`
-    writes it: the span it came from, found left to right, case-insensitively, `#` standing for any digit and PTB's
-    brackets, quotes and escapes for the characters they replaced. A piece not found within a few characters of
-    where the previous one ended is given as it is."""
+    writes it: the span where the text goes on after the previous piece, matched case-insensitively, `#` standing
+    for any digit and PTB's brackets, quotes and escapes for what they replaced. If a piece is not found right
+    there, the alignment is lost: the pieces are returned as they are, for the whole text, rather than guessed."""
     forms, cursor = [], 0
     for piece in pieces:
-        pattern = _written_pattern(piece)
-        start = len(text) - len(text[cursor:].lstrip())
-        match = pattern.match(text, start) or pattern.search(text, start, start + SEARCH_WINDOW + len(piece))
-        if match:
-            forms.append(match.group())
-            cursor = match.end()
-        else:
-            forms.append(piece)
+        start = NEXT_WORD.search(text, cursor)
+        match = _written_pattern(piece).match(text, start.start()) if start else None
+        if not match:
+            return list(pieces)
+        forms.append(match.group())
+        cursor = match.end()
     return forms
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 from seqae.config import Config, load_config, save_config
@@ -43,7 +44,12 @@ def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: di
         model.save_pretrained(tmp / name, safe_serialization=True)
         save_tokenizer(model, tmp / name)  # a pretrained tagger's own subword tokenizer, if it has one
     if "generator" in models and exportable(models["generator"]):
-        export_tagger(models["generator"], tmp / "generator")
+        try:
+            export_tagger(models["generator"], tmp / "generator")
+        except Exception as error:  # noqa: BLE001 - the export only speeds up start-up: never lose a checkpoint to it
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            print(f"seqae: warning: {directory}: no ONNX export of the tagger ({first_line}); summarizing will run "
+                  "it with torch", file=sys.stderr)
     tokenizer.save_pretrained(tmp / "tokenizer")
     if splitter is not None:
         splitter.save(tmp / "sentences")

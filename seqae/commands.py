@@ -173,6 +173,8 @@ def run_summarize(args) -> int:
     from seqae.summarize import Summarizer
 
     summarizer = Summarizer(args.model, runtime=args.runtime)
+    if summarizer.fallback:
+        print(f"seqae: note: {summarizer.fallback}; running the tagger with torch", file=sys.stderr)
     batch_size = args.batch_size or summarizer.config.decode.batch_size
     # Streamed: one batch of documents is read, summarized and written at a time (to the temporary file of
     # -o, renamed into place only when every document is done), so memory stays flat on any input size.

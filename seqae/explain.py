@@ -28,17 +28,17 @@ def used_positions(document_words: list[str], summary_words: list[str]) -> list[
 
 def sentence_positions(all_sentences: list[str], chosen: list[str]) -> list[int]:
     """The word positions (in the document's words, sentence after sentence) of the chosen sentences, which are
-    a subsequence of `all_sentences` in document order; the last one may be a sentence's first words only (a
-    words or ratio budget cuts it)."""
-    positions, offset, next_chosen = [], 0, 0
+    a subsequence of `all_sentences` in document order; one of them may be a sentence's first words only (a words
+    or ratio budget cuts the sentence it reaches last, which may stand anywhere in the document)."""
+    positions, offset, next_chosen, cut_seen = [], 0, 0, False
     for sentence in all_sentences:
         words = sentence.split()
         if next_chosen < len(chosen):
             wanted = chosen[next_chosen].split()
-            last = next_chosen == len(chosen) - 1
-            if words == wanted or (last and words[:len(wanted)] == wanted):
+            cut = not cut_seen and len(wanted) < len(words) and words[:len(wanted)] == wanted
+            if words == wanted or cut:
                 positions += range(offset, offset + len(wanted))
-                next_chosen += 1
+                next_chosen, cut_seen = next_chosen + 1, cut_seen or cut
         offset += len(words)
     return positions
 
@@ -83,10 +83,11 @@ class Explainer:
         with torch.no_grad():
             result = (self._document(text, sentences=sentences, words=words, ratio=ratio) if whole
                       else self._words(text, words, ratio))
-            read = result.pop("read")
-            result["scores"], result["score_ranges"] = self.scores(read, result["summary"])
+            # R, D and the summary LM read the model's normalized form, whatever form the summary is shown in.
+            read, scored = result.pop("read"), result.pop("scored")
+            result["scores"], result["score_ranges"] = self.scores(read, scored)
             result["reconstruction_target"] = " ".join(truncate_words(read, self.max_words))
-            result["reconstruction"] = self.reconstruct(result["summary"], result["reconstruction_target"])
+            result["reconstruction"] = self.reconstruct(scored, result["reconstruction_target"])
         return result
 
     def _words(self, text: str, words: int | None, ratio: float | None) -> dict:
@@ -100,16 +101,17 @@ class Explainer:
         if self.extractive:
             document, positions = summarizer.generator.select([read], words=words or summarizer.config.decode.words,
                                                               ratio=ratio)
-            document_words, kept = document[0], positions[0]
-            summary = " ".join(document_words[i] for i in kept)
+            normalized, kept = document[0], positions[0]
+            document_words = summarizer.written_words(text, normalized)  # shown as the document writes them
+            summary, scored = (" ".join(row[i] for i in kept) for row in (document_words, normalized))
         else:
-            summary = summarizer([text], words=words)[0]
+            summary = scored = summarizer([text], words=words)[0]
             document_words = read.split()
             kept = used_positions(document_words, summary.split())
         return {"mode": "ratio" if ratio is not None else "words", "document_mode": False, "summary": summary,
                 "document_words": document_words, "kept": kept, "words_read": len(document_words),
                 "document_word_count": max(total, len(document_words)),
-                "truncated": total > len(document_words), "read": read}
+                "truncated": total > len(document_words), "read": read, "scored": scored}
 
     def _document(self, text: str, *, sentences: int | None, words: int | None, ratio: float | None) -> dict:
         """Document mode (Summarizer.summarize_documents): sentences of the whole document, within `sentences`,
@@ -124,7 +126,7 @@ class Explainer:
         return {"mode": mode, "document_mode": True, "summary": " ".join(chosen), "sentences": chosen,
                 "document_words": document_words, "kept": sentence_positions(all_sentences, chosen),
                 "words_read": len(document_words), "document_word_count": len(document_words), "truncated": False,
-                "read": self.summarizer.prepare(text)}
+                "read": self.summarizer.prepare(text), "scored": self.summarizer.normalize_words(" ".join(chosen))}
 
     def scores(self, document: str, summary: str) -> tuple[dict, dict]:
         """The reward terms this bundle can compute, and the range each lies in (for drawing it as a bar):

@@ -216,6 +216,8 @@ def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, wo
     app.state.explainer, app.state.pool = explainer, pool
     app.state.max_bytes, app.state.timeout_s = max_bytes, timeout_s
     summarizer = explainer.summarizer
+    # Asking for the splitter loads it, and nltk with it, now: before any worker thread runs (nltk's import hides
+    # a few optional packages for its duration, seqae.data.normalize.import_nltk).
     info = {"model": f"{summarizer.directory.parent.name}/{summarizer.directory.name}", "generator": summarizer.config.model.generator,
             "words": summarizer.config.decode.words, "max_document_words": summarizer.config.data.max_document_words,
             "sentences": summarizer.splitter is not None, "max_bytes": max_bytes}

@@ -54,18 +54,25 @@ class Summarizer:
         if runtime == "onnx" and not exported:
             raise DataError(self.directory, f"no generator/{ONNX_FILE} (only word-level extractive taggers are "
                                             "exported; `seqae export` adds it to a model saved before exports)")
+        self.generator, self.fallback = None, None  # fallback: why `auto` runs torch although there is an export
         if runtime == "onnx" or (runtime == "auto" and exported and device in (None, "cpu")):
-            self.generator = OnnxTagger.load(self.directory / "generator", self.codec,
-                                             self.config.data.max_document_words)
-        else:
+            try:
+                self.generator = OnnxTagger.load(self.directory / "generator", self.codec,
+                                                 self.config.data.max_document_words)
+            except DataError as error:
+                if runtime == "onnx":
+                    raise
+                self.fallback = str(error)
+        if self.generator is None:
             from seqae.generators import generator_class
 
             self.generator = generator_class(self.config.model.generator).load(
                 self.directory / "generator", self.codec, self.config.data.max_document_words)
             self.generator.model.to(device or "cpu").eval()
         self.cut_documents = 0  # documents longer than the model reads (prepare counts them)
-        # The CLI asks whether a document is read whole, then summarizes it: normalized (nltk) once, not twice.
-        self.normalize = functools.lru_cache(maxsize=64)(self.normalize)
+        # `seqae summarize` asks whether each document of a batch is read whole, then summarizes the batch and
+        # writes it: a short document is normalized (nltk) once, not three times. Long ones are never cached.
+        self.normalize = functools.lru_cache(maxsize=1024)(self.normalize)
 
     @functools.cached_property
     def splitter(self):
@@ -165,8 +172,11 @@ class Summarizer:
         return written_forms(stripped, read)
 
     def reads_whole(self, document: str) -> bool:
-        """Whether the generator reads all of `document` (else only document mode sees all of it)."""
-        return len(self.normalize(document).split()) <= self.config.data.max_document_words
+        """Whether the generator reads all of `document` (else only document mode sees all of it). Normalizing
+        never joins words and datelines and bylines are a few words, so a document with many more words than the
+        model reads is not normalized to tell."""
+        limit = self.config.data.max_document_words
+        return len(document.split()) <= limit + 100 and len(self.normalize(document).split()) <= limit
 
     def summarize_documents(self, documents: list[str], *, sentences: int | None = None, words: int | None = None,
                             ratio: float | None = None, n_bytes: int | None = None, compress: float | None = None,

@@ -102,3 +102,17 @@ def test_import_nltk_leaves_the_hidden_packages_importable():
     pytest.importorskip("scipy")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_damaged_export_falls_back_to_torch_with_a_note(tiny_run, tmp_path, capsys):
+    bundle = tmp_path / "model"
+    shutil.copytree(tiny_run / "model", bundle)
+    (bundle / "generator" / ONNX_FILE).write_bytes(b"not an onnx graph")
+    document = tmp_path / "doc.txt"
+    document.write_text("police said the army rebels talks in the city on tuesday\n")
+    assert main(["summarize", str(bundle), str(document)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip() and "cannot load the ONNX tagger" in captured.err and "torch" in captured.err
+    assert main(["summarize", str(bundle), str(document), "--runtime", "onnx"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("seqae: error:") and "cannot load the ONNX tagger" in err and "\n" not in err

@@ -102,6 +102,7 @@ def test_kept_positions_of_an_abstractive_summary_and_of_sentences():
     assert sentence_positions(["a b .", "c .", "a b ."], ["a b ."]) == [0, 1, 2]
     assert sentence_positions(["a b .", "c .", "d e ."], ["c .", "d e ."]) == [3, 4, 5, 6, 7]
     assert sentence_positions(["a b .", "c d e .", "f ."], ["a b .", "c d"]) == [0, 1, 2, 3, 4]  # a cut last one
+    assert sentence_positions(["a b .", "c d e .", "f ."], ["c d", "f ."]) == [3, 4, 7, 8]  # cut, then another
 
 
 def test_health_page_and_static_files(server):

@@ -78,8 +78,8 @@ function show(result) {
   note.hidden = !(result.truncated || result.document_mode);
   note.textContent = result.truncated ? `The model read the first ${result.words_read} of ` +
     `${result.document_word_count} words (its input limit); the summary comes from those.`
-    : result.document_mode ? `Document mode: whole sentences chosen from all ${result.document_word_count} ` +
-    "words of the document, in its order." : "";
+    : result.document_mode ? `Document mode: sentences chosen from all ${result.document_word_count} words of ` +
+    "the document, in its order (a length in words or a ratio cuts the last one taken)." : "";
   showScores(result.scores, result.score_ranges);
   $("result").hidden = false;
 }
