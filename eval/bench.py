@@ -188,6 +188,7 @@ def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
         overrides = [*args.overrides, *run["overrides"]]
         run["steps"] = load_config(args.config, overrides).stage_ends()["rl"]
         if args.keep and finished(run["dir"], run["steps"]):
+            results.setdefault("reused", []).append(f"{run['kind']} {run['name']}")
             continue
         parent = next((r for r in runs if r["kind"] == run["kind"] and r["name"] == run["parent"]), None)
         if parent is not None:
@@ -200,7 +201,7 @@ def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
         print(f"bench: trained {run['kind']} {run['name']} in {seconds / 60:.1f} min", file=sys.stderr)
 
 
-def rl_from_lead(args, out: Path, first_run: Path) -> dict:
+def rl_from_lead(args, out: Path, first_run: Path, results: dict) -> dict:
     """RL alone, from a plain lead warm start: dev R-1 of the warm start against the best RL checkpoint."""
     from seqae.checkpoint import copy_run
 
@@ -208,10 +209,14 @@ def rl_from_lead(args, out: Path, first_run: Path) -> dict:
     base = [*args.overrides, "model.generator=extractive", "warm_start.target=lead",
             f"warm_start.steps={args.lead_warm_steps}", "warm_start.discriminator_steps=0", "distill.documents=0",
             f"rl.lr={args.rl_only_lr}"]
-    if not (args.keep and finished(warm, args.lead_warm_steps)):
+    if args.keep and finished(warm, args.lead_warm_steps):
+        results.setdefault("reused", []).append("extractive lead warm start")
+    else:
         share_fixed_models(first_run, warm)
         train(args.config, warm, [*base, "rl.steps=0"])
-    if not (args.keep and finished(rl, args.lead_warm_steps + args.lead_rl_steps)):
+    if args.keep and finished(rl, args.lead_warm_steps + args.lead_rl_steps):
+        results.setdefault("reused", []).append("extractive RL from the lead warm start")
+    else:
         shutil.rmtree(rl, ignore_errors=True)
         copy_run(warm, rl)
         train(args.config, rl, [*base, f"rl.steps={args.lead_rl_steps}"], resume=True)
@@ -296,7 +301,7 @@ def run_gigaword_bench(args) -> int:
         results["rows"]
 
     if "extractive" in args.kinds and args.lead_warm_steps:
-        results["rl_from_lead"] = rl_from_lead(args, out, runs[0]["dir"])
+        results["rl_from_lead"] = rl_from_lead(args, out, runs[0]["dir"], results)
     for run in runs:
         accuracy = [r["discriminator_accuracy"] for r in metrics_rows(run["dir"])
                     if r.get("stage") == "rl" and "discriminator_accuracy" in r]
@@ -320,7 +325,10 @@ def render_markdown(results: dict) -> str:
     lines = ["## Gigaword", "",
              "Written by `seqae bench gigaword`: every number in this section comes from that one command "
              f"(config `{results['config']}`, overrides `{' '.join(results['overrides']) or 'none'}`, "
-             f"{results['bench_minutes']} minutes on this machine, CPU only).", "",
+             f"{results['bench_minutes']} minutes on this machine, CPU only)."
+             + (f" With `--keep`: finished runs of an earlier invocation into the same `--out` were reused, not "
+                f"trained again ({'; '.join(results['reused'])}); every row was scored anew." if results.get("reused")
+                else ""), "",
              "### Gigaword test (1,951 pairs), ROUGE F1 with Porter stemming (rouge-score)", "",
              "Perplexity: of the summaries under a language model of held-out human titles (trained once for "
              "evaluation, never a reward; the test titles themselves score "
