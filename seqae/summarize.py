@@ -16,6 +16,7 @@ from seqae.data.tokenizer import load_word_codec
 from seqae.errors import DataError, UsageError
 
 RUNTIMES = ("auto", "onnx", "torch")
+CACHED_CHARACTERS = 4000  # normalized documents up to this length are cached (Gigaword's read whole: ~400)
 
 
 def summarize_in_batches(generator, documents: list[str], config, *, words: int | None = None,
@@ -71,8 +72,8 @@ class Summarizer:
             self.generator.model.to(device or "cpu").eval()
         self.cut_documents = 0  # documents longer than the model reads (prepare counts them)
         # `seqae summarize` asks whether each document of a batch is read whole, then summarizes the batch and
-        # writes it: a short document is normalized (nltk) once, not three times. Long ones are never cached.
-        self.normalize = functools.lru_cache(maxsize=1024)(self.normalize)
+        # writes it: a short document is normalized (nltk) once, not three times.
+        self._normalized = functools.lru_cache(maxsize=1024)(self._normalize)
 
     @functools.cached_property
     def splitter(self):
@@ -94,7 +95,11 @@ class Summarizer:
 
     def normalize(self, document: str) -> str:
         """The document as the model's training text was written: datelines and bylines dropped
-        (seqae.data.normalize.strip_datelines), then its words normalized (`normalize_words`)."""
+        (seqae.data.normalize.strip_datelines), then its words normalized (`normalize_words`). Short documents
+        (what the model reads whole) are cached; long ones would only fill memory."""
+        return self._normalized(document) if len(document) <= CACHED_CHARACTERS else self._normalize(document)
+
+    def _normalize(self, document: str) -> str:
         from seqae.data.normalize import strip_datelines
 
         return self.normalize_words(strip_datelines(document))
@@ -149,7 +154,8 @@ class Summarizer:
             for start in tqdm(range(0, len(documents), size), desc="summarize", unit="batch", disable=not progress):
                 batch_read, batch_positions = self.generator.select(
                     [self.prepare(d) for d in documents[start:start + size]], words=count, ratio=ratio)
-                read, positions = read + batch_read, positions + batch_positions
+                read += batch_read
+                positions += batch_positions
         else:
             from seqae.rl.search import search_batch
 
