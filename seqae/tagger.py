@@ -21,7 +21,7 @@ import torch
 
 from seqae.data.tokenizer import WordCodec
 from seqae.encoding import model_vocab_size, tagger_batch, truncate_words
-from seqae.errors import DataError
+from seqae.errors import DataError, first_line
 
 ATTRIBUTE = "seqae_subword_tokenizer"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt")
@@ -58,8 +58,7 @@ def load_subword_tokenizer(directory):
     try:
         tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
     except (OSError, ValueError, TypeError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise DataError(directory, f"cannot load the tagger's tokenizer: {first_line}") from None
+        raise DataError(directory, f"cannot load the tagger's tokenizer: {first_line(error)}") from None
     if not getattr(tokenizer, "is_fast", False):
         raise DataError(directory, "the tagger's tokenizer has no fast version (tokenizer.json): word "
                                    "alignment needs one")
