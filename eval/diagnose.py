@@ -28,14 +28,16 @@ import math
 import random
 import sys
 import time
+from pathlib import Path
 
 from seqae.data.heuristics import HEURISTICS
 from seqae.errors import UsageError
 from seqae.rl.search import one_word_swaps
 
-TERMS = ("reconstruction", "discriminator", "word_prior", "similarity", "fluency", "coverage")
-DEFAULT_WEIGHTS = {"word_prior": 1.0, "similarity": 8.0, "reconstruction": 0.0, "discriminator": 0.0, "fluency": 0.0,
-                   "coverage": 0.0}
+TERMS = ("reconstruction", "discriminator", "word_prior", "similarity", "fluency", "slor", "judge", "phrase", "number",
+         "coverage")
+DEFAULT_WEIGHTS = {"word_prior": 1.0, "similarity": 8.0, **{name: 0.0 for name in TERMS if name not in
+                                                           ("word_prior", "similarity")}}
 # Computed (and shown alone) unless --terms says otherwise; a term with a non-zero weight is always computed.
 # Similarity is not among them: it loads MiniLM, so only when weighted or asked for.
 DEFAULT_TERMS = ("reconstruction", "discriminator", "word_prior")
@@ -45,7 +47,8 @@ RANDOM_WINDOW = 25
 MIN_CANDIDATES = 3
 # Summaries per forward pass: R's softmax over its vocabulary is the memory bound (N x 70 tokens x 8000).
 BATCH_SIZES = {"reconstruction": 96, "discriminator": 512, "word_prior": 100_000, "similarity": 256, "fluency": 256,
-               "coverage": 128}
+               "slor": 256, "judge": 512, "phrase": 100_000, "number": 100_000, "coverage": 128}
+READABILITY_JUDGE_DIR = "readability_judge"  # the evaluation judge diagnose trains in a run directory
 
 
 # ----------------------------------------------------------------------------------------------- metrics
@@ -174,7 +177,8 @@ def build_terms(names, summarizer, corpus, device) -> dict:
     from seqae.checkpoint import WORD_PRIOR_FILE
     from seqae.models import load_discriminator, load_reconstructor
     from seqae.rl.coverage import CoverageReward
-    from seqae.rl.rewards import DiscriminatorReward, FluencyReward, ReconstructionReward, SimilarityReward
+    from seqae.rl.rewards import (DiscriminatorReward, FluencyReward, JudgeReward, ReconstructionReward,
+                                  SimilarityReward, number_reward, phrase_reward)
     from seqae.rl.word_prior import WordPrior
 
     bundle, codec, config = summarizer.directory, summarizer.codec, summarizer.config
@@ -193,8 +197,15 @@ def build_terms(names, summarizer, corpus, device) -> dict:
             terms[name] = WordPrior.load(path) if path.is_file() else WordPrior.fit(corpus.summaries, corpus.articles)
         elif name == "similarity":
             terms[name] = SimilarityReward.load(config.rl.similarity_model, device)  # caches document vectors
-        elif name == "fluency":
-            terms[name] = FluencyReward(_summary_lm(bundle, corpus, config, device))
+        elif name in ("fluency", "slor"):
+            terms[name] = FluencyReward(_summary_lm(bundle, corpus, config, device),
+                                        "slor" if name == "slor" else "log_prob")
+        elif name == "judge":
+            terms[name] = JudgeReward(_judge(bundle, corpus, config, device))
+        elif name == "phrase":
+            terms[name] = phrase_reward
+        elif name == "number":
+            terms[name] = number_reward
         elif name == "coverage":
             terms[name] = CoverageReward(_coverage(bundle, corpus, config, codec, device))
     return terms
@@ -212,7 +223,41 @@ def _summary_lm(bundle, corpus, config, device):
         SummaryLM.train(corpus.summaries, seed=config.seed, steps=settings.steps, batch_size=settings.batch_size,
                         lr=settings.lr, hidden=settings.hidden_size, layers=settings.num_layers,
                         vocab_size=settings.vocab_size, device=device).save(path)
-    return SummaryLM.load(path).to(device)
+    lm = SummaryLM.load(path)
+    if lm.unigram_log_probs is None:  # saved before SLOR
+        lm.fit_unigram(corpus.summaries)
+    return lm.to(device)
+
+
+def _judge(bundle, corpus, config, device):
+    """The run's headline judge (the judge reward's); one is trained here as the trainer would, if it has none."""
+    from seqae.checkpoint import JUDGE_DIR
+    from seqae.headline_judge import HeadlineJudge
+
+    path, settings = bundle / JUDGE_DIR, config.judge
+    if not path.is_dir():
+        _say(f"no {JUDGE_DIR}/ in {bundle}: training one on the run's human summaries ({settings.steps} steps)")
+        HeadlineJudge.train(corpus.summaries, corpus.articles, seed=config.seed, steps=settings.steps,
+                            batch_size=settings.batch_size, lr=settings.lr, vocab_size=settings.vocab_size,
+                            hidden=settings.hidden_size, layers=settings.num_layers, device=device).save(path)
+    return HeadlineJudge.load(path).to(device)
+
+
+def readability_judge(path, corpus, config, device):
+    """The evaluation judge of readability: a headline judge trained on the human summaries that training never
+    sees (the titles of the articles half), never a reward; kept at `path` for the next diagnosis."""
+    from seqae.headline_judge import HeadlineJudge
+
+    path = Path(path)
+    if not path.is_dir():
+        if not corpus.held_out_summaries:
+            raise UsageError("the readability judge needs held-out human summaries (data.titles): give "
+                             "--readability-judge a trained judge")
+        _say(f"training the readability judge on {len(corpus.held_out_summaries)} held-out human summaries "
+             f"into {path}")
+        HeadlineJudge.train(corpus.held_out_summaries, corpus.articles, seed=config.seed + 1,
+                            steps=config.judge.steps, device=device).save(path)
+    return HeadlineJudge.load(path).to(device)
 
 
 def _coverage(bundle, corpus, config, codec, device):
@@ -248,7 +293,7 @@ def _say(message: str) -> None:
 
 def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int = 16, temperature: float = 2.0,
              swaps: int = 16, randoms: int = 8, seed: int = 0, weights: dict | None = None, terms=None,
-             device: str = "cpu", chunk: int = 50, progress: bool = True) -> dict:
+             device: str = "cpu", chunk: int = 50, progress: bool = True, readability_path=None) -> dict:
     """All the numbers of the diagnosis (see the module docstring), with every document's candidates."""
     import torch
     from rouge_score import rouge_scorer
@@ -285,6 +330,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
     count = min(docs, len(corpus.dev_articles))
     documents, references = corpus.dev_articles[:count], corpus.dev_references[:count]
     scorers = build_terms(names, summarizer, corpus, device)
+    judge = readability_judge(readability_path or Path(run_dir) / READABILITY_JUDGE_DIR, corpus, config, device)
     scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
     model, max_words = summarizer.generator.model, config.data.max_document_words
     model.eval()
@@ -319,6 +365,9 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
                                 "words_read": len(row_words), "candidates": candidates})
                 chunk_docs += [documents[index]] * len(candidates)
                 chunk_summaries += [c["summary"] for c in candidates]
+            for candidate, value in zip((c for r in records[start:] for c in r["candidates"]),
+                                        judge.log_odds(chunk_summaries)):
+                candidate["readability"] = value
             for name, term in scorers.items():
                 values = score_term(term, chunk_docs, chunk_summaries, BATCH_SIZES[name])
                 position = 0
@@ -338,6 +387,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
                         "samples": samples, "temperature": temperature, "swaps": swaps, "random": randoms,
                         "random_window": RANDOM_WINDOW, "weights": {n: weights.get(n, 0.0) for n in TERMS},
                         "terms": names, "teacher": config.warm_start.target, "device": device,
+                        "readability_judge": str(readability_path or Path(run_dir) / READABILITY_JUDGE_DIR),
                         "seconds": round(time.perf_counter() - started, 1)}
     result["documents"] = records
     return result
@@ -352,6 +402,7 @@ def summarize_records(records: list[dict], names: list[str]) -> dict:
 
     out = {"candidates_per_doc": _mean(len(r["candidates"]) for r in records),
            "greedy": _mean(r["candidates"][0]["rouge1"] for r in records),
+           "greedy_readability": _mean(r["candidates"][0]["readability"] for r in records),
            "oracle": {}, "sources": {}, "terms": {}}
     for which in ("all", "swaps"):
         out["oracle"][which] = _mean(max(c["rouge1"] for c in subset(r, which)) for r in records)
@@ -359,7 +410,9 @@ def summarize_records(records: list[dict], names: list[str]) -> dict:
         per_doc = [_mean(c["rouge1"] for c in r["candidates"] if source in c["sources"]) for r in records]
         per_doc = [v for v in per_doc if v is not None]
         distinct = _mean(sum(source in c["sources"] for c in r["candidates"]) for r in records)
-        out["sources"][source] = {"rouge1": _mean(per_doc), "docs": len(per_doc), "distinct_per_doc": distinct}
+        readability = [_mean(c["readability"] for c in r["candidates"] if source in c["sources"]) for r in records]
+        out["sources"][source] = {"rouge1": _mean(per_doc), "docs": len(per_doc), "distinct_per_doc": distinct,
+                                  "readability": _mean(v for v in readability if v is not None)}
     for name in names:
         entry = {}
         for which in ("all", "swaps"):
@@ -369,6 +422,13 @@ def summarize_records(records: list[dict], names: list[str]) -> dict:
             entry[which] = {"spearman": rho, "spearman_docs": counted,
                             "best": _mean(best_by([c["scores"][name] for c in s], [c["rouge1"] for c in s])
                                           for s in sets)}
+        # The same two numbers against the readability judge instead of ROUGE-1: does the term point to text
+        # a reader would accept?
+        sets = [subset(r, "all") for r in records]
+        rho, _ = within_document_spearman([[c["scores"][name] for c in s] for s in sets],
+                                          [[c["readability"] for c in s] for s in sets])
+        entry["readability"] = {"spearman": rho, "best": _mean(
+            best_by([c["scores"][name] for c in s], [c["readability"] for c in s]) for s in sets)}
         entry["mean_by_source"] = {
             source: _mean(_mean(c["scores"][name] for c in r["candidates"] if source in c["sources"])
                           for r in records if any(source in c["sources"] for c in r["candidates"]))
@@ -399,19 +459,28 @@ def format_table(result: dict) -> str:
         "distinct candidates a document, by source: " + ", ".join(
             f"{s} {v['distinct_per_doc']:.1f}" for s, v in result["sources"].items()),
         "",
-        "| term | Spearman, all | best, all | Spearman, swaps | best, swaps |",
-        "| --- | --- | --- | --- | --- |",
+        "readability (the evaluation judge's log-odds of a human headline), by candidate source: " + ", ".join(
+            f"{s} {_number(v['readability'], True)}" for s, v in result["sources"].items() if v["docs"]),
+        "",
+        "| term | Spearman, all | best, all | Spearman, swaps | best, swaps | Spearman with readability | "
+        "readability of best |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
         f"| (greedy / oracle) | | {_number(result['greedy'])} / {_number(result['oracle']['all'])} | | "
-        f"{_number(result['greedy'])} / {_number(result['oracle']['swaps'])} |",
+        f"{_number(result['greedy'])} / {_number(result['oracle']['swaps'])} | | "
+        f"{_number(result['greedy_readability'], True)} |",
     ]
     for name, entry in result["terms"].items():
         label = "total (weighted)" if name == "total" else name
         lines.append(f"| {label} | {_number(entry['all']['spearman'], True)} | {_number(entry['all']['best'])} | "
-                     f"{_number(entry['swaps']['spearman'], True)} | {_number(entry['swaps']['best'])} |")
+                     f"{_number(entry['swaps']['spearman'], True)} | {_number(entry['swaps']['best'])} | "
+                     f"{_number(entry['readability']['spearman'], True)} | "
+                     f"{_number(entry['readability']['best'], True)} |")
     short = {h: n for h, n in result.get("heuristics_left_out_short", {}).items() if n}
     lines += ["", "Spearman: within-document rank correlation with ROUGE-1, mean over documents with >= 3 "
                   "candidates and non-constant values; best: mean ROUGE-1 of each document's top candidate by "
-                  "the term; swaps: greedy and its one-word swaps only."]
+                  "the term; swaps: greedy and its one-word swaps only. With readability: the same against the "
+                  "log-odds of a headline judge trained on held-out human titles against corrupted text "
+                  "(seqae.headline_judge; never a reward)."]
     if short:
         lines.append("heuristics left out where shorter than k: " + ", ".join(f"{h} {n} docs" for h, n in short.items()))
     return "\n".join(lines)
@@ -425,7 +494,8 @@ def run_diagnose(args) -> int:
     weights = parse_weights(args.weights) if args.weights else None
     result = diagnose(args.run_dir, docs=args.docs, words=args.words, samples=args.samples,
                       temperature=args.temperature, swaps=args.swaps, randoms=args.random, seed=args.seed,
-                      weights=weights, terms=args.terms, device=args.device, progress=not args.quiet)
+                      weights=weights, terms=args.terms, device=args.device, progress=not args.quiet,
+                      readability_path=args.readability_judge)
     print(format_table(result), flush=True)
     if args.json:
         atomic_write_text(args.json, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
@@ -451,6 +521,9 @@ def register(subparsers) -> None:
     parser.add_argument("--terms", nargs="+", choices=TERMS,
                         help=f"terms to show alone (default: {' '.join(DEFAULT_TERMS)}); weighted terms are always "
                              "computed; similarity loads MiniLM")
+    parser.add_argument("--readability-judge", metavar="DIR",
+                        help=f"the evaluation judge of readability (default: RUN_DIR/{READABILITY_JUDGE_DIR}, trained "
+                             "there on the run's held-out human summaries when missing, a few minutes)")
     parser.add_argument("--json", metavar="PATH", help="write every number, the config and the candidates here")
     parser.add_argument("--device", default="cpu", help="where the models and reward terms run (cpu, cuda)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -8,6 +8,7 @@ policy update (seqae.rl.loop). The similarity reward's encoder is pretrained and
 
 import functools
 import math
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -32,6 +33,39 @@ def repetition_reward(documents, summaries, **_) -> list[float]:
     for summary in summaries:
         words = summary.split()
         scores.append(-(len(words) - len(set(words))) / len(words) if words else -1.0)
+    return scores
+
+
+# A number as a tokenized text writes it: digits (Gigaword masks them as `#`) and the separators inside one.
+_NUMBER = re.compile(r"[#0-9][#0-9.,:/-]*")
+
+
+def is_number_token(token: str) -> bool:
+    """`##`, `#.#`, `1,200`, `2025`; not `$`, `percent`, `##-year-old`."""
+    return _NUMBER.fullmatch(token) is not None
+
+
+def number_reward(documents, summaries, **_) -> list[float]:
+    """1 when the document has a number and the summary keeps one, else 0. Headlines keep the key figure
+    (`rates rise #.# percent`); the word prior scores digit tokens as articles' words and drops them."""
+    return [float(any(map(is_number_token, s.split())) and any(map(is_number_token, d.split())))
+            for d, s in zip(documents, summaries)]
+
+
+def phrase_reward(documents, summaries, **_) -> list[float]:
+    """The share of the summary's adjacent word pairs that are adjacent in the document: kept phrases read as
+    phrases, a word taken here and there reads as a bag of words (blind readers scored the teacher's
+    phrases above RL's scattered words). A summary of fewer than two words scores 0."""
+    scores = []
+    for document, summary in zip(documents, summaries):
+        words = summary.split()
+        pairs = list(zip(words, words[1:]))
+        if not pairs:
+            scores.append(0.0)
+            continue
+        document_words = document.split()
+        document_pairs = set(zip(document_words, document_words[1:]))
+        scores.append(sum(pair in document_pairs for pair in pairs) / len(pairs))
     return scores
 
 
@@ -187,21 +221,42 @@ class SimilarityReward:
 
 
 class FluencyReward:
-    """Reads like a human summary: minus the mean negative log-likelihood per token (words and </s>) of the
-    summary under a fixed language model of human summaries (seqae.summary_lm, trained on the run's own
-    titles half). It knows word order, which the word prior (a bag of words) cannot. An empty summary scores
-    as if each token were guessed at random, -log(vocabulary size)."""
+    """Reads like a human summary, under a fixed language model of human summaries (seqae.summary_lm, trained
+    on the run's own titles half). It knows word order, which the word prior (a bag of words) cannot.
+    `measure`: "slor", per token log P_LM - log P_unigram (what the context adds to each word's own
+    frequency: a sentence above a bag of frequent title words), or "log_prob", minus the mean negative
+    log-likelihood per token (words and </s>), which rewards frequent words. An empty summary scores
+    -log(vocabulary size) under both, below any text the model has seen words of."""
 
     __name__ = "fluency"
 
-    def __init__(self, lm):
-        self.lm = lm
+    def __init__(self, lm, measure: str = "log_prob"):
+        if measure not in ("slor", "log_prob"):
+            raise ValueError(f"unknown fluency measure {measure!r}: slor or log_prob")
+        self.lm, self.measure = lm, measure
         self.worst = -math.log(len(lm.tokenizer))
 
     def __call__(self, documents, summaries, **_) -> list[float]:
         texts = [s for s in summaries if s.strip()]
-        scores = iter(self.lm.mean_nll(texts)) if texts else iter(())
-        return [-next(scores) if s.strip() else self.worst for s in summaries]
+        if self.measure == "slor":
+            scores = iter(self.lm.slor(texts)) if texts else iter(())
+        else:
+            scores = iter([-nll for nll in self.lm.mean_nll(texts)]) if texts else iter(())
+        return [next(scores) if s.strip() else self.worst for s in summaries]
+
+
+class JudgeReward:
+    """Reads like a person's headline: the log-odds of a fixed headline judge (seqae.headline_judge, trained on
+    the run's titles half against corrupted text, never against the generator) that a person wrote it. It sees
+    word order and completeness: a bag of words, a content-word lead or a window cut mid-phrase score low."""
+
+    __name__ = "judge"
+
+    def __init__(self, judge):
+        self.judge = judge
+
+    def __call__(self, documents, summaries, **_) -> list[float]:
+        return self.judge.log_odds(list(summaries))
 
 
 def weighted_reward(terms: dict, weights: dict):
@@ -213,19 +268,23 @@ def weighted_reward(terms: dict, weights: dict):
 
 
 def search_reward(settings, word_prior, similarity_model: str, device=None, summary_lm=None,
-                  similarity: "SimilarityReward | None" = None):
-    """The score test-time search climbs (the `search` config section): word prior + similarity (+ fluency).
-    `similarity`: an encoder already loaded (the RL reward's), instead of loading `similarity_model` again."""
+                  similarity: "SimilarityReward | None" = None, judge=None):
+    """The score test-time search climbs (the `search` config section): word prior + similarity (+ fluency,
+    judge, phrase, number). `similarity`: an encoder already loaded (the RL reward's), instead of loading
+    `similarity_model` again."""
     weights = {"word_prior": settings.word_prior_weight, "similarity": settings.similarity_weight,
-               "fluency": settings.fluency_weight}
+               "fluency": settings.fluency_weight, "judge": settings.judge_weight,
+               "phrase": settings.phrase_weight, "number": settings.number_weight}
     if not any(weights.values()):
-        raise ValueError("search.word_prior_weight, similarity_weight and fluency_weight are all 0: nothing to "
-                         "search on")
+        raise ValueError("search: every *_weight is 0: nothing to search on")
     if weights["fluency"] and summary_lm is None:
         raise ValueError("search.fluency_weight is set but there is no summary language model")
+    if weights["judge"] and judge is None:
+        raise ValueError("search.judge_weight is set but there is no headline judge")
     makers = {"word_prior": lambda: word_prior,
               "similarity": lambda: similarity or SimilarityReward.load(similarity_model, device),
-              "fluency": lambda: FluencyReward(summary_lm)}
+              "fluency": lambda: FluencyReward(summary_lm, settings.fluency_measure),
+              "judge": lambda: JudgeReward(judge), "phrase": lambda: phrase_reward, "number": lambda: number_reward}
     return weighted_reward({name: makers[name]() for name, weight in weights.items() if weight}, weights)
 
 
@@ -260,18 +319,21 @@ class Rewards:
 
 
 def build_rewards(settings, reconstruction: ReconstructionReward, discriminator: DiscriminatorReward,
-                  word_prior=None, device=None, summary_lm=None, coverage=None) -> Rewards:
+                  word_prior=None, device=None, summary_lm=None, coverage=None, judge=None) -> Rewards:
     """The terms that the RL section `settings` weighs (rl.*_weight), with their weights."""
     weights = {"reconstruction": settings.reconstruction_weight, "discriminator": settings.discriminator_weight,
                "length": settings.length_weight, "repetition": settings.repetition_weight,
                "similarity": settings.similarity_weight, "word_prior": settings.word_prior_weight,
-               "fluency": settings.fluency_weight, "coverage": settings.coverage_weight}
+               "fluency": settings.fluency_weight, "coverage": settings.coverage_weight,
+               "judge": settings.judge_weight, "phrase": settings.phrase_weight, "number": settings.number_weight}
     if weights["word_prior"] and word_prior is None:
         raise ValueError("rl.word_prior_weight is set but no word prior was given")
     if weights["fluency"] and summary_lm is None:
         raise ValueError("rl.fluency_weight is set but no summary language model was given")
     if weights["coverage"] and coverage is None:
         raise ValueError("rl.coverage_weight is set but no coverage model was given")
+    if weights["judge"] and judge is None:
+        raise ValueError("rl.judge_weight is set but no headline judge was given")
     makers = {
         "word_prior": lambda: word_prior,
         "reconstruction": lambda: reconstruction,
@@ -280,8 +342,11 @@ def build_rewards(settings, reconstruction: ReconstructionReward, discriminator:
         "repetition": lambda: repetition_reward,
         # loads a frozen sentence encoder (MiniLM by default): only when used
         "similarity": lambda: SimilarityReward.load(settings.similarity_model, device),
-        "fluency": lambda: FluencyReward(summary_lm),
+        "fluency": lambda: FluencyReward(summary_lm, settings.fluency_measure),
         "coverage": lambda: CoverageReward(coverage),
+        "judge": lambda: JudgeReward(judge),
+        "phrase": lambda: phrase_reward,
+        "number": lambda: number_reward,
     }
     used = {name: weight for name, weight in weights.items() if weight != 0}
     return Rewards({name: makers[name]() for name in used}, used)

@@ -4,11 +4,19 @@ A small word-level Llama over `<sep> summary </s>`, trained on human-written sum
 with articles). Two users, two models that never share data:
 - the fluency reward (seqae.rl.rewards.FluencyReward): trained at the start of a run on the run's own
   human summaries (the titles half of the unsupervised split);
-- the bench's readability number (seqae.eval.bench): trained once on human summaries that training never
+- the bench's readability numbers (seqae.eval.bench): trained once on human summaries that training never
   saw (held out), and never used as a reward.
 A word outside the vocabulary counts as `<unk>`.
+
+Two readings of one model: `mean_nll` (minus the mean log-likelihood per token) and `slor`, the syntactic
+log-odds ratio of Lau et al. (2017) and Kann et al. (2018): per token, log P_LM(token | words before) minus
+log P_unigram(token), both of the same human summaries. Mean log-likelihood rises with frequent words, so it
+prefers a bag of title words to a sentence (measured: it ranked seqae's bags of words above its teacher's
+phrases, the opposite of blind readers); SLOR takes each word's own frequency out and keeps what the context
+adds: word order, agreement, a phrase that ends where phrases end.
 """
 
+import json
 import math
 import os
 import random
@@ -26,9 +34,24 @@ from seqae.optim import fit
 MAX_WORDS = 40  # longer texts are cut: a summary is short
 
 
+UNIGRAM_FILE = "unigram.json"
+
+
 class SummaryLM:
-    def __init__(self, model, tokenizer):
+    def __init__(self, model, tokenizer, unigram_log_probs: list[float] | None = None):
         self.model, self.tokenizer, self.codec = model.eval(), tokenizer, WordCodec.from_tokenizer(tokenizer)
+        self.unigram_log_probs = unigram_log_probs  # per token id; see fit_unigram
+
+    def fit_unigram(self, texts: list[str]) -> "SummaryLM":
+        """log P_unigram of each token id over `texts` (their words and one </s> each), add-one smoothed: the
+        frequency that SLOR takes out. Counted on the texts the model learned from."""
+        counts = [1] * len(self.tokenizer)
+        for text in texts:
+            for token in self.codec.ids(text.split()[:MAX_WORDS]) + [self.codec.eos]:
+                counts[token] += 1
+        total = sum(counts)
+        self.unigram_log_probs = [math.log(count / total) for count in counts]
+        return self
 
     @property
     def device(self) -> torch.device:
@@ -48,7 +71,7 @@ class SummaryLM:
         torch.manual_seed(seed)
         tokenizer = build_word_tokenizer(texts=texts, vocab_size=vocab_size)
         model = causal_lm(tokenizer, len(tokenizer), hidden, layers, max(1, hidden // 64), hidden * 3, 64)
-        lm = cls(model, tokenizer).to(device or "cpu")
+        lm = cls(model, tokenizer).fit_unigram(texts).to(device or "cpu")
         rng = random.Random(seed)
         fit(model, lambda: per_sequence_nll(*lm._forward(rng.sample(texts, min(batch_size, len(texts))))).mean(),
             steps, lr, "summary LM", progress)
@@ -73,6 +96,15 @@ class SummaryLM:
             counts += count.tolist()
         return sums, counts
 
+    def slor(self, texts: list[str], batch_size: int = 256) -> list[float]:
+        """Per text: the mean over its tokens (words and </s>) of log P_LM - log P_unigram."""
+        if self.unigram_log_probs is None:
+            raise ValueError("this summary language model has no unigram frequencies (fit_unigram)")
+        sums, counts = self.token_nll(texts, batch_size)
+        unigram = [sum(self.unigram_log_probs[t] for t in self.codec.ids(text.split()[:MAX_WORDS]) + [self.codec.eos])
+                   for text in texts]
+        return [(-total - frequency) / max(1, count) for total, frequency, count in zip(sums, unigram, counts)]
+
     def mean_nll(self, texts: list[str], batch_size: int = 256) -> list[float]:
         """Per text: the mean negative log-likelihood per token (words and </s>)."""
         sums, counts = self.token_nll(texts, batch_size)
@@ -90,6 +122,8 @@ class SummaryLM:
         shutil.rmtree(tmp, ignore_errors=True)
         self.model.save_pretrained(tmp / "model")
         self.tokenizer.save_pretrained(tmp / "tokenizer")
+        if self.unigram_log_probs is not None:
+            (tmp / UNIGRAM_FILE).write_text(json.dumps(self.unigram_log_probs), encoding="utf-8")
         shutil.rmtree(directory, ignore_errors=True)
         os.replace(tmp, directory)
 
@@ -98,5 +132,7 @@ class SummaryLM:
         from transformers import AutoModelForCausalLM
 
         directory = Path(directory)
+        unigram = directory / UNIGRAM_FILE  # absent in models saved before SLOR: fit_unigram then
         return cls(load_model(directory / "model", AutoModelForCausalLM, "summary language model"),
-                   load_word_tokenizer(directory / "tokenizer"))
+                   load_word_tokenizer(directory / "tokenizer"),
+                   json.loads(unigram.read_text(encoding="utf-8")) if unigram.is_file() else None)
