@@ -7,6 +7,7 @@ typo never silently trains something else.
 """
 
 import dataclasses
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -185,7 +186,8 @@ class RLConfig:
     update: Literal["group_relative", "self_critical", "best_of_k"] = option(
         "group_relative", "advantage: reward minus the group mean (GRPO); reward minus greedy's (self-critical); "
                           "or only the best sample of each group, by how much it beats greedy (SCRL's best-of-k)")
-    max_bad_steps: int = option(5, "stop after this many non-finite steps in a row")
+    max_bad_steps: int = option(5, "stop after this many non-finite (skipped) steps in a row; weights whose last "
+                                   "step was one are never checkpointed, scored on dev or the run's end")
     backend: Literal["loop", "trl"] = option(
         "loop", "loop: seqae's step (both generators, checkpoints every interval); trl: trl's GRPOTrainer "
                 "(generators that write tokens; one checkpoint when the stage ends)")
@@ -300,10 +302,18 @@ class Config:
         by learning from search, and by `seqae summarize --search` on the saved model)."""
         return bool(self.rl.fluency_weight or self.search.fluency_weight)
 
-    def generator_lr(self, stage: str) -> float:
-        return {"warm_start": self.warm_start.lr, "discriminator": self.warm_start.lr,
-                "distill": self.distill.lr}.get(stage, self.rl.lr)
+    def value(self, key: str):
+        """The value of a dotted key (`rl.lr`)."""
+        return functools.reduce(getattr, key.split("."), self)
 
+    @staticmethod
+    def generator_lr_key(stage: str) -> str:
+        """The key of the generator's learning rate in a training stage."""
+        return {"warm_start": "warm_start.lr", "discriminator": "warm_start.lr", "distill": "distill.lr"}.get(stage,
+                                                                                                           "rl.lr")
+
+    def generator_lr(self, stage: str) -> float:
+        return self.value(self.generator_lr_key(stage))
 
 
 def _section_class(dotted: str):

@@ -73,6 +73,9 @@ def export_tagger(model, directory) -> Path:
             session = _session(tmp)
             for input_ids, attention_mask in probes:
                 expected = model(input_ids=input_ids, attention_mask=attention_mask).logits.numpy()
+                if not np.isfinite(expected).all():  # the network itself, not its export, is at fault
+                    raise RuntimeError(f"the tagger's own logits are NaN or inf on a {tuple(input_ids.shape)} "
+                                       "probe batch (its training diverged)")
                 got = session.run(None, {"input_ids": input_ids.numpy(), "attention_mask": attention_mask.numpy()})[0]
                 difference = float(np.abs(got - expected).max())
                 if not difference <= EXPORT_TOLERANCE:

@@ -1,0 +1,163 @@
+"""Models that are checked (issue 21): a diverged run stops with one line and keeps only finite weights."""
+
+import json
+import shutil
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from seqae.checkpoint import list_checkpoints, save_bundle
+from seqae.cli import main
+from seqae.config import load_config
+from seqae.errors import DataError, UsageError
+from seqae.optim import NonFiniteStep
+
+from conftest import TINY_CONFIG, paired_texts, tiny_train_args
+
+PARTS = ("generator", "reconstructor", "discriminator")
+
+
+def one_error_line(err: str) -> str:
+    """The single `seqae: error:` line of stderr (the training progress bar shares it), with no traceback."""
+    assert "Traceback" not in err, err
+    errors = [line for line in err.splitlines() if line.startswith("seqae: error: ")]
+    assert len(errors) == 1, err
+    return errors[0]
+
+
+def finite(bundle, part: str) -> bool:
+    return all(torch.isfinite(t).all() for t in load_file(bundle / part / "model.safetensors").values())
+
+
+def assert_all_saved_weights_finite(run) -> None:
+    bundles = list_checkpoints(run) + ([run / "model"] if (run / "model").exists() else [])
+    for bundle in bundles:
+        for part in PARTS:
+            assert finite(bundle, part), (bundle, part)
+
+
+# ----- a diverged run is never kept -----
+
+@pytest.fixture(scope="module")
+def titled_corpus(tmp_path_factory) -> list[str]:
+    """Training arguments for a paired corpus, so that dev evaluations run and mark a best model."""
+    directory = tmp_path_factory.mktemp("titled")
+    articles, titles = paired_texts(40, seed=3, title_words=4)
+    (directory / "articles.txt").write_text("\n".join(articles) + "\n", encoding="utf-8")
+    (directory / "titles.txt").write_text("\n".join(titles) + "\n", encoding="utf-8")
+    return ["train", str(TINY_CONFIG), f"data.articles=[{directory / 'articles.txt'}]",
+            f"data.titles=[{directory / 'titles.txt'}]", "checkpoint_every=2", "dev_every=2"]
+
+
+def test_a_huge_learning_rate_stops_at_its_first_step_keeping_the_last_good_checkpoint(tmp_path, titled_corpus,
+                                                                                        capsys):
+    run = tmp_path / "run"
+    # 4 warm-start and 2 discriminator steps at sane rates (checkpoints and a best model), then RL at 1e308.
+    assert main([*titled_corpus, "rl.lr=1e308", "--out", str(run)]) == 1
+    error = one_error_line(capsys.readouterr().err)
+    assert "stopping at step 7 in the rl stage" in error and "generator's weights are NaN or inf" in error
+    assert "rl.lr (now 1e+308)" in error and str(run / "checkpoint-0000006") in error
+    assert [c.name for c in list_checkpoints(run)][-1] == "checkpoint-0000006"
+    assert_all_saved_weights_finite(run)
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert any(row.get("dev_best") for row in rows)  # the best model is the sound one of an earlier step
+    assert all(row["step"] < 7 for row in rows)
+
+
+def test_a_huge_warm_start_rate_saves_nothing(tmp_path, tiny_corpus, capsys):
+    run = tmp_path / "run"
+    assert main(tiny_train_args(tiny_corpus, run, "warm_start.lr=1e308", "rl.lr=1e308")) == 1
+    error = one_error_line(capsys.readouterr().err)
+    assert "stopping at step 1 in the warm_start stage" in error and "warm_start.lr (now 1e+308)" in error
+    assert "no checkpoint was written" in error
+    assert not list_checkpoints(run) and not (run / "model").exists()
+    assert main(["summarize", str(run), str(tiny_corpus["articles"])]) == 1  # nothing there to summarize with
+
+
+def test_a_large_learning_rate_ends_cleanly_with_finite_checkpoints(tmp_path, tiny_corpus, capsys):
+    """The issue's `warm_start.lr=rl.lr=1000` (a traceback from torch.bernoulli on NaN probabilities)."""
+    run = tmp_path / "run"
+    assert main(tiny_train_args(tiny_corpus, run, "warm_start.lr=1000", "rl.lr=1000")) == 1
+    assert "stopping at step" in one_error_line(capsys.readouterr().err)
+    assert_all_saved_weights_finite(run)
+
+
+def test_a_run_ending_in_non_finite_steps_is_not_saved(tmp_path, tiny_corpus, monkeypatch, capsys):
+    """Skipped steps leave the weights as they were, but weights whose last steps were all non-finite are not
+    sound: no checkpoint of them, no successful end."""
+    import seqae.rl.rewards
+
+    real, calls = seqae.rl.rewards.length_reward, []
+
+    def nan_at_the_end(documents, summaries, **kwargs):
+        calls.append(1)
+        return [float("nan")] * len(summaries) if len(calls) > 4 else real(documents, summaries, **kwargs)
+
+    monkeypatch.setattr(seqae.rl.rewards, "length_reward", nan_at_the_end)
+    run = tmp_path / "run"
+    # 2 + 1 + 6 steps, RL from step 4; rewards of steps 8 and 9 are NaN (each RL step scores once).
+    assert main(tiny_train_args(tiny_corpus, run, "warm_start.steps=2", "warm_start.discriminator_steps=1",
+                                "rl.steps=6", "checkpoint_every=3", "rl.max_bad_steps=5")) == 1
+    error = one_error_line(capsys.readouterr().err)
+    assert "stopping at step 9: 2 non-finite steps in a row in the rl stage (non-finite reward)" in error
+    assert [c.name for c in list_checkpoints(run)][-1] == "checkpoint-0000006"
+    assert not (run / "model").exists()
+
+
+def test_a_diverging_fixed_reward_model_stops_before_training(tmp_path, tiny_corpus, capsys):
+    run = tmp_path / "run"
+    assert main(tiny_train_args(tiny_corpus, run, "rl.fluency_weight=1", "summary_lm.steps=2",
+                                "summary_lm.hidden_size=64", "summary_lm.num_layers=1", "summary_lm.lr=1e308")) == 1
+    error = one_error_line(capsys.readouterr().err)
+    assert "stopping before the first stage" in error and "summary LM" in error
+    assert "summary_lm.lr (now 1e+308)" in error
+    assert not (run / "summary_lm").exists()
+
+
+@pytest.mark.parametrize("kind", ["extractive", "abstractive"])
+def test_non_finite_probabilities_are_a_skipped_step_not_a_sampling_crash(tiny_run, kind):
+    from seqae.data.tokenizer import WordCodec, load_word_tokenizer
+    from seqae.generators import generator_class
+
+    config = load_config(TINY_CONFIG, [f"model.generator={kind}"])
+    tokenizer = load_word_tokenizer(tiny_run / "model" / "tokenizer")
+    generator = generator_class(kind).build(config.model, tokenizer, WordCodec.from_tokenizer(tokenizer), 24)
+    with torch.no_grad():
+        for parameter in generator.model.parameters():
+            parameter.fill_(float("nan"))
+    with pytest.raises(NonFiniteStep, match="probabilities before sampling"):  # torch raised a RuntimeError
+        generator.rollout(["police said the army rebels talks in the city"] * 2, 2, config.rl)
+
+
+def test_save_bundle_refuses_non_finite_weights_and_keeps_the_old_bundle(tmp_path, tiny_run):
+    from seqae.data.sentences import SentenceSplitter
+    from seqae.data.tokenizer import load_word_tokenizer
+    from seqae.generators import ExtractiveGenerator
+    from seqae.models import load_discriminator, load_reconstructor
+
+    source = tiny_run / "model"
+    target = tmp_path / "model"
+    shutil.copytree(source, target)
+    before = (target / "generator" / "model.safetensors").read_bytes()
+    models = {"generator": ExtractiveGenerator.load(source / "generator", None, 24).model,
+              "reconstructor": load_reconstructor(source / "reconstructor"),
+              "discriminator": load_discriminator(source / "discriminator")}
+    with torch.no_grad():
+        next(models["reconstructor"].parameters())[0, 0] = float("inf")
+    with pytest.raises(DataError, match="not saved: the reconstructor's weight .* is NaN or inf"):
+        save_bundle(target, load_config(source / "config.yaml"), load_word_tokenizer(source / "tokenizer"),
+                    SentenceSplitter.load(source / "sentences"), models, None)
+    assert (target / "generator" / "model.safetensors").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no temporary directory left
+
+
+LEARNING_RATES = ("warm_start.lr", "distill.lr", "rl.lr", "rl.reconstructor_lr", "rl.discriminator_lr",
+                  "summary_lm.lr", "coverage.lr")
+
+
+@pytest.mark.parametrize("value", ["0", "-1e-3", ".inf", ".nan"])
+@pytest.mark.parametrize("key", LEARNING_RATES)
+def test_every_learning_rate_must_be_positive_and_finite(key, value):
+    with pytest.raises(UsageError, match=f"{key} must be a positive number"):
+        load_config(TINY_CONFIG, [f"{key}={value}"])
