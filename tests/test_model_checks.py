@@ -1,16 +1,19 @@
-"""Models that are checked (issue 21): a diverged run stops with one line and keeps only finite weights."""
+"""Models that are checked (issue 21): a diverged run stops with one line and keeps only finite weights; saved
+weights and the ONNX export are checked on load."""
 
 import json
 import shutil
 
+import numpy as np
 import pytest
 import torch
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 from seqae.checkpoint import list_checkpoints, save_bundle
 from seqae.cli import main
 from seqae.config import load_config
 from seqae.errors import DataError, UsageError
+from seqae.onnx_tagger import EXPORT_RECORD, ONNX_FILE, non_finite_initializer
 from seqae.optim import NonFiniteStep
 
 from conftest import TINY_CONFIG, paired_texts, tiny_train_args
@@ -161,3 +164,133 @@ LEARNING_RATES = ("warm_start.lr", "distill.lr", "rl.lr", "rl.reconstructor_lr",
 def test_every_learning_rate_must_be_positive_and_finite(key, value):
     with pytest.raises(UsageError, match=f"{key} must be a positive number"):
         load_config(TINY_CONFIG, [f"{key}={value}"])
+
+
+# ----- saved weights and the ONNX export are checked on load -----
+
+DOCUMENT = "police said the army rebels talks in the city on tuesday\n"
+
+
+@pytest.fixture()
+def bundle(tmp_path, tiny_run):
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_run / "model", copy)
+    (tmp_path / "doc.txt").write_text(DOCUMENT)
+    return copy
+
+
+def summarize(bundle, capsys, *options) -> tuple[int, str, str]:
+    code = main(["summarize", str(bundle), str(bundle.parent / "doc.txt"), *options])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def spoil_weights(path, value: float = float("nan")) -> None:
+    """Set every float tensor of a safetensors file to `value` (NaN: a diverged run; finite: other weights)."""
+    tensors = load_file(path)
+    save_file({name: torch.full_like(t, value) if t.is_floating_point() else t for name, t in tensors.items()},
+              str(path), metadata={"format": "pt"})
+
+
+def spoil_export(bundle, record_it: bool) -> None:
+    """NaN in every large initializer of the export; `record_it`: as if the export had been made so."""
+    import onnx
+    from onnx import numpy_helper
+
+    path = bundle / "generator" / ONNX_FILE
+    graph = onnx.load(str(path))
+    for initializer in graph.graph.initializer:
+        values = numpy_helper.to_array(initializer)
+        if values.dtype == np.float32 and values.size > 100:
+            initializer.CopyFrom(numpy_helper.from_array(np.full_like(values, np.nan), initializer.name))
+    onnx.save(graph, str(path))
+    if record_it:
+        import hashlib
+
+        record_path = bundle / "generator" / EXPORT_RECORD
+        record = json.loads(record_path.read_text())
+        record["onnx_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        record_path.write_text(json.dumps(record))
+
+
+@pytest.mark.parametrize("runtime", ["auto", "torch"])
+def test_summarize_refuses_non_finite_torch_weights(bundle, capsys, runtime):
+    weights = bundle / "generator" / "model.safetensors"
+    spoil_weights(weights)
+    code, out, err = summarize(bundle, capsys, "--runtime", runtime)
+    assert code == 1 and out == ""
+    # auto: the export no longer matches the weights, so torch loads them, and refuses them.
+    assert one_error_line(err) == (f"seqae: error: {weights}: the extractive weight "
+                                   "bert.embeddings.word_embeddings.weight holds NaN or inf: the run that saved it "
+                                   "diverged; use an earlier checkpoint")
+
+
+def test_a_nan_export_falls_back_to_torch_with_a_note_or_is_refused(bundle, capsys):
+    code, from_torch, _ = summarize(bundle, capsys, "--runtime", "torch")
+    assert code == 0
+    spoil_export(bundle, record_it=False)
+    code, out, err = summarize(bundle, capsys)
+    assert code == 0 and out == from_torch
+    assert f"{bundle / 'generator' / ONNX_FILE}: cannot load the ONNX tagger: its sha256 is not the one" in err
+    assert "running the tagger with torch" in err
+    code, out, err = summarize(bundle, capsys, "--runtime", "onnx")
+    assert code == 1 and out == "" and "changed after its export" in one_error_line(err)
+
+
+def test_an_export_whose_initializers_are_nan_is_refused_even_when_recorded(bundle, capsys):
+    spoil_export(bundle, record_it=True)
+    code, _, err = summarize(bundle, capsys, "--runtime", "onnx")
+    assert code == 1
+    error = one_error_line(err)
+    assert "cannot load the ONNX tagger: its initializer " in error and "holds NaN or inf" in error
+
+
+def test_an_export_of_other_weights_is_not_used(bundle, capsys):
+    spoil_weights(bundle / "generator" / "model.safetensors", 0.5)  # finite weights the export was not made from
+    code, from_torch, _ = summarize(bundle, capsys, "--runtime", "torch")
+    assert code == 0
+    code, out, err = summarize(bundle, capsys)
+    assert code == 0 and out == from_torch and "was exported from other weights" in err
+    assert summarize(bundle, capsys, "--runtime", "onnx")[0] == 1
+
+
+def test_an_export_without_its_record_is_exported_again(bundle, capsys):
+    """An export made before the record existed: torch with a note, until `seqae export` (older models)."""
+    (bundle / "generator" / EXPORT_RECORD).unlink()
+    code, out, err = summarize(bundle, capsys)
+    assert code == 0 and out.strip() and f"no {EXPORT_RECORD}" in err and "seqae export" in err
+    assert main(["export", str(bundle)]) == 0
+    capsys.readouterr()
+    code, from_onnx, err = summarize(bundle, capsys, "--runtime", "onnx")
+    assert code == 0 and from_onnx == out and "note" not in err
+
+
+def test_export_and_resume_refuse_non_finite_weights(tmp_path, tiny_run, tiny_corpus, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    weights = list_checkpoints(run)[-1] / "discriminator" / "model.safetensors"
+    spoil_weights(weights)
+    assert main(tiny_train_args(tiny_corpus, run, "rl.steps=6", "--resume")) == 1
+    assert one_error_line(capsys.readouterr().err).startswith(f"seqae: error: {weights}: the discriminator weight ")
+    spoil_weights(run / "model" / "generator" / "model.safetensors")
+    assert main(["export", str(run / "model")]) == 1
+    assert "generator" in one_error_line(capsys.readouterr().err)
+
+
+def test_non_finite_initializer_reads_every_float_encoding():
+    from onnx import TensorProto, helper, numpy_helper
+
+    def model(*initializers) -> bytes:
+        return helper.make_model(helper.make_graph([], "g", [], [], initializer=list(initializers))).SerializeToString()
+
+    bfloat16 = np.array([1.0, np.inf], np.float32).view(np.uint32) >> 16
+    for bad in (numpy_helper.from_array(np.array([1, np.nan], np.float32), "raw32"),
+                numpy_helper.from_array(np.array([1, np.inf], np.float16), "raw16"),
+                numpy_helper.from_array(np.array([1, -np.inf]), "raw64"),
+                TensorProto(name="rawbf16", data_type=TensorProto.BFLOAT16, dims=[2],
+                            raw_data=bfloat16.astype("<u2").tobytes()),
+                helper.make_tensor("packed32", TensorProto.FLOAT, [2], [1.0, float("nan")]),
+                helper.make_tensor("packed64", TensorProto.DOUBLE, [2], [1.0, float("inf")])):
+        good = numpy_helper.from_array(np.ones(3, np.float32), "good")
+        assert non_finite_initializer(model(good, bad)) == bad.name
+        assert non_finite_initializer(model(good, numpy_helper.from_array(np.arange(3), "ints"))) is None
