@@ -316,6 +316,24 @@ class Config:
         return self.value(self.generator_lr_key(stage))
 
 
+# Keys baked into a run's saved networks and tokenizer (their shapes, their kind, the positions they read).
+# `--resume` loads those from the checkpoint, so a new value would fail inside the load or be silently ignored
+# while config.yaml claims it; the other keys (steps, learning rates, rewards, decoding, data files) may change.
+# model.generator_init only says where a new run's generator starts: a resumed one starts from the checkpoint.
+ARCHITECTURE_KEYS = (*(f"model.{f.name}" for f in dataclasses.fields(ModelConfig) if f.name != "generator_init"),
+                     "data.vocab_size", "data.max_document_words")
+# The fixed reward models' shapes: they count for a run that saved the model (seqae.train loads it on resume).
+FIXED_MODEL_KEYS = {"summary_lm": ("summary_lm.vocab_size", "summary_lm.hidden_size", "summary_lm.num_layers"),
+                    "coverage": ("coverage.hidden_size", "coverage.num_layers")}
+
+
+def architecture_change(saved: Config, new: Config, fixed_models=()) -> tuple[str, object, object] | None:
+    """(key, saved value, new value) of the first architecture key on which two configs differ (ARCHITECTURE_KEYS,
+    and FIXED_MODEL_KEYS of the fixed models named in `fixed_models`), or None."""
+    keys = ARCHITECTURE_KEYS + tuple(key for name in fixed_models for key in FIXED_MODEL_KEYS[name])
+    return next(((key, saved.value(key), new.value(key)) for key in keys if saved.value(key) != new.value(key)), None)
+
+
 def _section_class(dotted: str):
     """The dataclass that holds the last key of `dotted` (Config for a top-level key)."""
     cls = Config

@@ -21,12 +21,13 @@ from seqae.checkpoint import (
     append_metrics,
     checkpoint_path,
     list_checkpoints,
+    load_bundle_config,
     load_trainer_state,
     prune_checkpoints,
     save_bundle,
     trim_metrics,
 )
-from seqae.config import STAGES, Config
+from seqae.config import STAGES, Config, architecture_change
 from seqae.data.corpus import batch_documents, load_corpus
 from seqae.data.heuristics import heuristic_summary
 from seqae.data.tokenizer import WordCodec
@@ -67,6 +68,8 @@ class Trainer:
         if resume and not checkpoints:
             raise UsageError(f"{self.out_dir}: --resume but no checkpoint-* to resume from")
         self.restored_from = checkpoints[-1] if checkpoints else None
+        if self.restored_from is not None:
+            self._check_resumable(self.restored_from)  # before the corpus is read: a refusal comes at once
         self.accelerator = accelerator or Accelerator()
         self.corpus = load_corpus(config.data, config.seed)
         self.stage_ends, self.kind = config.stage_ends(), generator_for(config)
@@ -74,6 +77,19 @@ class Trainer:
         self._prepare(state)
 
     # ----- set-up -----
+    def _check_resumable(self, checkpoint: Path) -> None:
+        """The new config keeps the architecture of the run's (seqae.config.ARCHITECTURE_KEYS): the networks are
+        loaded from the checkpoint, so another value would fail inside the load, or be ignored while config.yaml
+        claims it."""
+        fixed = [name for name in (SUMMARY_LM_DIR, COVERAGE_DIR)
+                 if (checkpoint / name).is_dir() or (self.out_dir / name).is_dir()]
+        change = architecture_change(load_bundle_config(checkpoint), self.config, fixed)
+        if change:
+            key, saved, new = change
+            raise UsageError(f"{self.out_dir}: --resume cannot change {key}: {checkpoint.name} was trained with "
+                             f"{key}={saved}, the config now says {new}; keep {saved} to resume, or train a new "
+                             f"run into another --out")
+
     def _fresh(self) -> dict:
         from seqae.data.sentences import SentenceSplitter
         from seqae.data.tokenizer import build_word_tokenizer

@@ -1,5 +1,5 @@
 """Models that are checked (issue 21): a diverged run stops with one line and keeps only finite weights; saved
-weights and the ONNX export are checked on load."""
+weights and the ONNX export are checked on load; --resume refuses a config that changes the architecture."""
 
 import json
 import shutil
@@ -11,7 +11,7 @@ from safetensors.torch import load_file, save_file
 
 from seqae.checkpoint import list_checkpoints, save_bundle
 from seqae.cli import main
-from seqae.config import load_config
+from seqae.config import ARCHITECTURE_KEYS, architecture_change, load_config
 from seqae.errors import DataError, UsageError
 from seqae.onnx_tagger import EXPORT_RECORD, ONNX_FILE, non_finite_initializer
 from seqae.optim import NonFiniteStep
@@ -294,3 +294,45 @@ def test_non_finite_initializer_reads_every_float_encoding():
         good = numpy_helper.from_array(np.ones(3, np.float32), "good")
         assert non_finite_initializer(model(good, bad)) == bad.name
         assert non_finite_initializer(model(good, numpy_helper.from_array(np.arange(3), "ints"))) is None
+
+
+# ----- --resume refuses a config that changes the architecture -----
+
+@pytest.fixture()
+def resumable(tmp_path, tiny_run):
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    return run
+
+
+@pytest.mark.parametrize("override, saved, new", [("model.generator=abstractive", "extractive", "abstractive"),
+                                                  ("model.hidden_size=64", "32", "64"),
+                                                  ("data.vocab_size=400", "500", "400"),
+                                                  ("data.max_document_words=30", "24", "30")])
+def test_resume_refuses_an_architecture_change_naming_the_key(resumable, tiny_corpus, capsys, override, saved, new):
+    before = {p: p.read_bytes() for p in resumable.rglob("*") if p.is_file()}
+    assert main(tiny_train_args(tiny_corpus, resumable, override, "--resume")) == 2
+    key = override.split("=")[0]
+    assert one_error_line(capsys.readouterr().err) == (
+        f"seqae: error: {resumable}: --resume cannot change {key}: checkpoint-0000010 was trained with "
+        f"{key}={saved}, the config now says {new}; keep {saved} to resume, or train a new run into another --out")
+    assert {p: p.read_bytes() for p in resumable.rglob("*") if p.is_file()} == before  # nothing written
+
+
+def test_resume_takes_new_training_keys(resumable, tiny_corpus):
+    assert main(tiny_train_args(tiny_corpus, resumable, "rl.steps=5", "rl.lr=0.001", "warm_start.lr=0.002",
+                                "rl.group_size=3", "decode.words=3", "--resume")) == 0
+    assert "lr: 0.001" in (list_checkpoints(resumable)[-1] / "config.yaml").read_text()
+
+
+def test_architecture_keys():
+    saved = load_config(TINY_CONFIG)
+    assert "model.generator" in ARCHITECTURE_KEYS and "data.vocab_size" in ARCHITECTURE_KEYS
+    assert architecture_change(saved, load_config(TINY_CONFIG, ["rl.lr=0.5", "rl.steps=9", "seed=3",
+                                                                 "model.generator_init=elsewhere"])) is None
+    assert architecture_change(saved, load_config(TINY_CONFIG, ["model.reconstructor_layers=2"])) == (
+        "model.reconstructor_layers", 1, 2)
+    # A fixed reward model's shape counts only for a run that saved one.
+    wider = load_config(TINY_CONFIG, ["summary_lm.hidden_size=256"])
+    assert architecture_change(saved, wider) is None
+    assert architecture_change(saved, wider, ["summary_lm"]) == ("summary_lm.hidden_size", 128, 256)
