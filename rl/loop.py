@@ -11,7 +11,7 @@ and DDP averages the gradients.
 
 import time
 
-from seqae.optim import NonFiniteStep, all_finite, optimizer_step
+from seqae.optim import NonFiniteStep, all_finite, all_processes, optimizer_step
 from seqae.rl.pg import (
     best_of_k_advantages,
     group_relative_advantages,
@@ -26,7 +26,12 @@ def rl_step(generator, optimizer, accelerator, documents: list[str], rewards, se
     group_size, timings = settings.group_size, {}
 
     started = time.perf_counter()
-    rollout = generator.rollout(documents, group_size, settings)
+    try:
+        rollout, problem = generator.rollout(documents, group_size, settings), None
+    except NonFiniteStep as error:  # probabilities that cannot be sampled from
+        problem = error
+    if not all_processes(accelerator, problem is None):  # every process skips the step, or none does
+        raise problem or NonFiniteStep("non-finite probabilities before sampling on another process")
     timings["time_rollout"] = time.perf_counter() - started
 
     # Every summary is scored by every term; the group of one document sits in adjacent rows.

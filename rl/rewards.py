@@ -104,7 +104,7 @@ class ReconstructionReward:
         def step():
             self.model.train()
             loss = reconstructor_loss(self.model, self.codec, summaries, documents, self.max_words)
-            optimizer_step(self.accelerator, self.model, self.optimizer, loss)
+            optimizer_step(self.accelerator, self.model, self.optimizer, loss, "reconstructor loss")
             return {"reconstructor_loss": loss.item()}
         return _skipped("reconstructor", step)
 
@@ -143,7 +143,7 @@ class DiscriminatorReward:
             if held:
                 self.optimizer.zero_grad(set_to_none=True)
             else:
-                optimizer_step(self.accelerator, self.model, self.optimizer, loss)
+                optimizer_step(self.accelerator, self.model, self.optimizer, loss, "discriminator loss")
             return {"discriminator_loss": loss.item(), "discriminator_accuracy": accuracy,
                     "discriminator_held": float(held)}
         return _skipped("discriminator", step)

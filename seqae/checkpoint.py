@@ -35,9 +35,16 @@ def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: di
     import torch
 
     from seqae.onnx_tagger import export_tagger, exportable
+    from seqae.optim import non_finite_tensor
     from seqae.tagger import save_tokenizer
 
     directory = Path(directory)
+    # A diverged network is never written: the bundle it would replace (the best model, a checkpoint) stays.
+    networks = {**models, **{name: fixed.model for name, fixed in (fixed_models or {}).items()}}
+    for name, model in networks.items():
+        bad = non_finite_tensor(model.state_dict().items())
+        if bad is not None:
+            raise DataError(directory, f"not saved: the {name}'s weight {bad} is NaN or inf (training diverged)")
     tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

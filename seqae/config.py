@@ -7,6 +7,7 @@ typo never silently trains something else.
 """
 
 import dataclasses
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -193,7 +194,8 @@ class RLConfig:
     update: Literal["group_relative", "self_critical", "best_of_k"] = option(
         "group_relative", "advantage: reward minus the group mean (GRPO); reward minus greedy's (self-critical); "
                           "or only the best sample of each group, by how much it beats greedy (SCRL's best-of-k)")
-    max_bad_steps: int = option(5, "stop after this many non-finite steps in a row")
+    max_bad_steps: int = option(5, "stop after this many non-finite (skipped) steps in a row; weights whose last "
+                                   "step was one are never checkpointed, scored on dev or the run's end")
     backend: Literal["loop", "trl"] = option(
         "loop", "loop: seqae's step (both generators, checkpoints every interval); trl: trl's GRPOTrainer "
                 "(generators that write tokens; one checkpoint when the stage ends)")
@@ -336,10 +338,37 @@ class Config:
         """Whether a score of the run (RL or search) weighs the headline judge."""
         return bool(self.rl.judge_weight or self.search.judge_weight)
 
-    def generator_lr(self, stage: str) -> float:
-        return {"warm_start": self.warm_start.lr, "discriminator": self.warm_start.lr,
-                "distill": self.distill.lr}.get(stage, self.rl.lr)
+    def value(self, key: str):
+        """The value of a dotted key (`rl.lr`)."""
+        return functools.reduce(getattr, key.split("."), self)
 
+    @staticmethod
+    def generator_lr_key(stage: str) -> str:
+        """The key of the generator's learning rate in a training stage."""
+        return {"warm_start": "warm_start.lr", "discriminator": "warm_start.lr", "distill": "distill.lr"}.get(stage,
+                                                                                                           "rl.lr")
+
+    def generator_lr(self, stage: str) -> float:
+        return self.value(self.generator_lr_key(stage))
+
+
+# Keys baked into a run's saved networks and tokenizer (their shapes, their kind, the positions they read).
+# `--resume` loads those from the checkpoint, so a new value would fail inside the load or be silently ignored
+# while config.yaml claims it; the other keys (steps, learning rates, rewards, decoding, data files) may change.
+# model.generator_init only says where a new run's generator starts: a resumed one starts from the checkpoint.
+ARCHITECTURE_KEYS = (*(f"model.{f.name}" for f in dataclasses.fields(ModelConfig) if f.name != "generator_init"),
+                     "data.vocab_size", "data.max_document_words")
+# The fixed reward models' shapes: they count for a run that saved the model (seqae.train loads it on resume).
+FIXED_MODEL_KEYS = {"summary_lm": ("summary_lm.vocab_size", "summary_lm.hidden_size", "summary_lm.num_layers"),
+                    "coverage": ("coverage.hidden_size", "coverage.num_layers"),
+                    "headline_judge": ("judge.vocab_size", "judge.hidden_size", "judge.num_layers")}
+
+
+def architecture_change(saved: Config, new: Config, fixed_models=()) -> tuple[str, object, object] | None:
+    """(key, saved value, new value) of the first architecture key on which two configs differ (ARCHITECTURE_KEYS,
+    and FIXED_MODEL_KEYS of the fixed models named in `fixed_models`), or None."""
+    keys = ARCHITECTURE_KEYS + tuple(key for name in fixed_models for key in FIXED_MODEL_KEYS[name])
+    return next(((key, saved.value(key), new.value(key)) for key in keys if saved.value(key) != new.value(key)), None)
 
 
 def _section_class(dotted: str):

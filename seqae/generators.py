@@ -28,6 +28,7 @@ from seqae.encoding import IGNORE_INDEX, generator_prompts, model_vocab_size, su
 from seqae.errors import UsageError
 from seqae.losses import keep_drop_loss, per_sequence_nll
 from seqae.models import PRETRAINED, bert_config, causal_lm, load_model, resolve_pretrained, vocab_prefix
+from seqae.optim import NonFiniteStep
 from seqae.rl.pg import action_entropy, action_logprobs, completion_mask
 from seqae.rl.sampling import gumbel_top_k, keep_scores, plackett_luce_logprob, positions_to_summary, repeat_rows
 from seqae.selection import KeepSelection
@@ -126,6 +127,8 @@ class ExtractiveGenerator(KeepSelection, Generator):
     def rollout(self, documents, group_size, settings):
         self.model.train()
         tagged = tag_words(self.model, self.codec, documents, self.max_words, self.device)
+        if not torch.isfinite(tagged.logits).all():  # torch.bernoulli fails on NaN probabilities
+            raise NonFiniteStep("non-finite keep/drop probabilities before sampling")
         if settings.sampler == "exact_length":
             return self._exact_length_rollout(tagged, group_size, settings)
         logits = tagged.logits.repeat_interleave(group_size, dim=0) / settings.temperature
@@ -206,6 +209,16 @@ def allowed_tokens(prompt_ids: torch.Tensor, codec: WordCodec, vocab_size: int,
     allowed[:, sorted(codec.special)] = False
     allowed[:, codec.eos] = True
     return allowed
+
+
+class FiniteScores(LogitsProcessor):
+    """Stops sampling on scores a distribution cannot be made of (NaN, or +inf: softmax gives NaN), where
+    torch.multinomial would fail deep inside generate(); -inf is a banned token, as the masks write it."""
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        if not bool((scores < float("inf")).all()):  # false for NaN and +inf alike
+            raise NonFiniteStep("non-finite token probabilities before sampling")
+        return scores
 
 
 class AllowedTokens(LogitsProcessor):
@@ -305,12 +318,14 @@ class AbstractiveGenerator(Generator):
         prompt_ids, prompt_mask = (t.to(self.device) for t in generator_prompts(
             self.codec, documents, self.max_words, model_vocab_size(self.model)))
         allowed = self._allowed(prompt_ids)
+        processors = self._processors(prompt_ids, allowed, 0)
+        processors.append(FiniteScores())
         self.module.eval()
         with torch.no_grad():
             output = self.module.generate(
                 input_ids=prompt_ids, attention_mask=prompt_mask, do_sample=True, top_k=0, top_p=1.0,
                 temperature=1.0, num_return_sequences=group_size, max_new_tokens=settings.max_new_tokens,
-                suppress_tokens=self.suppressed, logits_processor=self._processors(prompt_ids, allowed, 0),
+                suppress_tokens=self.suppressed, logits_processor=processors,
                 pad_token_id=self.codec.pad, eos_token_id=self.codec.eos,
             )
         completion = output[:, prompt_ids.size(1):]

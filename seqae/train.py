@@ -22,12 +22,13 @@ from seqae.checkpoint import (
     append_metrics,
     checkpoint_path,
     list_checkpoints,
+    load_bundle_config,
     load_trainer_state,
     prune_checkpoints,
     save_bundle,
     trim_metrics,
 )
-from seqae.config import STAGES, Config
+from seqae.config import STAGES, Config, architecture_change
 from seqae.data.corpus import batch_documents, load_corpus
 from seqae.data.heuristics import heuristic_summary
 from seqae.data.tokenizer import WordCodec
@@ -36,7 +37,7 @@ from seqae.generators import generator_class
 from seqae.io import atomic_write_text
 from seqae.losses import reconstructor_loss
 from seqae.models import build_discriminator, build_reconstructor, load_discriminator, load_reconstructor
-from seqae.optim import NonFiniteStep, optimizer_step
+from seqae.optim import NonFiniteStep, NonFiniteWeights, non_finite_tensor, optimizer_step
 from seqae.rl.coverage import CoverageModel
 from seqae.rl.loop import rl_step
 from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_rewards
@@ -65,17 +66,32 @@ def generator_for(config: Config):
 class Trainer:
     def __init__(self, config: Config, out_dir: Path, resume: bool = False, accelerator: Accelerator | None = None):
         self.config, self.out_dir = config, Path(out_dir)
-        self.accelerator = accelerator or Accelerator()
-        self.corpus = load_corpus(config.data, config.seed)
-        self.stage_ends, self.kind = config.stage_ends(), generator_for(config)
         checkpoints = list_checkpoints(self.out_dir) if resume else []
         if resume and not checkpoints:
             raise UsageError(f"{self.out_dir}: --resume but no checkpoint-* to resume from")
         self.restored_from = checkpoints[-1] if checkpoints else None
+        if self.restored_from is not None:
+            self._check_resumable(self.restored_from)  # before the corpus is read: a refusal comes at once
+        self.accelerator = accelerator or Accelerator()
+        self.corpus = load_corpus(config.data, config.seed)
+        self.stage_ends, self.kind = config.stage_ends(), generator_for(config)
         state = self._restore(self.restored_from) if checkpoints else self._fresh()
         self._prepare(state)
 
     # ----- set-up -----
+    def _check_resumable(self, checkpoint: Path) -> None:
+        """The new config keeps the architecture of the run's (seqae.config.ARCHITECTURE_KEYS): the networks are
+        loaded from the checkpoint, so another value would fail inside the load, or be ignored while config.yaml
+        claims it."""
+        fixed = [name for name in (SUMMARY_LM_DIR, COVERAGE_DIR, JUDGE_DIR)
+                 if (checkpoint / name).is_dir() or (self.out_dir / name).is_dir()]
+        change = architecture_change(load_bundle_config(checkpoint), self.config, fixed)
+        if change:
+            key, saved, new = change
+            raise UsageError(f"{self.out_dir}: --resume cannot change {key}: {checkpoint.name} was trained with "
+                             f"{key}={saved}, the config now says {new}; keep {saved} to resume, or train a new "
+                             f"run into another --out")
+
     def _fresh(self) -> dict:
         from seqae.data.sentences import SentenceSplitter
         from seqae.data.tokenizer import build_word_tokenizer
@@ -157,7 +173,12 @@ class Trainer:
         path = self.out_dir / name
         if self.is_main and not path.is_dir():
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            train().save(path)
+            try:
+                model = train()
+            except (NonFiniteStep, NonFiniteWeights) as problem:  # the fixed models' loop skips nothing
+                raise SeqaeError(f"stopping before the first stage: {problem}; lower {name}.lr (now "
+                                 f"{self.config.value(f'{name}.lr'):g})") from None
+            model.save(path)
         self.accelerator.wait_for_everyone()
         return load(path)
 
@@ -191,6 +212,21 @@ class Trainer:
     @property
     def is_main(self) -> bool:
         return self.accelerator.is_main_process
+
+    def _lr_hint(self, network: str, stage: str) -> str:
+        """The learning rate that moved `network` in `stage`, as `key (now value)`."""
+        key = {"reconstructor": "rl.reconstructor_lr", "discriminator": "rl.discriminator_lr"}.get(
+            network, self.config.generator_lr_key(stage))
+        return f"{key} (now {self.config.value(key):g})"
+
+    def _non_finite_stop(self, step: int, stage: str, bad_steps: int, problem: NonFiniteStep) -> SeqaeError:
+        return SeqaeError(f"stopping at step {step}: {bad_steps} non-finite steps in a row in the {stage} stage "
+                          f"({problem}); lower {self._lr_hint('generator', stage)} and {self._restart_hint()}")
+
+    def _restart_hint(self) -> str:
+        """How to go on after a run stopped: what is on disk was saved before the problem, so it is sound."""
+        checkpoints = list_checkpoints(self.out_dir)
+        return f"resume from {checkpoints[-1]}" if checkpoints else "train again (no checkpoint was written yet)"
 
     def _stage(self, step: int) -> str:
         return next((stage for stage in STAGES if step < self.stage_ends[stage]), "done")
@@ -293,7 +329,7 @@ class Trainer:
         total = self.stage_ends["rl"]
         if self.is_main:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-        bad_steps, targets = 0, None
+        bad_steps, last_problem, targets = 0, None, None
         progress = tqdm(total=total, initial=self.step, desc="train", unit="step", disable=not self.is_main)
         while self.step < total:
             stage = self._stage(self.step)
@@ -323,21 +359,33 @@ class Trainer:
                                            self.rewards, config.rl)
                 bad_steps = 0
             except NonFiniteStep as problem:
-                bad_steps, row = bad_steps + 1, {"skipped": str(problem)}
+                bad_steps, row, last_problem = bad_steps + 1, {"skipped": str(problem)}, problem
                 if bad_steps >= config.rl.max_bad_steps:
-                    raise SeqaeError(f"stopping at step {self.step}: {bad_steps} non-finite steps in a row "
-                                     f"({problem}); lower the learning rate or resume from the last checkpoint")
+                    raise self._non_finite_stop(self.step + 1, stage, bad_steps, problem) from None
+            except NonFiniteWeights as problem:
+                # Weights that are NaN or inf cannot be learned from or saved: stop before any checkpoint or
+                # dev evaluation sees them. The checkpoints already written hold the last good weights.
+                network = next((name for name, model in self.models.items()
+                                if non_finite_tensor(model.named_parameters()) is not None), "generator")
+                raise SeqaeError(f"stopping at step {self.step + 1} in the {stage} stage: the {network}'s {problem} "
+                                 f"(the run diverged); lower {self._lr_hint(network, stage)} and "
+                                 f"{self._restart_hint()}") from None
             self.step += 1
             progress.update(1)
+            # Networks whose last step was non-finite are not sound (a learning rate too high makes every step
+            # NaN from some point on): they are neither scored on dev (the best model) nor saved, and the run
+            # does not end on them.
+            if bad_steps and self.step == total:
+                raise self._non_finite_stop(self.step, stage, bad_steps, last_problem)
             if self.step % config.sample_every == 0 and samples:
                 row["samples"] = samples
-            if self.step % config.dev_every == 0 or self.step == self.stage_ends[stage]:
+            if not bad_steps and (self.step % config.dev_every == 0 or self.step == self.stage_ends[stage]):
                 row.update(self.evaluate_dev())
             if self.step % config.log_every == 0 or "dev_rouge1" in row or "samples" in row or "skipped" in row:
                 self._log({"step": self.step, "stage": stage, **row})
                 progress.set_postfix({k: round(v, 3) for k, v in row.items()
                                       if k in ("generator_loss", "reward", "dev_rouge1", "summary_words")})
-            if self.step % config.checkpoint_every == 0 or self.step == total:
+            if not bad_steps and (self.step % config.checkpoint_every == 0 or self.step == total):
                 self.checkpoint()
         progress.close()
         if self.is_main and not (self.out_dir / "model").exists():

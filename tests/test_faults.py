@@ -204,9 +204,9 @@ def test_nan_reward_every_step_stops_after_max_bad_steps(tmp_path, tiny_corpus, 
     assert "Traceback" not in err
     # The training progress bar shares stderr (and, not closed on the error, redraws after it): find the line.
     errors = [line for line in err.splitlines() if line.startswith("seqae: error: ")]
-    assert len(errors) == 1 and "stopping at step 5: 3 non-finite steps in a row" in errors[0], err
+    assert len(errors) == 1 and "stopping at step 6: 3 non-finite steps in a row in the rl stage" in errors[0], err
     skipped = skipped_rows(run)
-    # The first RL step (4) and the next are skipped and logged; the third in a row stops the run (logged or not).
+    # The first RL step (4) and the next are skipped and logged; the third in a row (6) stops the run (logged or not).
     assert [row["step"] for row in skipped][:2] == [4, 5] and len(skipped) in (2, 3)
     assert all("non-finite" in row["skipped"] for row in skipped)
     assert_finite_checkpoints(run)
@@ -239,5 +239,5 @@ def test_nan_warm_start_loss_stops_cleanly(tmp_path, tiny_corpus, monkeypatch, c
     run = tmp_path / "run"
     assert main(tiny_train_args(tiny_corpus, run, *NAN_ARGS, "rl.max_bad_steps=2")) == 1
     err = capsys.readouterr().err
-    assert "Traceback" not in err and "seqae: error: stopping at step 1: 2 non-finite steps" in err
+    assert "Traceback" not in err and "seqae: error: stopping at step 2: 2 non-finite steps" in err
     assert skipped_rows(run)[0] == {"step": 1, "stage": "warm_start", "skipped": "non-finite warm-start loss"}
