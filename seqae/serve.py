@@ -7,7 +7,10 @@
 Built to survive hostile use: bodies over `max_bytes` get 413 (counted as they arrive, so a chunked body
 without Content-Length is cut too), bad input 400 with a one-line `{"error": ...}`, model work runs in a
 bounded pool (`workers` at a time, `queue` more waiting, 503 at once beyond that) under a per-request time
-limit (504). One log line a request: method, path, status, milliseconds, body bytes; never a body.
+limit (504). Each connection has deadlines: its request's headers must arrive within `header_timeout`
+(else the server closes it; HeaderDeadline), its body within `body_timeout` (else 408), so idle or trickling
+connections cannot hold the server. One log line a request: method, path, status, milliseconds, body bytes;
+never a body.
 """
 
 import asyncio
@@ -44,19 +47,27 @@ def error_response(status: int, message: str, headers: dict | None = None):
     return JSONResponse({"error": " ".join(message.split())}, status_code=status, headers=headers)
 
 
-async def read_body(request, max_bytes: int) -> bytes:
+async def read_body(request, max_bytes: int, timeout_s: float) -> bytes:
     """The request body, refused with 413 once it passes `max_bytes`: by its Content-Length before reading, and
-    by counting as it arrives otherwise (a chunked body has no length to trust)."""
+    by counting as it arrives otherwise (a chunked body has no length to trust); 408 unless all of it has
+    arrived within `timeout_s` (a body trickled a byte at a time would otherwise hold its connection)."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
         raise RequestError(413, f"request body over {max_bytes} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise RequestError(413, f"request body over {max_bytes} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+
+    async def read() -> bytes:
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise RequestError(413, f"request body over {max_bytes} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    try:
+        return await asyncio.wait_for(read(), timeout_s)
+    except (TimeoutError, asyncio.TimeoutError):
+        raise RequestError(408, f"request body not received within {timeout_s:g} s") from None
 
 
 def parse_request(body: bytes, max_words: int) -> dict:
@@ -153,6 +164,56 @@ class WorkerPool:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
+def header_deadline_protocol(header_timeout: float):
+    """uvicorn's HTTP protocol (h11, or httptools where installed) with a deadline on request headers: a
+    connection closes unless a request's headers are complete within `header_timeout` of its opening or of its
+    previous response. uvicorn has no such deadline (its keep-alive timer stops at the first byte received), so
+    half-sent requests would stay open for as long as their client likes; a request whose headers arrived is
+    not affected, however long its body or its model work takes (the body has its own deadline, read_body)."""
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    class HeaderDeadline(AutoHTTPProtocol):
+        timer = None
+
+        def connection_made(self, transport):
+            super().connection_made(transport)
+            self.await_headers()
+
+        def on_response_complete(self):
+            # Armed first: the parent may go on at once to a pipelined request, which replaces `cycle`.
+            self.await_headers()
+            super().on_response_complete()
+
+        def connection_lost(self, exc):
+            self.timer.cancel()
+            super().connection_lost(exc)
+
+        def await_headers(self):
+            # uvicorn makes a new `cycle` for each request once its headers are complete: if the cycle is
+            # still the one seen now when the time is up, no request's headers arrived.
+            if self.timer is not None:
+                self.timer.cancel()
+            waiting = self.cycle
+
+            def expire():
+                if self.cycle is waiting:
+                    self.transport.close()
+
+            self.timer = self.loop.call_later(header_timeout, expire)
+
+    return HeaderDeadline
+
+
+def server_options(header_timeout: float = 5.0) -> dict:
+    """uvicorn's settings for `seqae serve` (uvicorn.run or uvicorn.Config keyword arguments; the tests' live
+    server uses them too)."""
+    # access_log off: RequestLog writes the one line a request. No limit_concurrency: uvicorn counts open
+    # connections against it, so idle ones would make every request 503, /health too; HeaderDeadline closes
+    # those instead, and the pool bounds the model work.
+    return {"http": header_deadline_protocol(header_timeout), "access_log": False, "log_level": "warning",
+            "server_header": False, "timeout_keep_alive": 5}
+
+
 # Everything the page needs comes from this server: no other origin, no inline script.
 SECURITY_HEADERS = [(b"content-security-policy", b"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"),
                     (b"x-content-type-options", b"nosniff")]
@@ -192,8 +253,8 @@ class RequestLog:
                      1000 * (time.perf_counter() - started), received)
 
 
-def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, workers: int = 1, queue: int = 32,
-               threads: int = 1, explainer=None):
+def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, body_timeout_s: float = 10.0,
+               workers: int = 1, queue: int = 32, threads: int = 1, explainer=None):
     """The FastAPI app around a model loaded once (`explainer`: one already loaded, seqae.explain.Explainer).
     `app.state` holds the explainer, the pool and the limits."""
     from fastapi import FastAPI, Request
@@ -214,7 +275,7 @@ def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, wo
 
     app = FastAPI(title="seqae", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.explainer, app.state.pool = explainer, pool
-    app.state.max_bytes, app.state.timeout_s = max_bytes, timeout_s
+    app.state.max_bytes, app.state.timeout_s, app.state.body_timeout_s = max_bytes, timeout_s, body_timeout_s
     summarizer = explainer.summarizer
     # Asking for the splitter loads it, and nltk with it, now: before any worker thread runs (nltk's import hides
     # a few optional packages for its duration, seqae.data.normalize.import_nltk).
@@ -237,15 +298,16 @@ def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, wo
     @app.post("/api/summarize")
     async def summarize(request: Request):
         try:
-            body = await read_body(request, app.state.max_bytes)
+            body = await read_body(request, app.state.max_bytes, app.state.body_timeout_s)
             options = parse_request(body, info["max_document_words"])
             text = options.pop("text")
             result = await app.state.pool.run(lambda: app.state.explainer.explain(text, **options),
                                               app.state.timeout_s)
             return JSONResponse(result)
         except RequestError as error:
-            retry = {"Retry-After": "1"} if error.status == 503 else None
-            return error_response(error.status, error.message, retry)
+            # 408: the rest of the body may still be on its way; closing is the only way to stop reading it.
+            headers = {503: {"Retry-After": "1"}, 408: {"Connection": "close"}}.get(error.status)
+            return error_response(error.status, error.message, headers)
         except SeqaeError as error:  # what the model cannot do for this input (no sentence splitter, ...)
             return error_response(400, str(error))
         except Exception as error:  # noqa: BLE001 - one bad request must not take the server down
@@ -267,6 +329,11 @@ def register(subparsers) -> None:
     serve.add_argument("--max-bytes", type=int, default=65536, help="largest request body accepted (else 413)")
     serve.add_argument("--timeout", type=float, default=30.0, help="seconds a request may take, waiting included "
                                                                    "(else 504)")
+    serve.add_argument("--header-timeout", type=float, default=5.0,
+                       help="seconds a connection may take to send a request's headers, from its opening or its "
+                            "previous response (else the server closes it)")
+    serve.add_argument("--body-timeout", type=float, default=10.0,
+                       help="seconds a request may take to send its body (else 408)")
     serve.add_argument("--workers", type=int, default=1, help="requests summarized at the same time")
     serve.add_argument("--queue", type=int, default=32, help="requests waiting beyond those (else 503 at once)")
     serve.add_argument("--threads", type=int, default=1,
@@ -284,8 +351,10 @@ def run_serve(args) -> int:
             raise UsageError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
     if args.queue < 0:
         raise UsageError(f"--queue must be at least 0, got {args.queue}")
-    if not (math.isfinite(args.timeout) and args.timeout > 0):
-        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    for name in ("timeout", "header_timeout", "body_timeout"):
+        value = getattr(args, name)
+        if not (math.isfinite(value) and value > 0):
+            raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds, got {value}")
     check_bundle(resolve_model_dir(args.model))  # a wrong model path fails in one line, before any import
     try:
         import uvicorn
@@ -298,14 +367,11 @@ def run_serve(args) -> int:
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
-    app = create_app(args.model, max_bytes=args.max_bytes, timeout_s=args.timeout, workers=args.workers,
-                     queue=args.queue, threads=args.threads)
+    app = create_app(args.model, max_bytes=args.max_bytes, timeout_s=args.timeout, body_timeout_s=args.body_timeout,
+                     workers=args.workers, queue=args.queue, threads=args.threads)
     import torch
 
     torch.set_num_threads(args.threads)
     print(f"seqae: serving {resolve_model_dir(args.model)} on http://{args.host}:{args.port}/", file=sys.stderr)
-    # access_log off: RequestLog writes the one line a request. limit_concurrency bounds open connections
-    # (uvicorn answers 503 past it), the pool bounds the model work.
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning", server_header=False,
-                limit_concurrency=max(64, 4 * (args.workers + args.queue)), timeout_keep_alive=5)
+    uvicorn.run(app, host=args.host, port=args.port, **server_options(args.header_timeout))
     return 0

@@ -1,0 +1,146 @@
+"""`seqae serve` against hostile clients on loopback: idle, half-sent and trickling connections (the header and
+body deadlines), work that outlasts its time limit, and /health answering through all of it."""
+
+import selectors
+import socket
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("fastapi", reason="seqae serve needs FastAPI: pip install -e '.[dev]'")
+pytest.importorskip("uvicorn", reason="seqae serve needs uvicorn: pip install -e '.[dev]'")
+httpx = pytest.importorskip("httpx", reason="the API tests talk to the server with httpx: pip install -e '.[dev]'")
+
+from live_server import LiveServer  # noqa: E402
+
+from seqae.serve import create_app  # noqa: E402
+
+DOCUMENT = "police said on tuesday the army rebels fire in the city market as oil prices rise"
+HEADER_TIMEOUT = BODY_TIMEOUT = 1.0
+SLACK = 1.5  # a loaded 2-core machine may be late to close or answer by this much
+IDLE = 200
+# Half-sent requests: nothing at all, part of the request line, part of the headers.
+PARTIAL = [b"", b"GET /hea", b"POST /api/summarize HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl"]
+
+
+@pytest.fixture(scope="module")
+def app(tiny_run):
+    return create_app(tiny_run, timeout_s=30, body_timeout_s=BODY_TIMEOUT, workers=1, queue=2)
+
+
+@pytest.fixture(scope="module")
+def server(app):
+    with LiveServer(app, header_timeout=HEADER_TIMEOUT) as live:
+        assert httpx.post(f"{live.url}/api/summarize", json={"text": DOCUMENT}, timeout=30).status_code == 200
+        yield live
+
+
+def connect(server) -> socket.socket:
+    host, port = server.url.removeprefix("http://").split(":")
+    return socket.create_connection((host, int(port)), timeout=5)
+
+
+def closed_within(sock: socket.socket, seconds: float) -> bytes:
+    """What the server sent before it closed `sock`, waiting at most `seconds`; fails if it stays open."""
+    sock.settimeout(seconds)
+    received = b""
+    try:
+        while chunk := sock.recv(4096):
+            received += chunk
+    except ConnectionResetError:
+        pass
+    except TimeoutError:
+        pytest.fail(f"the server kept the connection open past {seconds:g} s; it sent {received[:80]!r}")
+    return received
+
+
+def read_response(sock: socket.socket) -> bytes:
+    """One whole response (headers and a Content-Length body) from `sock`."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(4096)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    while len(body) < length:
+        body += sock.recv(4096)
+    return head + b"\r\n\r\n" + body
+
+
+def test_idle_half_sent_connections_do_not_block_requests_and_are_closed_by_the_deadline(server):
+    opened, sockets = [], []
+    try:
+        for index in range(IDLE):
+            sock = connect(server)
+            sock.sendall(PARTIAL[index % len(PARTIAL)])
+            sockets.append(sock)
+            opened.append(time.monotonic())
+        started = time.perf_counter()
+        assert httpx.get(f"{server.url}/health", timeout=5).status_code == 200
+        assert httpx.post(f"{server.url}/api/summarize", json={"text": DOCUMENT}, timeout=5).status_code == 200
+        assert time.perf_counter() - started < 2
+
+        selector, open_since = selectors.DefaultSelector(), dict(zip(sockets, opened))
+        for sock in sockets:
+            sock.setblocking(False)
+            selector.register(sock, selectors.EVENT_READ)
+        lived = []
+        give_up = time.monotonic() + HEADER_TIMEOUT + SLACK + 1
+        while open_since and time.monotonic() < give_up:
+            for key, _ in selector.select(0.1):
+                try:
+                    assert key.fileobj.recv(4096) == b""  # closed without an answer
+                except ConnectionResetError:
+                    pass
+                lived.append(time.monotonic() - open_since.pop(key.fileobj))
+                selector.unregister(key.fileobj)
+        assert not open_since, f"{len(open_since)} of {IDLE} idle connections still open"
+        assert HEADER_TIMEOUT * 0.9 < min(lived) and max(lived) < HEADER_TIMEOUT + SLACK
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_headers_trickled_a_byte_at_a_time_are_cut_at_the_deadline(server):
+    request = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"a" * 100
+    with connect(server) as sock:
+        started = time.monotonic()
+        with pytest.raises((BrokenPipeError, ConnectionResetError)):
+            for byte in request:
+                sock.sendall(bytes([byte]))
+                time.sleep(0.1)
+        assert time.monotonic() - started < HEADER_TIMEOUT + SLACK
+
+
+def test_a_kept_alive_connection_gets_the_same_header_deadline(server):
+    with connect(server) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert read_response(sock).startswith(b"HTTP/1.1 200")
+        sock.sendall(b"GET /hea")  # then the next request stalls
+        started = time.monotonic()
+        assert closed_within(sock, HEADER_TIMEOUT + SLACK) == b""
+        assert time.monotonic() - started > HEADER_TIMEOUT * 0.9
+
+
+def test_a_body_trickled_a_byte_at_a_time_gets_408_at_the_deadline(server):
+    with connect(server) as sock:
+        sock.sendall(b"POST /api/summarize HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n")
+        started, answer = time.monotonic(), b""
+        sock.settimeout(0.2)
+        while not answer and time.monotonic() - started < BODY_TIMEOUT + SLACK:
+            sock.sendall(b" ")
+            try:
+                answer = sock.recv(4096)
+            except TimeoutError:
+                pass
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:80]
+        assert b"not received within 1 s" in answer + closed_within(sock, SLACK)
+
+
+def test_a_request_whose_work_outlasts_the_header_deadline_still_gets_its_answer(server, app, monkeypatch):
+    explain = app.state.explainer.explain
+    monkeypatch.setattr(app.state.explainer, "explain",
+                        lambda text, **options: time.sleep(HEADER_TIMEOUT + 0.5) or explain(text, **options))
+    response = httpx.post(f"{server.url}/api/summarize", json={"text": DOCUMENT}, timeout=30)
+    assert response.status_code == 200, response.text
