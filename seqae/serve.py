@@ -9,8 +9,10 @@ without Content-Length is cut too), bad input 400 with a one-line `{"error": ...
 bounded pool (`workers` at a time, `queue` more waiting, 503 at once beyond that) under a per-request time
 limit (504). Each connection has deadlines: its request's headers must arrive within `header_timeout`
 (else the server closes it; HeaderDeadline), its body within `body_timeout` (else 408), so idle or trickling
-connections cannot hold the server. One log line a request: method, path, status, milliseconds, body bytes;
-never a body.
+connections cannot hold the server. A request must name the server in its Host header (400 otherwise), and a
+POST that carries an Origin must come from the server's own page or an origin given to `cors` (403; CORS
+headers for those), with a JSON body (415 otherwise): another site's page cannot use the server through a
+visitor's browser. One log line a request: method, path, status, milliseconds, body bytes; never a body.
 """
 
 import asyncio
@@ -24,10 +26,12 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from seqae.errors import SeqaeError, UsageError
 
 STATIC = Path(__file__).resolve().parent / "static"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 LENGTH_FIELDS = ("words", "ratio", "sentences")
 MAX_SENTENCES = 100
 log = logging.getLogger("seqae.serve")
@@ -45,6 +49,11 @@ def error_response(status: int, message: str, headers: dict | None = None):
     from fastapi.responses import JSONResponse
 
     return JSONResponse({"error": " ".join(message.split())}, status_code=status, headers=headers)
+
+
+def shown(value: str, limit: int = 80) -> str:
+    """A client's value fit for a one-line message or a log line: printable ASCII, cut at `limit`."""
+    return ascii(value[:limit])[1:-1]
 
 
 async def read_body(request, max_bytes: int, timeout_s: float) -> bytes:
@@ -219,6 +228,50 @@ SECURITY_HEADERS = [(b"content-security-policy", b"default-src 'self'; img-src '
                     (b"x-content-type-options", b"nosniff")]
 
 
+def host_name(host: str) -> str | None:
+    """The name in a Host header or an origin's authority ("[::1]:8000" -> "::1"), lower case; None where it is
+    not one (userinfo, a path, a broken IPv6 literal)."""
+    if not host or any(character in host for character in "@/?#\\ "):
+        return None
+    try:
+        return urlsplit("//" + host).hostname
+    except ValueError:
+        return None
+
+
+class HostAndOrigin:
+    """ASGI middleware: the Host header must name this server (`hosts`; "*" for any), else 400, so that a page
+    on a name the attacker controls, resolved to this machine (DNS rebinding), is refused; a request other than
+    GET and HEAD that carries an Origin must come from the server's own page (the origin naming the same host
+    and port) or from one of `cors_origins` ("*" for any), else 403: any web page can make its visitors'
+    browsers post here."""
+
+    def __init__(self, app, hosts, cors_origins):
+        self.app = app
+        self.hosts = {host.lower().strip("[]") for host in hosts}
+        self.origins = {origin.lower().rstrip("/") for origin in cors_origins}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {name: value.decode("latin-1") for name, value in scope["headers"] if name in (b"host", b"origin")}
+        host, origin = headers.get(b"host", ""), headers.get(b"origin")
+        if "*" not in self.hosts and host_name(host) not in self.hosts:
+            message = (f'Host "{shown(host)}" is not a name of this server; start it with --allow-host NAME '
+                       "to answer to another name")
+            return await error_response(400, message)(scope, receive, send)
+        if origin is not None and scope["method"] not in ("GET", "HEAD") and not self.allowed(origin, host):
+            message = (f'cross-origin request from "{shown(origin)}" refused; start the server with --cors ORIGIN '
+                       "to allow one")
+            return await error_response(403, message)(scope, receive, send)
+        await self.app(scope, receive, send)
+
+    def allowed(self, origin: str, host: str) -> bool:
+        scheme, _, authority = origin.lower().rstrip("/").partition("://")
+        return (scheme in ("http", "https") and authority == host.lower()) or bool(
+            {"*", origin.lower().rstrip("/")} & self.origins)
+
+
 class RequestLog:
     """ASGI middleware: one log line a request (method, path, status, ms, body bytes), never a body; it also
     adds SECURITY_HEADERS to every response."""
@@ -254,10 +307,12 @@ class RequestLog:
 
 
 def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, body_timeout_s: float = 10.0,
-               workers: int = 1, queue: int = 32, threads: int = 1, explainer=None):
+               workers: int = 1, queue: int = 32, threads: int = 1, hosts=LOOPBACK_NAMES, cors=(), explainer=None):
     """The FastAPI app around a model loaded once (`explainer`: one already loaded, seqae.explain.Explainer).
-    `app.state` holds the explainer, the pool and the limits."""
+    `hosts`: the names the server answers to (HostAndOrigin); `cors`: the other origins whose pages may use
+    the API. `app.state` holds the explainer, the pool and the limits."""
     from fastapi import FastAPI, Request
+    from fastapi.middleware.cors import CORSMiddleware
     from fastapi.responses import FileResponse, JSONResponse
     from fastapi.staticfiles import StaticFiles
     from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -298,6 +353,11 @@ def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, bo
     @app.post("/api/summarize")
     async def summarize(request: Request):
         try:
+            # Only JSON: a form or text/plain post is what a page on another site can send without asking.
+            media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if media_type != "application/json":
+                raise RequestError(415, "send the request as JSON, with Content-Type: application/json (got "
+                                        f'{shown(media_type) or "no Content-Type"})')
             body = await read_body(request, app.state.max_bytes, app.state.body_timeout_s)
             options = parse_request(body, info["max_document_words"])
             text = options.pop("text")
@@ -317,7 +377,13 @@ def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, bo
             return error_response(500, "internal error while summarizing")
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(RequestLog)  # added last: outermost of the app's own middleware, it sees every status
+    # The last added is the outermost: RequestLog sees every status, HostAndOrigin refuses before CORS answers
+    # a preflight.
+    if cors:
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors), allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type"])
+    app.add_middleware(HostAndOrigin, hosts=hosts, cors_origins=cors)
+    app.add_middleware(RequestLog)
     return app
 
 
@@ -326,6 +392,12 @@ def register(subparsers) -> None:
     serve.add_argument("model", help="a run directory or a model directory")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.add_argument("--allow-host", action="append", metavar="NAME",
+                       help="another name the server answers to in the Host header, besides 127.0.0.1, localhost "
+                            "and --host (repeatable; * for any); requests naming others get 400")
+    serve.add_argument("--cors", action="append", metavar="ORIGIN",
+                       help="an origin (scheme://host[:port]) whose pages may call the API (repeatable; * for any); "
+                            "without it, posts from other sites' pages get 403")
     serve.add_argument("--max-bytes", type=int, default=65536, help="largest request body accepted (else 413)")
     serve.add_argument("--timeout", type=float, default=30.0, help="seconds a request may take, waiting included "
                                                                    "(else 504)")
@@ -355,6 +427,10 @@ def run_serve(args) -> int:
         value = getattr(args, name)
         if not (math.isfinite(value) and value > 0):
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds, got {value}")
+    for origin in args.cors or ():
+        scheme, _, authority = origin.partition("://")
+        if origin != "*" and not (scheme in ("http", "https") and host_name(authority.rstrip("/"))):
+            raise UsageError(f"--cors takes an origin such as https://example.org:8443 or *, got {origin!r}")
     check_bundle(resolve_model_dir(args.model))  # a wrong model path fails in one line, before any import
     try:
         import uvicorn
@@ -368,7 +444,8 @@ def run_serve(args) -> int:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     app = create_app(args.model, max_bytes=args.max_bytes, timeout_s=args.timeout, body_timeout_s=args.body_timeout,
-                     workers=args.workers, queue=args.queue, threads=args.threads)
+                     workers=args.workers, queue=args.queue, threads=args.threads,
+                     hosts=[*LOOPBACK_NAMES, args.host, *(args.allow_host or ())], cors=args.cors or ())
     import torch
 
     torch.set_num_threads(args.threads)

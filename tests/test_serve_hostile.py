@@ -144,3 +144,52 @@ def test_a_request_whose_work_outlasts_the_header_deadline_still_gets_its_answer
                         lambda text, **options: time.sleep(HEADER_TIMEOUT + 0.5) or explain(text, **options))
     response = httpx.post(f"{server.url}/api/summarize", json={"text": DOCUMENT}, timeout=30)
     assert response.status_code == 200, response.text
+
+
+def summarize(url: str, headers: dict | None = None, **kwargs) -> httpx.Response:
+    return httpx.post(f"{url}/api/summarize", timeout=30, headers=headers,
+                      **({"json": {"text": DOCUMENT}} if "content" not in kwargs else {}), **kwargs)
+
+
+def test_a_host_that_is_not_the_servers_gets_400(server):
+    port = server.url.rsplit(":", 1)[1]
+    for host in ("evil.example", f"evil.example:{port}", "127.0.0.1.evil.example", "evil@127.0.0.1", "[::1",
+                 f"[::1]:{port}", ""):
+        response = summarize(server.url, {"host": host})
+        assert response.status_code == 400, host
+        assert "not a name of this server" in response.json()["error"] and "--allow-host" in response.json()["error"]
+    assert httpx.get(f"{server.url}/", headers={"host": "evil.example"}).status_code == 400
+    for host in (f"localhost:{port}", f"LOCALHOST:{port}", "127.0.0.1"):
+        assert summarize(server.url, {"host": host}).status_code == 200, host
+
+
+def test_a_post_from_another_sites_page_gets_403_and_text_plain_415(server):
+    port = server.url.rsplit(":", 1)[1]
+    for origin in ("http://evil.example", f"http://localhost:{port}", "null", "http://[::1"):
+        response = summarize(server.url, {"origin": origin})
+        assert response.status_code == 403, origin
+        assert "cross-origin" in response.json()["error"] and "--cors" in response.json()["error"]
+    assert summarize(server.url, {"origin": server.url}).status_code == 200  # the server's own page
+    # A simple request (no preflight): what a form or fetch(..., {mode: "no-cors"}) on any page can send.
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data", None):
+        headers = {"content-type": content_type} if content_type else {}
+        response = summarize(server.url, headers, content=b'{"text": "a b c"}')
+        assert response.status_code == 415, content_type
+        assert "Content-Type: application/json" in response.json()["error"]
+    assert summarize(server.url, {"content-type": "Application/JSON; charset=utf-8"},
+                     content=b'{"text": "a b c"}').status_code == 200
+    assert httpx.get(f"{server.url}/health", headers={"origin": "http://evil.example"}).status_code == 200
+
+
+def test_cors_names_the_origins_whose_pages_may_post(app):
+    page = "https://page.example:8443"
+    with LiveServer(create_app(None, explainer=app.state.explainer, hosts=("127.0.0.1", "api.example"),
+                               cors=[page])) as live:
+        preflight = httpx.options(f"{live.url}/api/summarize", headers={
+            "origin": page, "access-control-request-method": "POST", "access-control-request-headers": "content-type"})
+        assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == page
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+        response = summarize(live.url, {"origin": page})
+        assert response.status_code == 200 and response.headers["access-control-allow-origin"] == page
+        assert summarize(live.url, {"origin": "https://other.example"}).status_code == 403
+        assert summarize(live.url, {"host": "api.example"}).status_code == 200  # an --allow-host name
