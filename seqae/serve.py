@@ -12,7 +12,8 @@ limit (504). Each connection has deadlines: its request's headers must arrive wi
 connections cannot hold the server. A request must name the server in its Host header (400 otherwise), and a
 POST that carries an Origin must come from the server's own page or an origin given to `cors` (403; CORS
 headers for those), with a JSON body (415 otherwise): another site's page cannot use the server through a
-visitor's browser. One log line a request: method, path, status, milliseconds, body bytes; never a body.
+visitor's browser. One log line a request: method, path, status (499: the client left before sending its body),
+milliseconds, body bytes; never a body.
 """
 
 import asyncio
@@ -79,6 +80,26 @@ async def read_body(request, max_bytes: int, timeout_s: float) -> bytes:
         raise RequestError(408, f"request body not received within {timeout_s:g} s") from None
 
 
+MAX_NUMBER_CHARS = 32  # far more than any length needs; int() of a long one is slow, past 4,300 digits an error
+
+
+def bounded_number(kind):
+    """json.loads' parse_int / parse_float: refuses a number longer than MAX_NUMBER_CHARS with a 400 (json
+    itself would hand Python's int() 5,000 digits, a ValueError rather than a JSONDecodeError)."""
+
+    def parse(literal: str):
+        if len(literal) > MAX_NUMBER_CHARS:
+            raise RequestError(400, f"a number {len(literal)} characters long (at most {MAX_NUMBER_CHARS})")
+        return kind(literal)
+
+    return parse
+
+
+def refuse_constant(name: str):
+    """json.loads' parse_constant: NaN and Infinity are Python's extension, not JSON."""
+    raise RequestError(400, f"malformed JSON: {name} is not a JSON number")
+
+
 def parse_request(body: bytes, max_words: int) -> dict:
     """`{"text": str, "words": int | "ratio": float | "sentences": int}` checked field by field; returns the
     keyword arguments of Explainer.explain. Every problem is a 400 with a one-line message."""
@@ -87,7 +108,8 @@ def parse_request(body: bytes, max_words: int) -> dict:
     except UnicodeDecodeError as error:
         raise RequestError(400, f"request body is not UTF-8 (byte {error.start})") from None
     try:
-        request = json.loads(text)
+        request = json.loads(text, parse_int=bounded_number(int), parse_float=bounded_number(float),
+                             parse_constant=refuse_constant)
     except json.JSONDecodeError as error:
         raise RequestError(400, f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
     except RecursionError:
@@ -96,10 +118,16 @@ def parse_request(body: bytes, max_words: int) -> dict:
         raise RequestError(400, 'the body must be a JSON object: {"text": ..., "words": N}')
     unknown = sorted(set(request) - {"text", *LENGTH_FIELDS})
     if unknown:
-        raise RequestError(400, f"unknown field(s): {', '.join(name[:40] for name in unknown[:5])}")
+        raise RequestError(400, f"unknown field(s): {', '.join(shown(name, 40) for name in unknown[:5])}")
     document = request.get("text")
     if not isinstance(document, str):
         raise RequestError(400, '"text" must be a string')
+    try:
+        # JSON's \ud800 escapes decode to lone surrogates, which no encoding (nor the tokenizer) accepts.
+        document.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise RequestError(400, f'"text" holds a lone surrogate ({shown(document[error.start])}) at character '
+                                f"{error.start}: not Unicode text") from None
     if not document.strip():
         raise RequestError(400, '"text" is empty: nothing to summarize')
     given = [name for name in LENGTH_FIELDS if request.get(name) is not None]
@@ -316,6 +344,7 @@ def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, bo
     from fastapi.responses import FileResponse, JSONResponse
     from fastapi.staticfiles import StaticFiles
     from starlette.exceptions import HTTPException as StarletteHTTPException
+    from starlette.requests import ClientDisconnect
 
     if explainer is None:
         from seqae.explain import Explainer
@@ -368,6 +397,10 @@ def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, bo
             # 408: the rest of the body may still be on its way; closing is the only way to stop reading it.
             headers = {503: {"Retry-After": "1"}, 408: {"Connection": "close"}}.get(error.status)
             return error_response(error.status, error.message, headers)
+        except ClientDisconnect:
+            # The client left before its body was sent: nobody to answer. 499 (nginx's "client closed request")
+            # is for the log line only.
+            return error_response(499, "client disconnected")
         except SeqaeError as error:  # what the model cannot do for this input (no sentence splitter, ...)
             return error_response(400, str(error))
         except Exception as error:  # noqa: BLE001 - one bad request must not take the server down

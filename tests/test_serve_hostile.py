@@ -1,6 +1,9 @@
 """`seqae serve` against hostile clients on loopback: idle, half-sent and trickling connections (the header and
 body deadlines), work that outlasts its time limit, and /health answering through all of it."""
 
+import collections
+import logging
+import random
 import selectors
 import socket
 import threading
@@ -12,6 +15,7 @@ pytest.importorskip("fastapi", reason="seqae serve needs FastAPI: pip install -e
 pytest.importorskip("uvicorn", reason="seqae serve needs uvicorn: pip install -e '.[dev]'")
 httpx = pytest.importorskip("httpx", reason="the API tests talk to the server with httpx: pip install -e '.[dev]'")
 
+from conftest import WORDS  # noqa: E402
 from live_server import LiveServer  # noqa: E402
 
 from seqae.serve import create_app  # noqa: E402
@@ -193,3 +197,70 @@ def test_cors_names_the_origins_whose_pages_may_post(app):
         assert response.status_code == 200 and response.headers["access-control-allow-origin"] == page
         assert summarize(live.url, {"origin": "https://other.example"}).status_code == 403
         assert summarize(live.url, {"host": "api.example"}).status_code == 200  # an --allow-host name
+
+
+def test_a_lone_surrogate_or_a_5000_digit_number_is_400_before_the_model_runs(server, app, monkeypatch):
+    def explain(text, **options):
+        raise AssertionError("the model ran")
+
+    monkeypatch.setattr(app.state.explainer, "explain", explain)
+    for body, fragment in [(b'{"text": "police \\ud800 said"}', "lone surrogate (\\ud800) at character 7"),
+                           (b'{"text": "a b c", "words": ' + b"7" * 5000 + b"}", "5000 characters long"),
+                           (b'{"text": "a b c", "ratio": 0.' + b"5" * 5000 + b"}", "5002 characters long"),
+                           (b'{"text": "a b c", "ratio": NaN}', "NaN is not a JSON number"),
+                           (b'{"text": "a b c", "\\udfff": 1}', "unknown field(s): \\udfff")]:
+        response = summarize(server.url, {"content-type": "application/json"}, content=body)
+        assert response.status_code == 400 and fragment in response.json()["error"], response.text
+
+
+def test_a_client_that_leaves_mid_body_is_logged_as_a_disconnect(server, caplog):
+    caplog.set_level(logging.INFO, logger="seqae.serve")
+    with connect(server) as sock:
+        sock.sendall(b"POST /api/summarize HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     b'Content-Length: 100\r\n\r\n{"text": "po')
+        time.sleep(0.2)
+    deadline = time.monotonic() + 5
+    while not any(" 499 " in record.getMessage() for record in caplog.records):
+        assert time.monotonic() < deadline, [record.getMessage() for record in caplog.records]
+        time.sleep(0.02)
+    assert not any("failed" in record.getMessage() for record in caplog.records)
+
+
+def fuzzed_bodies(count: int, seed: int = 21):
+    """JSON bodies (as text, to hold what json.dumps would not write: NaN, 5,000 digits, lone surrogates) mixing
+    good and bad values in every field, about half of them good."""
+    rng = random.Random(seed)
+    good = {"words": ["1", "3", "24"], "ratio": ["1", "1.0", "0.5", "5e-324", "1e-7", "0.999999"],
+            "sentences": ["1", "2", "100"]}
+    bad = ["0", "-1", "25", "101", "9223372036854775808", "-9223372036854775809", "1" * 31, "1" * 5000,
+           "1.0000001", "0.0", "-0.0", "1e308", "1e999", "-1e999", "NaN", "Infinity", "-Infinity", "3.0", "2.5",
+           '"3"', '""', '"\\ud800"', "true", "false", "[]", "{}", "[3]", '{"n": 3}']
+    good_texts = [DOCUMENT, "a", "1 2 3 4", "!!! ... ???", "\\ud83d\\ude00 emoji \\u200b zero \\u202e width",
+                  "a" * 5000, " ".join(WORDS) * 3, "by " + "a" * 40 + "!", "\\u0000 police" * 8, "tab\\tand\\nnewline"]
+    bad_texts = ['""', '" "', '"\\n\\t\\n"', '"\\ud800"', '"police \\udfff said"', "3", "null", "[]", "{}"]
+    for _ in range(count):
+        fields = {}
+        if rng.random() < 0.95:
+            fields['"text"'] = f'"{rng.choice(good_texts)}"' if rng.random() < 0.7 else rng.choice(bad_texts)
+        for name in rng.sample(sorted(good), rng.choice([0, 1, 1, 1, 2])):
+            fields[f'"{name}"'] = rng.choice(good[name]) if rng.random() < 0.6 else rng.choice(bad + ["null"])
+        if rng.random() < 0.05:
+            fields[rng.choice(['"length"', '"\\ud800"', '"TEXT"', '""'])] = "1"
+        yield "{" + ", ".join(f"{key}: {value}" for key, value in fields.items()) + "}"
+
+
+def test_fuzzed_fields_get_an_answer_or_a_one_line_400_never_a_500(server, caplog):
+    caplog.set_level(logging.INFO, logger="seqae.serve")
+    statuses = collections.Counter()
+    with httpx.Client(timeout=30, headers={"content-type": "application/json"}) as client:
+        for body in fuzzed_bodies(300):
+            response = client.post(f"{server.url}/api/summarize", content=body.encode())
+            statuses[response.status_code] += 1
+            assert response.status_code in (200, 400), (body[:200], response.text)
+            answer = response.json()
+            if response.status_code == 400:
+                assert set(answer) == {"error"} and "\n" not in answer["error"], body[:200]
+            else:
+                assert isinstance(answer["summary"], str), body[:200]
+    assert statuses[200] > 50 and statuses[400] > 100, statuses
+    assert not any("failed" in record.getMessage() for record in caplog.records)
