@@ -151,7 +151,15 @@ def parse_request(body: bytes, max_words: int) -> dict:
 
 class WorkerPool:
     """Model work in `workers` threads, `queue` more requests waiting; beyond that `submit` refuses at once,
-    so a burst queues in bounded memory instead of piling up. A request's time limit covers its wait."""
+    so a burst queues in bounded memory instead of piling up. A request's time limit covers its wait.
+
+    Threads, not processes: the model loads once and /health, answered on the event loop, never waits for the
+    pool. A thread cannot be stopped, so past its deadline a request gets its 504 while its work runs on; that
+    work is bounded by the input (`max_bytes`); torch lets go of the interpreter lock in its kernels, Python
+    code at every switch interval (5 ms), so /health answers meanwhile (about 0.1 s worst on a 64 KB document,
+    2 cores). What one C call holds the lock for, it holds: a backtracking regular expression froze everything
+    for 15 s, hence the linear patterns of seqae.data.normalize. Killable worker processes would cost a model
+    copy and a start-up each."""
 
     def __init__(self, workers: int, queue: int, threads: int):
         import torch
@@ -190,7 +198,8 @@ class WorkerPool:
         except RuntimeError:  # shutting down
             self._release()
             raise RequestError(503, "the server is shutting down") from None
-        # The slot frees when the work really ends: a timed-out request keeps it while its thread still runs.
+        # The slot frees when the work really ends: a timed-out request keeps it while its thread still runs, and
+        # one still waiting frees it at its deadline (wait_for cancels the wrapped future, which cancels `future`).
         future.add_done_callback(self._release)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), timeout_s)

@@ -264,3 +264,63 @@ def test_fuzzed_fields_get_an_answer_or_a_one_line_400_never_a_500(server, caplo
                 assert isinstance(answer["summary"], str), body[:200]
     assert statuses[200] > 50 and statuses[400] > 100, statuses
     assert not any("failed" in record.getMessage() for record in caplog.records)
+
+
+def spinning(explain, seconds: float):
+    """`explain` after `seconds` of pure-Python work: it holds the interpreter lock, as the model's own Python
+    code does, and lets go of it only at each switch interval."""
+    def work(text, **options):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            sum(range(1000))
+        return explain(text, **options)
+
+    return work
+
+
+def wait_for(condition, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)
+
+
+def test_health_answers_within_a_second_while_work_runs_and_waits(server, app, monkeypatch):
+    pool = app.state.pool
+    monkeypatch.setattr(app.state.explainer, "explain", spinning(app.state.explainer.explain, 1.2))
+    answers = []
+    senders = [threading.Thread(target=lambda: answers.append(summarize(server.url).status_code)) for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    wait_for(lambda: pool.in_use == 2)  # one summarizing, one waiting
+    for _ in range(5):
+        started = time.perf_counter()
+        health = httpx.get(f"{server.url}/health", timeout=5)
+        assert time.perf_counter() - started < 1 and health.json()["busy"] == 2
+        time.sleep(0.1)
+    for sender in senders:
+        sender.join(30)
+    assert answers == [200, 200]
+
+
+def test_a_timed_out_request_frees_its_place_at_once_and_health_still_answers(server, app, monkeypatch):
+    pool, limit = app.state.pool, app.state.timeout_s
+    monkeypatch.setattr(app.state.explainer, "explain", spinning(app.state.explainer.explain, 2))
+    app.state.timeout_s = 0.5
+    try:
+        answers = []
+        senders = [threading.Thread(target=lambda: answers.append(summarize(server.url))) for _ in range(2)]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join(30)
+    finally:
+        app.state.timeout_s = limit
+    assert [answer.status_code for answer in answers] == [504, 504]
+    # The waiting one left the queue at its deadline; the running one holds its worker until its work ends (a
+    # thread cannot be stopped), and /health still answers meanwhile.
+    assert pool.in_use == 1
+    started = time.perf_counter()
+    assert httpx.get(f"{server.url}/health", timeout=5).json()["busy"] == 1
+    assert time.perf_counter() - started < 1
+    wait_for(lambda: pool.in_use == 0)
