@@ -1,6 +1,8 @@
 """`seqae serve` against hostile clients on loopback: idle, half-sent and trickling connections (the header and
-body deadlines), work that outlasts its time limit, and /health answering through all of it."""
+body deadlines), foreign Host and Origin headers, malformed and fuzzed values, work that outlasts its time limit,
+and /health answering through all of it."""
 
+import asyncio
 import collections
 import logging
 import random
@@ -18,7 +20,7 @@ httpx = pytest.importorskip("httpx", reason="the API tests talk to the server wi
 from conftest import WORDS  # noqa: E402
 from live_server import LiveServer  # noqa: E402
 
-from seqae.serve import create_app  # noqa: E402
+from seqae.serve import HostAndOrigin, create_app  # noqa: E402
 
 DOCUMENT = "police said on tuesday the army rebels fire in the city market as oil prices rise"
 HEADER_TIMEOUT = BODY_TIMEOUT = 1.0
@@ -65,7 +67,8 @@ def read_response(sock: socket.socket) -> bytes:
     while b"\r\n\r\n" not in data:
         data += sock.recv(4096)
     head, _, body = data.partition(b"\r\n\r\n")
-    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length"))
     while len(body) < length:
         body += sock.recv(4096)
     return head + b"\r\n\r\n" + body
@@ -324,3 +327,41 @@ def test_a_timed_out_request_frees_its_place_at_once_and_health_still_answers(se
     assert httpx.get(f"{server.url}/health", timeout=5).json()["busy"] == 1
     assert time.perf_counter() - started < 1
     wait_for(lambda: pool.in_use == 0)
+
+
+def raw_status(server, method: str, path: str) -> int:
+    """The status of `method path` sent exactly as written (httpx would normalize `..` away)."""
+    with connect(server) as sock:
+        sock.sendall(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n".encode())
+        return int(read_response(sock).split(b" ", 2)[1])
+
+
+def test_what_already_held_still_holds_405_and_404_on_path_traversal(server):
+    for method, path in [("GET", "/api/summarize"), ("PUT", "/api/summarize"), ("DELETE", "/"),
+                         ("POST", "/health")]:
+        assert raw_status(server, method, path) == 405, (method, path)
+    for path in ["/static/../serve.py", "/static/%2e%2e/serve.py", "/static/..%2fserve.py", "/static/%2e%2e%2f%2e%2e"
+                 "%2fetc%2fpasswd", "/static/../../../../etc/passwd", "/static/..\\serve.py", "/static//etc/passwd",
+                 "/static/%252e%252e/serve.py", "/../seqae/serve.py"]:
+        assert raw_status(server, "GET", path) == 404, path
+
+
+def test_a_star_allows_any_host_and_any_origin():
+    async def answer(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    def status(guard, host: bytes, origin: bytes) -> int:
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "headers": [(b"host", host), (b"origin", origin)]}
+        asyncio.run(guard(scope, None, send))
+        return sent[0]["status"]
+
+    assert status(HostAndOrigin(answer, ["*"], ["*"]), b"evil.example", b"http://other.example") == 200
+    assert status(HostAndOrigin(answer, ["*"], []), b"evil.example", b"http://other.example") == 403
+    assert status(HostAndOrigin(answer, ["127.0.0.1"], ["*"]), b"evil.example", b"http://evil.example") == 400
+    assert status(HostAndOrigin(answer, ["::1"], []), b"[::1]:8000", b"http://[::1]:8000") == 200
