@@ -1,4 +1,5 @@
-"""The real seqae server (uvicorn + the FastAPI app) on a free loopback port, in a background thread."""
+"""The real seqae server (uvicorn with `seqae serve`'s settings + the FastAPI app) on a free loopback port, in a
+background thread."""
 
 import threading
 import time
@@ -7,11 +8,13 @@ import time
 class LiveServer:
     """`with LiveServer(app) as server:` then talk to `server.url`; stopped through uvicorn's should_exit."""
 
-    def __init__(self, app):
+    def __init__(self, app, header_timeout: float = 5.0):
         import uvicorn
 
+        from seqae.serve import server_options
+
         # Port 0: the kernel picks a free port, read back from the listening socket once started.
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, **server_options(header_timeout))
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = ""

@@ -38,6 +38,7 @@ def server(app):
 def post(server, payload=None, **kwargs):
     if payload is not None:
         kwargs["json"] = payload
+    kwargs.setdefault("headers", {"content-type": "application/json"})
     return httpx.post(f"{server.url}/api/summarize", timeout=30, **kwargs)
 
 
@@ -151,7 +152,7 @@ def test_bodies_over_the_limit_get_413_with_or_without_a_length(server):
     (b'{"text": "a b c", "length": 3}', "unknown field(s): length"),
 ])
 def test_bad_requests_get_400_with_one_line(server, body, fragment):
-    one_line_error(post(server, content=body, headers={"content-type": "application/json"}), 400, fragment)
+    one_line_error(post(server, content=body), 400, fragment)
 
 
 def test_deeply_nested_json_gets_400(server):
@@ -240,3 +241,10 @@ def test_cli_refuses_a_missing_model_and_bad_options(tmp_path, capsys, tiny_run)
     assert "--port must be from 0 to 65535" in capsys.readouterr().err
     assert main(["serve", str(tiny_run), "--max-bytes", "0"]) == 2
     assert "--max-bytes must be at least 1" in capsys.readouterr().err
+    assert main(["serve", str(tiny_run), "--header-timeout", "0"]) == 2
+    assert "--header-timeout must be a positive number of seconds" in capsys.readouterr().err
+    assert main(["serve", str(tiny_run), "--body-timeout", "nan"]) == 2
+    assert "--body-timeout must be a positive number of seconds" in capsys.readouterr().err
+    for origin in ("page.example", "ftp://page.example", "https://page.example/app", "http://[::1"):
+        assert main(["serve", str(tiny_run), "--cors", origin]) == 2
+        assert "--cors takes an origin" in capsys.readouterr().err
