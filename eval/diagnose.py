@@ -34,8 +34,7 @@ from seqae.data.heuristics import HEURISTICS
 from seqae.errors import UsageError
 from seqae.rl.search import one_word_swaps
 
-TERMS = ("reconstruction", "discriminator", "word_prior", "similarity", "fluency", "slor", "judge", "phrase", "number",
-         "coverage")
+TERMS = ("reconstruction", "discriminator", "word_prior", "similarity", "fluency", "slor", "phrase", "number", "coverage")
 DEFAULT_WEIGHTS = {"word_prior": 1.0, "similarity": 8.0, **{name: 0.0 for name in TERMS if name not in
                                                            ("word_prior", "similarity")}}
 # Computed (and shown alone) unless --terms says otherwise; a term with a non-zero weight is always computed.
@@ -47,8 +46,8 @@ RANDOM_WINDOW = 25
 MIN_CANDIDATES = 3
 # Summaries per forward pass: R's softmax over its vocabulary is the memory bound (N x 70 tokens x 8000).
 BATCH_SIZES = {"reconstruction": 96, "discriminator": 512, "word_prior": 100_000, "similarity": 256, "fluency": 256,
-               "slor": 256, "judge": 512, "phrase": 100_000, "number": 100_000, "coverage": 128}
-READABILITY_JUDGE_DIR = "readability_judge"  # the evaluation judge diagnose trains in a run directory
+               "slor": 256, "phrase": 100_000, "number": 100_000, "coverage": 128}
+READABILITY_LM_DIR = "readability_lm"  # the evaluation LM of held-out human summaries, kept in the run directory
 
 
 # ----------------------------------------------------------------------------------------------- metrics
@@ -177,8 +176,8 @@ def build_terms(names, summarizer, corpus, device) -> dict:
     from seqae.checkpoint import WORD_PRIOR_FILE
     from seqae.models import load_discriminator, load_reconstructor
     from seqae.rl.coverage import CoverageReward
-    from seqae.rl.rewards import (DiscriminatorReward, FluencyReward, JudgeReward, ReconstructionReward,
-                                  SimilarityReward, number_reward, phrase_reward)
+    from seqae.rl.rewards import (DiscriminatorReward, FluencyReward, ReconstructionReward, SimilarityReward,
+                                  number_reward, phrase_reward)
     from seqae.rl.word_prior import WordPrior
 
     bundle, codec, config = summarizer.directory, summarizer.codec, summarizer.config
@@ -200,8 +199,6 @@ def build_terms(names, summarizer, corpus, device) -> dict:
         elif name in ("fluency", "slor"):
             terms[name] = FluencyReward(_summary_lm(bundle, corpus, config, device),
                                         "slor" if name == "slor" else "log_prob")
-        elif name == "judge":
-            terms[name] = JudgeReward(_judge(bundle, corpus, config, device))
         elif name == "phrase":
             terms[name] = phrase_reward
         elif name == "number":
@@ -229,50 +226,29 @@ def _summary_lm(bundle, corpus, config, device):
     return lm.to(device)
 
 
-def _judge(bundle, corpus, config, device):
-    """The run's headline judge (the judge reward's); one is trained here as the trainer would, if it has none."""
-    from seqae.checkpoint import JUDGE_DIR
-    from seqae.headline_judge import HeadlineJudge
-
-    path, settings = bundle / JUDGE_DIR, config.judge
-    if not path.is_dir():
-        _say(f"no {JUDGE_DIR}/ in {bundle}: training one on the run's human summaries ({settings.steps} steps)")
-        HeadlineJudge.train(corpus.summaries, corpus.articles, seed=config.seed, steps=settings.steps,
-                            batch_size=settings.batch_size, lr=settings.lr, vocab_size=settings.vocab_size,
-                            hidden=settings.hidden_size, layers=settings.num_layers, device=device).save(path)
-    return HeadlineJudge.load(path).to(device)
-
-
-def readability_judge(path, corpus, config, device):
-    """The evaluation judge of readability: a headline judge trained on the human summaries that training never
-    sees (the titles of the articles half), never a reward; kept at `path` for the next diagnosis."""
-    from seqae.headline_judge import HeadlineJudge
+def readability_model(path, corpus, config, device):
+    """The evaluation language model of readability: trained on the human summaries that training never sees (the
+    titles of the articles half) with the run's summary_lm settings, never a reward; kept at `path`."""
+    from seqae.summary_lm import SummaryLM
 
     path = Path(path)
     if not path.is_dir():
         if not corpus.held_out_summaries:
-            raise UsageError("the readability judge needs held-out human summaries (data.titles): give "
-                             "--readability-judge a trained judge")
-        _say(f"training the readability judge on {len(corpus.held_out_summaries)} held-out human summaries "
-             f"into {path}")
-        HeadlineJudge.train(corpus.held_out_summaries, corpus.articles, seed=config.seed + 1,
-                            steps=config.judge.steps, device=device).save(path)
-    return HeadlineJudge.load(path).to(device)
+            raise UsageError("the readability LM needs held-out human summaries (data.titles): give --readability-lm "
+                             "a trained one")
+        settings = config.summary_lm
+        _say(f"training the readability LM on {len(corpus.held_out_summaries)} held-out human summaries into {path}")
+        SummaryLM.train(corpus.held_out_summaries, seed=config.seed + 1, steps=settings.steps,
+                        batch_size=settings.batch_size, lr=settings.lr, hidden=settings.hidden_size,
+                        layers=settings.num_layers, vocab_size=settings.vocab_size, device=device).save(path)
+    return SummaryLM.load(path).to(device)
 
 
-def _coverage(bundle, corpus, config, codec, device):
-    """The run's coverage model; one is trained here as the trainer would, if the run has none."""
-    from seqae.checkpoint import COVERAGE_DIR
-    from seqae.rl.coverage import CoverageModel
+def readability(lm, summaries: list[str]) -> list[float]:
+    """SLOR of each summary (an empty one gets the fluency reward's worst score)."""
+    from seqae.rl.rewards import FluencyReward
 
-    path, settings, max_words = bundle / COVERAGE_DIR, config.coverage, config.data.max_document_words
-    if not path.is_dir():
-        _say(f"no {COVERAGE_DIR}/ in {bundle}: training one on the run's articles ({settings.steps} steps)")
-        CoverageModel.train(corpus.articles, codec, max_words=max_words, seed=config.seed, steps=settings.steps,
-                            batch_size=settings.batch_size, lr=settings.lr, hidden=settings.hidden_size,
-                            layers=settings.num_layers, max_summary_words=settings.max_summary_words,
-                            shared_candidates=settings.shared_candidates, device=device).save(path)
-    return CoverageModel.load(path, codec, max_words, settings.shared_candidates).to(device)
+    return FluencyReward(lm, "slor")(summaries, summaries)
 
 
 def score_term(term, documents: list[str], summaries: list[str], batch_size: int) -> list[float]:
@@ -330,7 +306,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
     count = min(docs, len(corpus.dev_articles))
     documents, references = corpus.dev_articles[:count], corpus.dev_references[:count]
     scorers = build_terms(names, summarizer, corpus, device)
-    judge = readability_judge(readability_path or Path(run_dir) / READABILITY_JUDGE_DIR, corpus, config, device)
+    readability_lm = readability_model(readability_path or Path(run_dir) / READABILITY_LM_DIR, corpus, config, device)
     scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
     model, max_words = summarizer.generator.model, config.data.max_document_words
     model.eval()
@@ -366,7 +342,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
                 chunk_docs += [documents[index]] * len(candidates)
                 chunk_summaries += [c["summary"] for c in candidates]
             for candidate, value in zip((c for r in records[start:] for c in r["candidates"]),
-                                        judge.log_odds(chunk_summaries)):
+                                        readability(readability_lm, chunk_summaries)):
                 candidate["readability"] = value
             for name, term in scorers.items():
                 values = score_term(term, chunk_docs, chunk_summaries, BATCH_SIZES[name])
@@ -387,7 +363,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
                         "samples": samples, "temperature": temperature, "swaps": swaps, "random": randoms,
                         "random_window": RANDOM_WINDOW, "weights": {n: weights.get(n, 0.0) for n in TERMS},
                         "terms": names, "teacher": config.warm_start.target, "device": device,
-                        "readability_judge": str(readability_path or Path(run_dir) / READABILITY_JUDGE_DIR),
+                        "readability_lm": str(readability_path or Path(run_dir) / READABILITY_LM_DIR),
                         "seconds": round(time.perf_counter() - started, 1)}
     result["documents"] = records
     return result
@@ -422,7 +398,7 @@ def summarize_records(records: list[dict], names: list[str]) -> dict:
             entry[which] = {"spearman": rho, "spearman_docs": counted,
                             "best": _mean(best_by([c["scores"][name] for c in s], [c["rouge1"] for c in s])
                                           for s in sets)}
-        # The same two numbers against the readability judge instead of ROUGE-1: does the term point to text
+        # The same two numbers against readability (SLOR) instead of ROUGE-1: does the term point to text
         # a reader would accept?
         sets = [subset(r, "all") for r in records]
         rho, _ = within_document_spearman([[c["scores"][name] for c in s] for s in sets],
@@ -459,7 +435,7 @@ def format_table(result: dict) -> str:
         "distinct candidates a document, by source: " + ", ".join(
             f"{s} {v['distinct_per_doc']:.1f}" for s, v in result["sources"].items()),
         "",
-        "readability (the evaluation judge's log-odds of a human headline), by candidate source: " + ", ".join(
+        "readability (SLOR under an LM of held-out human titles), by candidate source: " + ", ".join(
             f"{s} {_number(v['readability'], True)}" for s, v in result["sources"].items() if v["docs"]),
         "",
         "| term | Spearman, all | best, all | Spearman, swaps | best, swaps | Spearman with readability | "
@@ -478,9 +454,9 @@ def format_table(result: dict) -> str:
     short = {h: n for h, n in result.get("heuristics_left_out_short", {}).items() if n}
     lines += ["", "Spearman: within-document rank correlation with ROUGE-1, mean over documents with >= 3 "
                   "candidates and non-constant values; best: mean ROUGE-1 of each document's top candidate by "
-                  "the term; swaps: greedy and its one-word swaps only. With readability: the same against the "
-                  "log-odds of a headline judge trained on held-out human titles against corrupted text "
-                  "(seqae.headline_judge; never a reward)."]
+                  "the term; swaps: greedy and its one-word swaps only. With readability: the same against SLOR "
+                  "under a language model of held-out human titles (never a reward; it ordered readers' blind "
+                  "scores of whole systems right, docs/readability.md)."]
     if short:
         lines.append("heuristics left out where shorter than k: " + ", ".join(f"{h} {n} docs" for h, n in short.items()))
     return "\n".join(lines)
@@ -495,7 +471,7 @@ def run_diagnose(args) -> int:
     result = diagnose(args.run_dir, docs=args.docs, words=args.words, samples=args.samples,
                       temperature=args.temperature, swaps=args.swaps, randoms=args.random, seed=args.seed,
                       weights=weights, terms=args.terms, device=args.device, progress=not args.quiet,
-                      readability_path=args.readability_judge)
+                      readability_path=args.readability_lm)
     print(format_table(result), flush=True)
     if args.json:
         atomic_write_text(args.json, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
@@ -521,9 +497,9 @@ def register(subparsers) -> None:
     parser.add_argument("--terms", nargs="+", choices=TERMS,
                         help=f"terms to show alone (default: {' '.join(DEFAULT_TERMS)}); weighted terms are always "
                              "computed; similarity loads MiniLM")
-    parser.add_argument("--readability-judge", metavar="DIR",
-                        help=f"the evaluation judge of readability (default: RUN_DIR/{READABILITY_JUDGE_DIR}, trained "
-                             "there on the run's held-out human summaries when missing, a few minutes)")
+    parser.add_argument("--readability-lm", metavar="DIR",
+                        help=f"the evaluation language model of readability (default: RUN_DIR/{READABILITY_LM_DIR}, "
+                             "trained there on the run's held-out human summaries when missing, about a minute)")
     parser.add_argument("--json", metavar="PATH", help="write every number, the config and the candidates here")
     parser.add_argument("--device", default="cpu", help="where the models and reward terms run (cpu, cuda)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

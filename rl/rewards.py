@@ -245,20 +245,6 @@ class FluencyReward:
         return [next(scores) if s.strip() else self.worst for s in summaries]
 
 
-class JudgeReward:
-    """Reads like a person's headline: the log-odds of a fixed headline judge (seqae.headline_judge, trained on
-    the run's titles half against corrupted text, never against the generator) that a person wrote it. It sees
-    word order and completeness: a bag of words, a content-word lead or a window cut mid-phrase score low."""
-
-    __name__ = "judge"
-
-    def __init__(self, judge):
-        self.judge = judge
-
-    def __call__(self, documents, summaries, **_) -> list[float]:
-        return self.judge.log_odds(list(summaries))
-
-
 def weighted_reward(terms: dict, weights: dict):
     """One reward callable, the weighted sum of `terms` (name -> callable)."""
     def total(documents, summaries, **_) -> list[float]:
@@ -268,23 +254,21 @@ def weighted_reward(terms: dict, weights: dict):
 
 
 def search_reward(settings, word_prior, similarity_model: str, device=None, summary_lm=None,
-                  similarity: "SimilarityReward | None" = None, judge=None):
+                  similarity: "SimilarityReward | None" = None):
     """The score test-time search climbs (the `search` config section): word prior + similarity (+ fluency,
-    judge, phrase, number). `similarity`: an encoder already loaded (the RL reward's), instead of loading
+    phrase, number). `similarity`: an encoder already loaded (the RL reward's), instead of loading
     `similarity_model` again."""
     weights = {"word_prior": settings.word_prior_weight, "similarity": settings.similarity_weight,
-               "fluency": settings.fluency_weight, "judge": settings.judge_weight,
-               "phrase": settings.phrase_weight, "number": settings.number_weight}
+               "fluency": settings.fluency_weight, "phrase": settings.phrase_weight,
+               "number": settings.number_weight}
     if not any(weights.values()):
         raise ValueError("search: every *_weight is 0: nothing to search on")
     if weights["fluency"] and summary_lm is None:
         raise ValueError("search.fluency_weight is set but there is no summary language model")
-    if weights["judge"] and judge is None:
-        raise ValueError("search.judge_weight is set but there is no headline judge")
     makers = {"word_prior": lambda: word_prior,
               "similarity": lambda: similarity or SimilarityReward.load(similarity_model, device),
               "fluency": lambda: FluencyReward(summary_lm, settings.fluency_measure),
-              "judge": lambda: JudgeReward(judge), "phrase": lambda: phrase_reward, "number": lambda: number_reward}
+              "phrase": lambda: phrase_reward, "number": lambda: number_reward}
     return weighted_reward({name: makers[name]() for name, weight in weights.items() if weight}, weights)
 
 
@@ -319,21 +303,19 @@ class Rewards:
 
 
 def build_rewards(settings, reconstruction: ReconstructionReward, discriminator: DiscriminatorReward,
-                  word_prior=None, device=None, summary_lm=None, coverage=None, judge=None) -> Rewards:
+                  word_prior=None, device=None, summary_lm=None, coverage=None) -> Rewards:
     """The terms that the RL section `settings` weighs (rl.*_weight), with their weights."""
     weights = {"reconstruction": settings.reconstruction_weight, "discriminator": settings.discriminator_weight,
                "length": settings.length_weight, "repetition": settings.repetition_weight,
                "similarity": settings.similarity_weight, "word_prior": settings.word_prior_weight,
                "fluency": settings.fluency_weight, "coverage": settings.coverage_weight,
-               "judge": settings.judge_weight, "phrase": settings.phrase_weight, "number": settings.number_weight}
+               "phrase": settings.phrase_weight, "number": settings.number_weight}
     if weights["word_prior"] and word_prior is None:
         raise ValueError("rl.word_prior_weight is set but no word prior was given")
     if weights["fluency"] and summary_lm is None:
         raise ValueError("rl.fluency_weight is set but no summary language model was given")
     if weights["coverage"] and coverage is None:
         raise ValueError("rl.coverage_weight is set but no coverage model was given")
-    if weights["judge"] and judge is None:
-        raise ValueError("rl.judge_weight is set but no headline judge was given")
     makers = {
         "word_prior": lambda: word_prior,
         "reconstruction": lambda: reconstruction,
@@ -344,7 +326,6 @@ def build_rewards(settings, reconstruction: ReconstructionReward, discriminator:
         "similarity": lambda: SimilarityReward.load(settings.similarity_model, device),
         "fluency": lambda: FluencyReward(summary_lm, settings.fluency_measure),
         "coverage": lambda: CoverageReward(coverage),
-        "judge": lambda: JudgeReward(judge),
         "phrase": lambda: phrase_reward,
         "number": lambda: number_reward,
     }

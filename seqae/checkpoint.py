@@ -25,7 +25,6 @@ METRICS_FILE = "metrics.jsonl"
 WORD_PRIOR_FILE = "word_prior.json"  # seqae.rl.word_prior, for test-time search
 SUMMARY_LM_DIR = "summary_lm"  # seqae.summary_lm, the fluency reward's model (runs that weigh fluency)
 COVERAGE_DIR = "coverage"  # seqae.rl.coverage, the coverage reward's model (runs that weigh coverage)
-JUDGE_DIR = "headline_judge"  # seqae.headline_judge, the readability reward's model (runs that weigh it)
 REQUIRED_FILES = ("config.yaml", "tokenizer/tokenizer.json", "generator/config.json")
 
 
@@ -62,7 +61,7 @@ def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: di
         splitter.save(tmp / "sentences")
     if word_prior is not None:
         word_prior.save(tmp / WORD_PRIOR_FILE)
-    for name, fixed in (fixed_models or {}).items():  # the fixed reward models: SUMMARY_LM_DIR, COVERAGE_DIR, JUDGE_DIR
+    for name, fixed in (fixed_models or {}).items():  # the fixed reward models: SUMMARY_LM_DIR, COVERAGE_DIR
         fixed.save(tmp / name)
     save_config(config, tmp / "config.yaml")
     if state is not None:

@@ -176,8 +176,6 @@ class RLConfig:
     fluency_measure: Literal["log_prob", "slor"] = option(
         "log_prob", "fluency as minus the per-token NLL (rewards frequent words), or SLOR: per token, log P_LM minus "
                     "log P_unigram (what word order adds)")
-    judge_weight: float = option(0.0, "weight of the headline judge's log-odds that a person wrote the summary "
-                                      "(seqae.headline_judge, the judge section; 0: none trained)")
     phrase_weight: float = option(0.0, "weight of the share of the summary's word pairs adjacent in the document "
                                        "(phrases kept whole)")
     number_weight: float = option(0.0, "weight of keeping a number when the document has one")
@@ -221,7 +219,6 @@ class SearchConfig:
     similarity_weight: float = option(8.0, "weight of the MiniLM document-summary cosine in the search score")
     fluency_weight: float = option(0.0, "weight of the summary language model's fluency in the search score")
     fluency_measure: Literal["log_prob", "slor"] = option("log_prob", "as rl.fluency_measure, for the search")
-    judge_weight: float = option(0.0, "weight of the headline judge's log-odds in the search score")
     phrase_weight: float = option(0.0, "weight of the share of word pairs adjacent in the document")
     number_weight: float = option(0.0, "weight of keeping a number when the document has one")
 
@@ -246,24 +243,6 @@ class SummaryLMConfig:
         check_at_least(self, "summary_lm", 6, "vocab_size")
         check_at_least(self, "summary_lm", 64, "hidden_size")
         check_positive(self, "summary_lm", "lr")
-
-
-@dataclass
-class JudgeConfig:
-    steps: int = option(800, "training steps of the headline judge (human summaries vs corrupted ones)")
-    vocab_size: int = option(20000, "its words: the most frequent of the human summaries and articles")
-    batch_size: int = option(64, "texts per step, half human, half corrupted")
-    lr: float = option(1e-3, "its learning rate")
-    hidden_size: int = option(128, "its width (heads of 32 dimensions)")
-    num_layers: int = option(2, "its transformer layers")
-
-    def __post_init__(self):
-        check_at_least(self, "judge", 0, "steps")
-        check_at_least(self, "judge", 2, "batch_size")
-        check_at_least(self, "judge", 1, "num_layers")
-        check_at_least(self, "judge", 6, "vocab_size")
-        check_at_least(self, "judge", 32, "hidden_size")
-        check_positive(self, "judge", "lr")
 
 
 @dataclass
@@ -308,7 +287,6 @@ class Config:
     decode: DecodeConfig = field(default_factory=DecodeConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     summary_lm: SummaryLMConfig = field(default_factory=SummaryLMConfig)
-    judge: JudgeConfig = field(default_factory=JudgeConfig)
     coverage: CoverageConfig = field(default_factory=CoverageConfig)
     checkpoint_every: int = option(50, "steps between checkpoints")
     log_every: int = option(10, "steps between metrics rows")
@@ -333,11 +311,6 @@ class Config:
         by learning from search, and by `seqae summarize --search` on the saved model)."""
         return bool(self.rl.fluency_weight or self.search.fluency_weight)
 
-    @property
-    def uses_judge(self) -> bool:
-        """Whether a score of the run (RL or search) weighs the headline judge."""
-        return bool(self.rl.judge_weight or self.search.judge_weight)
-
     def value(self, key: str):
         """The value of a dotted key (`rl.lr`)."""
         return functools.reduce(getattr, key.split("."), self)
@@ -360,8 +333,7 @@ ARCHITECTURE_KEYS = (*(f"model.{f.name}" for f in dataclasses.fields(ModelConfig
                      "data.vocab_size", "data.max_document_words")
 # The fixed reward models' shapes: they count for a run that saved the model (seqae.train loads it on resume).
 FIXED_MODEL_KEYS = {"summary_lm": ("summary_lm.vocab_size", "summary_lm.hidden_size", "summary_lm.num_layers"),
-                    "coverage": ("coverage.hidden_size", "coverage.num_layers"),
-                    "headline_judge": ("judge.vocab_size", "judge.hidden_size", "judge.num_layers")}
+                    "coverage": ("coverage.hidden_size", "coverage.num_layers")}
 
 
 def architecture_change(saved: Config, new: Config, fixed_models=()) -> tuple[str, object, object] | None:

@@ -11,7 +11,7 @@ import functools
 
 from tqdm import tqdm
 
-from seqae.checkpoint import JUDGE_DIR, SUMMARY_LM_DIR, WORD_PRIOR_FILE, load_bundle_config, resolve_model_dir
+from seqae.checkpoint import SUMMARY_LM_DIR, WORD_PRIOR_FILE, load_bundle_config, resolve_model_dir
 from seqae.data.tokenizer import load_word_codec
 from seqae.errors import DataError, UsageError
 
@@ -257,9 +257,8 @@ class Summarizer:
 
     @functools.cached_property
     def search_score(self):
-        """word prior + similarity (+ fluency, judge, phrase, number), weighted by the bundle's `search` section
+        """word prior + similarity (+ fluency, phrase, number), weighted by the bundle's `search` section
         (seqae.rl.rewards.search_reward)."""
-        from seqae.headline_judge import HeadlineJudge
         from seqae.rl.rewards import search_reward
         from seqae.rl.word_prior import WordPrior
         from seqae.summary_lm import SummaryLM
@@ -275,13 +274,8 @@ class Summarizer:
                 if not (self.directory / SUMMARY_LM_DIR).is_dir():
                     raise DataError(self.directory, f"no {SUMMARY_LM_DIR}/ but search.fluency_weight is set")
                 summary_lm = SummaryLM.load(self.directory / SUMMARY_LM_DIR).to(self.generator.device)
-            judge = None
-            if self.config.search.judge_weight:
-                if not (self.directory / JUDGE_DIR).is_dir():
-                    raise DataError(self.directory, f"no {JUDGE_DIR}/ but search.judge_weight is set")
-                judge = HeadlineJudge.load(self.directory / JUDGE_DIR).to(self.generator.device)
             return search_reward(self.config.search, WordPrior.load(path), self.config.rl.similarity_model,
-                                 self.generator.device, summary_lm, judge=judge)
+                                 self.generator.device, summary_lm)
         except ValueError as error:
             raise UsageError(f"{self.directory}: {error}") from None
 

@@ -17,7 +17,6 @@ from tqdm import tqdm
 
 from seqae.checkpoint import (
     COVERAGE_DIR,
-    JUDGE_DIR,
     SUMMARY_LM_DIR,
     append_metrics,
     checkpoint_path,
@@ -43,7 +42,6 @@ from seqae.rl.loop import rl_step
 from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_rewards
 from seqae.rl.word_prior import WordPrior
 from seqae.summarize import summarize_in_batches
-from seqae.headline_judge import HeadlineJudge
 from seqae.summary_lm import SummaryLM
 
 SEARCH_TARGETS_FILE = "search_targets.json"
@@ -83,7 +81,7 @@ class Trainer:
         """The new config keeps the architecture of the run's (seqae.config.ARCHITECTURE_KEYS): the networks are
         loaded from the checkpoint, so another value would fail inside the load, or be ignored while config.yaml
         claims it."""
-        fixed = [name for name in (SUMMARY_LM_DIR, COVERAGE_DIR, JUDGE_DIR)
+        fixed = [name for name in (SUMMARY_LM_DIR, COVERAGE_DIR)
                  if (checkpoint / name).is_dir() or (self.out_dir / name).is_dir()]
         change = architecture_change(load_bundle_config(checkpoint), self.config, fixed)
         if change:
@@ -154,16 +152,13 @@ class Trainer:
             if summary_lm.unigram_log_probs is None:  # saved before SLOR: its frequencies, from the same texts
                 summary_lm.fit_unigram(self.corpus.summaries)
             self.fixed_models[SUMMARY_LM_DIR] = summary_lm.to(accelerator.device)
-        if config.uses_judge:
-            self.fixed_models[JUDGE_DIR] = self._fixed_model(JUDGE_DIR, self._train_judge,
-                                                             HeadlineJudge.load).to(accelerator.device)
         if config.rl.coverage_weight:
             self.fixed_models[COVERAGE_DIR] = self._fixed_model(COVERAGE_DIR, self._train_coverage, lambda path: (
                 CoverageModel.load(path, self.codec, max_words, config.coverage.shared_candidates)
             )).to(accelerator.device)
         self.rewards = build_rewards(config.rl, self.reconstruction, self.discrimination, self.word_prior,
                                      accelerator.device, self.fixed_models.get(SUMMARY_LM_DIR),
-                                     self.fixed_models.get(COVERAGE_DIR), self.fixed_models.get(JUDGE_DIR))
+                                     self.fixed_models.get(COVERAGE_DIR))
 
     def _fixed_model(self, name: str, train, load):
         """From the checkpoint resumed from (a run that branches off another one has it only there), or the run
@@ -189,14 +184,6 @@ class Trainer:
                                batch_size=settings.batch_size, lr=settings.lr, hidden=settings.hidden_size,
                                layers=settings.num_layers, vocab_size=settings.vocab_size,
                                device=self.accelerator.device, progress=self.is_main)
-
-    def _train_judge(self) -> HeadlineJudge:
-        """On the run's human summaries (the titles half) against corruptions of them and of its articles."""
-        settings = self.config.judge
-        return HeadlineJudge.train(self.corpus.summaries, self.corpus.articles, seed=self.config.seed,
-                                   steps=settings.steps, batch_size=settings.batch_size, lr=settings.lr,
-                                   vocab_size=settings.vocab_size, hidden=settings.hidden_size,
-                                   layers=settings.num_layers, device=self.accelerator.device, progress=self.is_main)
 
     def _train_coverage(self) -> CoverageModel:
         """On the run's articles with random summaries of their content words."""
@@ -305,8 +292,7 @@ class Trainer:
         if self.is_main and not path.exists():
             documents = batch_documents(self.corpus.articles, config.distill.documents, 0, config.seed + 2)
             score = search_reward(config.search, self.word_prior, config.rl.similarity_model, self.accelerator.device,
-                                  self.fixed_models.get(SUMMARY_LM_DIR), self.rewards.terms.get("similarity"),
-                                  self.fixed_models.get(JUDGE_DIR))
+                                  self.fixed_models.get(SUMMARY_LM_DIR), self.rewards.terms.get("similarity"))
             positions = improve_selections(self.generator, documents, score, words=config.rl.target_words,
                                            settings=config.search, seed=config.seed)
             atomic_write_text(path, json.dumps([[d, p] for d, p in zip(documents, positions)]))

@@ -28,15 +28,19 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
     results = json.loads((docs / "results.json").read_text())["gigaword"]
     systems = [row["system"] for row in results["rows"]]
     for expected in ("Lead-8", "the warm start's teacher", "extractive: warm start only", "RL only",
-                     "learning from search only", "extractive: full", "auto-encoder terms", "test-time search",
+                     "learning from search only", "extractive: full", "bag-of-words rewards", "auto-encoder terms",
+                     "test-time search",
                      "abstractive: warm start only", "abstractive: full"):
         assert any(expected in system for system in systems), expected
     for row in results["rows"]:
         assert 0 <= row["rouge1"] <= 100 and row["perplexity"] > 1 and row["words"] > 0
+        assert isinstance(row["readability"], float) and 0 <= row["number_kept_pct"] <= 100
+    check = results["readability_check"]
+    assert check["agrees_with_readers"] == (check["teacher"] > check["bag_of_words_recipe"])
     assert any("minus warm start" in name for name in results["differences"])
     assert set(results["rl_from_lead"]) >= {"warm_start_dev_rouge1", "rl_best_dev_rouge1", "gain"}
     page = (docs / "RESULTS.md").read_text()
-    assert "| system |" in page and "perplexity" in page and (docs / "learning_curve.png").is_file()
+    assert "| system |" in page and "readability (SLOR)" in page and "Readability check" in page and (docs / "learning_curve.png").is_file()
     # --keep: the finished runs are reused, not trained again (no training times this time).
     assert main([*argv, "--keep"]) == 0
     again = json.loads((docs / "results.json").read_text())["gigaword"]
