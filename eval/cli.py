@@ -98,11 +98,12 @@ def _format_table(scores: dict, measure_name: str) -> str:
 def run_baseline(args) -> int:
     summarize = _baseline_function(args)
     from seqae.eval.rouge import read_lines
-    from seqae.io import atomic_open, check_output_path
+    from seqae.io import atomic_open, check_not_an_input, check_output_path
 
     if args.output:
-        # Fail on an unwritable output before reading and summarizing the input.
+        # Fail on an unwritable output, or one that would replace the input, before reading the input.
         check_output_path(args.output)
+        check_not_an_input(args.output, [args.file])
     summaries = [summarize(doc) for doc in read_lines(args.file)]
     if args.output:
         with atomic_open(args.output) as handle:

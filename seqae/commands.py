@@ -14,7 +14,11 @@ def register(subparsers) -> None:
     train.add_argument("config", help="YAML config (see configs/)")
     train.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="override config keys, e.g. rl.steps=50")
     train.add_argument("--out", required=True, help="run directory: checkpoints, metrics.jsonl, model/")
-    train.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    existing = train.add_mutually_exclusive_group()
+    existing.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    existing.add_argument("--overwrite", action="store_true",
+                          help="train a new model in an --out that holds one (model/ or checkpoint-*), deleting the "
+                               "old run's model, checkpoints and metrics (without it, such an --out is refused)")
     train.set_defaults(func=run_train)
 
     summarize = subparsers.add_parser("summarize", help="summarize files (or stdin) with a trained model")
@@ -59,25 +63,30 @@ def register(subparsers) -> None:
     export.set_defaults(func=run_export)
 
     demo = subparsers.add_parser("demo", help="train a small model on the embedded Lee news corpus and show it")
-    demo.add_argument("--out", default="runs/demo", help="run directory (default: runs/demo)")
+    demo.add_argument("--out", default="runs/demo",
+                      help="run directory: an earlier demo run there is replaced (trained anew); a directory "
+                           "holding any other model is refused")
     demo.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. rl.steps=50")
     demo.set_defaults(func=run_demo)
 
 
 def run_train(args) -> int:
+    from seqae.checkpoint import holds_model
     from seqae.config import load_config
 
     config = load_config(args.config, args.overrides)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise DataError(out, "exists and is not a directory")
-    if not args.resume and any(out.glob("checkpoint-*")):
-        raise UsageError(f"{out}: already holds checkpoints; pass --resume to continue or choose another --out")
+    if not (args.resume or args.overwrite) and holds_model(out):
+        raise UsageError(f"{out}: already holds a model (model/ or checkpoint-*); pass --resume to continue it or "
+                         f"--overwrite to replace it, or choose another --out")
     if args.resume and not out.is_dir():
         raise UsageError(f"{out}: --resume but the run directory does not exist")
     from seqae.train import Trainer
 
-    trainer = Trainer(config, out, resume=args.resume)  # reads the corpus: bad data fails before out is made
+    # Reads the corpus first: bad data fails before out is made, or an old run in it deleted (--overwrite).
+    trainer = Trainer(config, out, resume=args.resume, overwrite=args.overwrite)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -134,7 +143,7 @@ def _batches(items: Iterator[str], size: int) -> Iterator[list[str]]:
 
 
 def run_summarize(args) -> int:
-    from seqae.io import atomic_open, check_output_path
+    from seqae.io import atomic_open, check_not_an_input, check_output_path
 
     if args.words is not None and args.words < 1:
         raise UsageError("--words must be at least 1")
@@ -160,7 +169,10 @@ def run_summarize(args) -> int:
         check_output_path(args.output)
     from seqae.checkpoint import check_bundle, resolve_model_dir
 
-    check_bundle(resolve_model_dir(args.model))  # a wrong or damaged model path fails before any input is read
+    model_dir = resolve_model_dir(args.model)
+    if args.output:
+        check_not_an_input(args.output, [*args.files, model_dir], stdin=not args.files)
+    check_bundle(model_dir)  # a wrong or damaged model path fails before any input is read
     # Read the first document before loading the model: a missing, empty or binary input fails at once.
     documents = iter_documents(args.files, args.per_line)
     first = next(documents, None)

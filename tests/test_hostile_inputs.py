@@ -48,6 +48,9 @@ def hostile(tmp_path_factory, tiny_run, tiny_corpus) -> dict:
         path.write_bytes(data)
         paths[name.split(".")[0]] = path
     paths["binary"] = paths["binary"].rename(d / "image.png")
+    (d / "old_model").mkdir()  # a run directory that holds only model/ (no checkpoint-*)
+    shutil.copytree(tiny_run / "model", d / "old_model" / "model")
+    paths["old_model"] = d / "old_model"
     paths["adir"], paths["missing"] = d / "adir", d / "missing.txt"
 
     model = tiny_run / "model"
@@ -119,7 +122,10 @@ CASES = [
                                 *TRAIN_OUT], 1, ["{latebinary}", "line 30", "not UTF-8"]),
     ("train-out-is-a-file", ["train", "{config}", *DATA, "--out", "{good}"], 1, ["{good}", "not a directory"]),
     ("train-resume-nothing", ["train", "{config}", *DATA, *TRAIN_OUT, "--resume"], 2, ["{outdir}/run", "--resume"]),
-    ("train-existing-run", ["train", "{config}", *DATA, "--out", "{run}"], 2, ["{run}", "already holds checkpoints"]),
+    ("train-existing-run", ["train", "{config}", *DATA, "--out", "{run}"], 2,
+     ["{run}", "already holds a model", "--resume", "--overwrite"]),
+    ("train-over-a-model", ["train", "{config}", *DATA, "--out", "{old_model}"], 2,
+     ["{old_model}", "already holds a model", "--resume", "--overwrite"]),
     # ----- summarize -----
     ("summarize-input-missing", ["summarize", "{run}", "{missing}", "-o", "{out}"], 1, ["{missing}", "does not exist"]),
     ("summarize-input-directory", ["summarize", "{run}", "{adir}", "-o", "{out}"], 1, ["{adir}", "no .txt files"]),
@@ -150,6 +156,11 @@ CASES = [
      ["--batch-size"]),
     ("summarize-zero-beams", ["summarize", "{run}", "{good}", "--beams", "0", "-o", "{out}"], 2, ["--beams"]),
     ("summarize-zero-words", ["summarize", "{run}", "{good}", "--words", "0", "-o", "{out}"], 2, ["--words"]),
+    # -o naming the input: the summaries would replace it (refused before anything is read)
+    ("summarize-output-is-the-input", ["summarize", "{run}", "--per-line", "{good}", "-o", "{good}"], 2,
+     ["{good}: -o is the input {good}"]),
+    ("summarize-output-is-a-model-file", ["summarize", "{run}", "{good}", "-o", "{run}/model/config.yaml"], 2,
+     ["{run}/model/config.yaml: -o is the input"]),
     # ----- evaluate -----
     ("evaluate-prediction-missing", ["evaluate", "{missing}", "{good}"], 1, ["{missing}", "no such file"]),
     ("evaluate-reference-missing", ["evaluate", "{good}", "{missing}"], 1, ["{missing}", "no such file"]),
@@ -173,6 +184,8 @@ CASES = [
      ["{binary}", "not valid UTF-8"]),
     ("baseline-binary-late", ["baseline", "lead", "{latebinary}", "--words", "3", "-o", "{out}"], 1,
      ["{latebinary}", "line 30"]),
+    ("baseline-output-is-the-input", ["baseline", "lead", "--words", "3", "{good}", "-o", "{good}"], 2,
+     ["{good}: -o is the input {good}"]),
     ("baseline-output-dir-missing", ["baseline", "lead", "{good}", "--words", "3", "-o", "{nodir_out}"], 1,
      ["{nodir_out}", "does not exist"]),
     ("baseline-output-is-a-directory", ["baseline", "lead", "{good}", "--words", "3", "-o", "{outdir}"], 1,
