@@ -133,9 +133,9 @@ def gigaword_normalize(text: str) -> str:
 # A news dateline ("HARBOR CITY, Ore. (AP) —", "new delhi ( cnn )", "-lrb- reuters -rrb- --") or byline ("By Jane
 # Doe") says where and who, not what happened; the model must not take it for the lead's content.
 # These run on user text, so each is linear in it: the datelines bound every repetition that something follows
-# (they read at most about 150 characters of a line and the spaces that end them), and the byline's words are separated by
-# at least one space or tab, so a run of letters is one word, never split four ways ("by " + "a" * 450 + "!" made
-# `(?:[A-Z][\w.'\-]*[ \t]*){1,4}` try every split: 2 s at 200 letters, minutes at 450).
+# (they read at most about 150 characters of a line and the spaces that end them), and the byline's words are
+# separated by at least one space or tab, so a run of letters is one word, never split four ways ("by " + "a" * 450
+# + "!" made `(?:[A-Z][\w.'\-]*[ \t]*){1,4}` try every split: 2 s at 200 letters, minutes at 450).
 AGENCY_DATELINE = re.compile(
     r"^[^()\n]{0,60}?[ \t]{0,20}(?:\(|-lrb-)[ \t]{0,20}(?:ap|reuters|afp|cnn|upi|xinhua|bloomberg|dpa|ians|pti)"
     r"[ \t]{0,20}(?:\)|-rrb-)[ \t]*(?:--|—|–|-|:)?[ \t]*", re.IGNORECASE)
