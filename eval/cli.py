@@ -8,6 +8,7 @@ import json
 import random
 import sys
 
+from seqae.data.readers import MAX_BYTES
 from seqae.errors import DataError, UsageError
 from seqae.eval import baselines
 
@@ -34,6 +35,8 @@ def register(subparsers) -> None:
     evaluate.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="resamples for the CI (0: none)")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling")
     evaluate.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
+    evaluate.add_argument("--max-bytes", type=int, default=MAX_BYTES, metavar="N",
+                          help="the most bytes of each file: a larger one is refused with an error")
     evaluate.set_defaults(func=run_evaluate)
 
     baseline = subparsers.add_parser(
@@ -51,6 +54,8 @@ def register(subparsers) -> None:
     budget.add_argument("--ratio", type=float, metavar="R", help="fraction of the tokens, in (0, 1] (prefix only)")
     baseline.add_argument("-o", "--output", metavar="OUT", help="write here (atomically) instead of stdout")
     baseline.add_argument("--seed", type=int, default=0, help="seed for the random baseline")
+    baseline.add_argument("--max-bytes", type=int, default=MAX_BYTES, metavar="N",
+                          help="the most bytes of FILE: a larger one is refused with an error")
     baseline.set_defaults(func=run_baseline)
 
 
@@ -59,9 +64,10 @@ def run_evaluate(args) -> int:
         raise UsageError(f"--bytes must be positive, got {args.bytes}")
     if args.bootstrap < 0:
         raise UsageError(f"--bootstrap must be >= 0, got {args.bootstrap}")
+    check_max_bytes(args.max_bytes)
     from seqae.eval.rouge import LineTooLong, read_aligned, score_corpus
 
-    predictions, references_list = read_aligned(args.pred, args.refs)
+    predictions, references_list = read_aligned(args.pred, args.refs, args.max_bytes)
     measure = "r" if args.recall else "f"
     try:
         scores = score_corpus(
@@ -95,8 +101,14 @@ def _format_table(scores: dict, measure_name: str) -> str:
     return "\n".join(rows)
 
 
+def check_max_bytes(value: int) -> None:
+    if value < 1:
+        raise UsageError(f"--max-bytes must be at least 1, got {value}")
+
+
 def run_baseline(args) -> int:
     summarize = _baseline_function(args)
+    check_max_bytes(args.max_bytes)
     from seqae.eval.rouge import read_lines
     from seqae.io import atomic_open, check_not_an_input, check_output_path
 
@@ -104,7 +116,7 @@ def run_baseline(args) -> int:
         # Fail on an unwritable output, or one that would replace the input, before reading the input.
         check_output_path(args.output)
         check_not_an_input(args.output, [args.file])
-    summaries = [summarize(doc) for doc in read_lines(args.file)]
+    summaries = [summarize(doc) for doc in read_lines(args.file, args.max_bytes)]
     if args.output:
         with atomic_open(args.output) as handle:
             handle.writelines(summary + "\n" for summary in summaries)

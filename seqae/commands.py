@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from seqae.data.readers import MAX_BYTES
 from seqae.errors import DataError, UsageError
 
 
@@ -52,6 +53,9 @@ def register(subparsers) -> None:
     summarize.add_argument("--search", type=int, metavar="ROUNDS",
                            help="extractive: improve each summary by ROUNDS rounds of test-time search on the "
                                 "model's search score (slow: a few documents a second; default: no search)")
+    summarize.add_argument("--max-bytes", type=int, default=MAX_BYTES, metavar="N",
+                           help="the most bytes of one document (a line with --per-line, else a file or stdin read "
+                                "whole): a longer one is refused with an error, never cut short")
     summarize.add_argument("--runtime", choices=["auto", "onnx", "torch"], default="auto",
                            help="extractive models: run the tagger's ONNX export (fast start-up, no torch import) or "
                                 "the torch network; auto takes the export when the model has one")
@@ -96,26 +100,20 @@ def run_train(args) -> int:
     return 0
 
 
-def _stdin_documents(per_line: bool) -> Iterator[str]:
-    """Documents from stdin: one per line, streamed (a line is decoded and checked at a time), or the whole text."""
-    stream = sys.stdin.buffer
+def _stdin_documents(per_line: bool, max_bytes: int) -> Iterator[str]:
+    """Documents from stdin, read in bounded pieces (seqae.data.readers.bounded_lines): one a line, streamed (a line
+    is decoded and checked at a time), or the whole text."""
+    from seqae.data.readers import bounded_lines
+
+    lines = bounded_lines(sys.stdin.buffer, "<stdin>", max_bytes, None if per_line else max_bytes)
     if not per_line:
-        data = stream.read()
-        try:
-            text = data.decode("utf-8").removeprefix("\ufeff")
-        except UnicodeDecodeError as error:
-            raise DataError("<stdin>", f"not UTF-8 (byte {error.start})") from None
+        text = "".join(line for _, line in lines).removeprefix("\ufeff")
         if not text.strip():
             raise DataError("<stdin>", "no text to summarize (empty or only blank lines)")
         yield text
         return
     found = False
-    for lineno, raw in enumerate(stream, start=1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise DataError("<stdin>", f"line {lineno}: not UTF-8 ({error.reason} at byte {error.start} of the line)"
-                            ) from None
+    for lineno, line in lines:
         line = (line.removeprefix("\ufeff") if lineno == 1 else line).strip()
         found = found or bool(line)
         yield line  # a blank line too: its summary is a blank line, so output line i belongs to input line i
@@ -123,17 +121,18 @@ def _stdin_documents(per_line: bool) -> Iterator[str]:
         raise DataError("<stdin>", "no text to summarize (empty or only blank lines)")
 
 
-def iter_documents(files: list[str], per_line: bool) -> Iterator[str]:
+def iter_documents(files: list[str], per_line: bool, max_bytes: int) -> Iterator[str]:
     """The documents to summarize, in order and streamed, so that memory does not grow with the input.
 
     A missing input or a directory without .txt files fails here, at the call; a bad line fails when it is
-    reached (naming the file and line). With `per_line`, a blank line is a blank document (a blank output line).
+    reached (naming the file and line), as does a document of more than `max_bytes` bytes. With `per_line`, a blank
+    line is a blank document (a blank output line).
     """
     from seqae.data.readers import read_texts
 
     if not files:
-        return _stdin_documents(per_line)
-    sources = [read_texts(Path(name), per_line=per_line, keep_blank=per_line) for name in files]
+        return _stdin_documents(per_line, max_bytes)
+    sources = [read_texts(Path(name), per_line=per_line, keep_blank=per_line, max_bytes=max_bytes) for name in files]
     return itertools.chain.from_iterable(sources)
 
 
@@ -165,6 +164,8 @@ def run_summarize(args) -> int:
         raise UsageError(f"--search must be at least 0, got {args.search}")
     if args.batch_size is not None and args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.max_bytes < 1:
+        raise UsageError(f"--max-bytes must be at least 1, got {args.max_bytes}")
     if args.output:
         check_output_path(args.output)
     from seqae.checkpoint import check_bundle, resolve_model_dir
@@ -174,7 +175,7 @@ def run_summarize(args) -> int:
         check_not_an_input(args.output, [*args.files, model_dir], stdin=not args.files)
     check_bundle(model_dir)  # a wrong or damaged model path fails before any input is read
     # Read the first document before loading the model: a missing, empty or binary input fails at once.
-    documents = iter_documents(args.files, args.per_line)
+    documents = iter_documents(args.files, args.per_line, args.max_bytes)
     first = next(documents, None)
     if first is None:
         raise DataError(" ".join(args.files) or "<stdin>", "no text to summarize")

@@ -42,6 +42,7 @@ def hostile(tmp_path_factory, tiny_run, tiny_corpus) -> dict:
         "wrong_type.yaml": b"rl:\n  steps: many\n",
         "not_yaml.yaml": b"rl: [1, 2\n  lr: {\n",
         "list.yaml": b"- seed\n- rl\n",
+        "nul": b"\0" * 4096,  # valid UTF-8, but binary
     }
     for name, data in writes.items():
         path = d / (name if "." in name else f"{name}.txt")
@@ -156,11 +157,22 @@ CASES = [
      ["--batch-size"]),
     ("summarize-zero-beams", ["summarize", "{run}", "{good}", "--beams", "0", "-o", "{out}"], 2, ["--beams"]),
     ("summarize-zero-words", ["summarize", "{run}", "{good}", "--words", "0", "-o", "{out}"], 2, ["--words"]),
+    ("summarize-zero-max-bytes", ["summarize", "{run}", "{good}", "--max-bytes", "0", "-o", "{out}"], 2,
+     ["--max-bytes"]),
     # -o naming the input: the summaries would replace it (refused before anything is read)
     ("summarize-output-is-the-input", ["summarize", "{run}", "--per-line", "{good}", "-o", "{good}"], 2,
      ["{good}: -o is the input {good}"]),
     ("summarize-output-is-a-model-file", ["summarize", "{run}", "{good}", "-o", "{run}/model/config.yaml"], 2,
      ["{run}/model/config.yaml: -o is the input"]),
+    # bounded reading: a NUL byte is binary; a line, or a file read whole, past --max-bytes is refused
+    ("summarize-dev-zero", ["summarize", "{run}", "/dev/zero", "--per-line", "-o", "{out}"], 1,
+     ["/dev/zero", "line 1: binary data", "NUL"]),
+    ("summarize-dev-zero-whole", ["summarize", "{run}", "/dev/zero", "-o", "{out}"], 1, ["/dev/zero", "NUL"]),
+    ("summarize-nul-bytes", ["summarize", "{run}", "{nul}", "--per-line", "-o", "{out}"], 1, ["{nul}", "NUL"]),
+    ("summarize-line-past-max-bytes", ["summarize", "{run}", "{good}", "--per-line", "--max-bytes", "20", "-o",
+                                       "{out}"], 1, ["{good}", "line 1: longer than the limit of 20 bytes"]),
+    ("summarize-file-past-max-bytes", ["summarize", "{run}", "{good}", "--max-bytes", "50", "-o", "{out}"], 1,
+     ["{good}", "larger than the limit of 50 bytes"]),
     # ----- evaluate -----
     ("evaluate-prediction-missing", ["evaluate", "{missing}", "{good}"], 1, ["{missing}", "no such file"]),
     ("evaluate-reference-missing", ["evaluate", "{good}", "{missing}"], 1, ["{missing}", "no such file"]),
@@ -171,6 +183,9 @@ CASES = [
     ("evaluate-fewer-references", ["evaluate", "{three}", "{good}"], 1, ["{three}", "has 3 lines", "{good} has 2"]),
     ("evaluate-more-references", ["evaluate", "{good}", "{three}"], 1, ["{good}", "has 2 lines", "{three} has 3"]),
     ("evaluate-second-reference-mismatch", ["evaluate", "{good}", "{good}", "{three}"], 1, ["{three} has 3"]),
+    ("evaluate-dev-zero", ["evaluate", "/dev/zero", "{good}"], 1, ["/dev/zero", "binary data", "NUL"]),
+    ("evaluate-past-max-bytes", ["evaluate", "{good}", "{good}", "--max-bytes", "50"], 1,
+     ["{good}", "larger than the limit of 50 bytes"]),
     # Two 1 MB lines: ROUGE-L's table would need 4e10 cells (it was killed at 22 GB): refused, not attempted.
     ("evaluate-1mb-lines", ["evaluate", "{big}", "{big}"], 1, ["{big}", "line 1", "too long for ROUGE-L"]),
     # ----- baseline -----
@@ -186,6 +201,8 @@ CASES = [
      ["{latebinary}", "line 30"]),
     ("baseline-output-is-the-input", ["baseline", "lead", "--words", "3", "{good}", "-o", "{good}"], 2,
      ["{good}: -o is the input {good}"]),
+    ("baseline-dev-zero", ["baseline", "lead", "/dev/zero", "--words", "3", "-o", "{out}"], 1, ["/dev/zero", "NUL"]),
+    ("baseline-nul-bytes", ["baseline", "lead", "{nul}", "--words", "3", "-o", "{out}"], 1, ["{nul}", "NUL"]),
     ("baseline-output-dir-missing", ["baseline", "lead", "{good}", "--words", "3", "-o", "{nodir_out}"], 1,
      ["{nodir_out}", "does not exist"]),
     ("baseline-output-is-a-directory", ["baseline", "lead", "{good}", "--words", "3", "-o", "{outdir}"], 1,
