@@ -132,18 +132,22 @@ def gigaword_normalize(text: str) -> str:
 
 # A news dateline ("HARBOR CITY, Ore. (AP) —", "new delhi ( cnn )", "-lrb- reuters -rrb- --") or byline ("By Jane
 # Doe") says where and who, not what happened; the model must not take it for the lead's content.
+# These run on user text, so each is linear in it: the datelines bound every repetition that something follows
+# (they read at most about 150 characters of a line and the spaces that end them), and the byline's words are
+# separated by at least one space or tab, so a run of letters is one word, never split four ways ("by " + "a" * 450
+# + "!" made `(?:[A-Z][\w.'\-]*[ \t]*){1,4}` try every split: 2 s at 200 letters, minutes at 450).
 AGENCY_DATELINE = re.compile(
-    r"^[^()\n]{0,60}?[ \t]*(?:\(|-lrb-)[ \t]*(?:ap|reuters|afp|cnn|upi|xinhua|bloomberg|dpa|ians|pti)[ \t]*"
-    r"(?:\)|-rrb-)[ \t]*(?:--|—|–|-|:)?[ \t]*", re.IGNORECASE)
-CAPITALS_DATELINE = re.compile(r"^[A-Z][A-Z .,'\-]{2,40}?[ \t]*(?:—|–|--)[ \t]+")
-BYLINE = re.compile(r"^by[ \t]+(?:[A-Z][\w.'\-]*[ \t]*){1,4}(?:\n|$)", re.IGNORECASE)
+    r"^[^()\n]{0,60}?[ \t]{0,20}(?:\(|-lrb-)[ \t]{0,20}(?:ap|reuters|afp|cnn|upi|xinhua|bloomberg|dpa|ians|pti)"
+    r"[ \t]{0,20}(?:\)|-rrb-)[ \t]*(?:--|—|–|-|:)?[ \t]*", re.IGNORECASE)
+CAPITALS_DATELINE = re.compile(r"^[A-Z][A-Z .,'\-]{2,40}?[ \t]{0,20}(?:—|–|--)[ \t]+")
+BYLINE = re.compile(r"^by[ \t]+[A-Z][\w.'\-]*(?:[ \t]+[A-Z][\w.'\-]*){0,3}[ \t]*$", re.IGNORECASE)
 
 
 def strip_datelines(text: str, lines: int = 3) -> str:
     """`text` without bylines and datelines at the start of its first `lines` lines (raw or already tokenized)."""
     rows = text.split("\n")
     for index in range(min(lines, len(rows))):
-        row = BYLINE.sub("", rows[index] + "\n").rstrip("\n") if BYLINE.match(rows[index] + "\n") else rows[index]
+        row = "" if BYLINE.match(rows[index]) else rows[index]
         rows[index] = CAPITALS_DATELINE.sub("", AGENCY_DATELINE.sub("", row, count=1), count=1)
     return "\n".join(rows)
 
@@ -153,16 +157,34 @@ def strip_datelines(text: str, lines: int = 3) -> str:
 WRITTEN_PIECES = {"-lrb-": ["("], "-rrb-": [")"], "-lsb-": ["["], "-rsb-": ["]"], "-lcb-": ["{"], "-rcb-": ["}"],
                   "``": ['"', "“", "„", "''", "‘‘", "’’", "`"], "''": ['"', "”", "’’", "‘‘", "``"],
                   "--": ["—", "––", "–"]}
-WRITTEN_CHARACTERS = {"#": r"[#\d]", "'": "['‘’]", '"': '["“”„]', "-": "[-–—]"}
+# The characters that a character of a normalized piece stands for, besides itself in either case (`#`: any digit).
+WRITTEN_CHARACTERS = {"'": "‘’", '"': "“”„", "-": "–—"}
 NEXT_WORD = re.compile(r"\S")
 
 
-@functools.lru_cache(maxsize=4096)
-def _written_pattern(piece: str) -> re.Pattern:
+def _same_character(written: str, normalized: str) -> bool:
+    return written.lower() == normalized.lower()
+
+
+def _written_as(written: str, normalized: str) -> bool:
+    """Whether the text's character `written` may stand where a normalized piece has `normalized`."""
+    return (_same_character(written, normalized) or written in WRITTEN_CHARACTERS.get(normalized, "")
+            or (normalized == "#" and written.isdecimal()))
+
+
+def _written_length(text: str, start: int, piece: str) -> int:
+    """How many characters of `text` from `start` write `piece` (0: it is not written there). Plain character
+    comparisons rather than a regular expression compiled per piece: a 64 KB word would take a second to compile
+    and stay in a cache. The forms are tried in order: the piece itself, case aside; the piece unescaped with `#`
+    for any digit and ASCII quotes and dashes for typographic ones; then WRITTEN_PIECES."""
     plain = piece.replace("&amp;", "&").replace("\\/", "/").replace("\\*", "*")
-    forms = [re.escape(piece), "".join(WRITTEN_CHARACTERS.get(c, re.escape(c)) for c in plain)]
-    forms += [re.escape(form) for form in WRITTEN_PIECES.get(piece, [])]
-    return re.compile("|".join(forms), re.IGNORECASE)
+    forms = [(piece, _same_character), (plain, _written_as)]
+    forms += [(form, _same_character) for form in WRITTEN_PIECES.get(piece, [])]
+    for form, same in forms:
+        written = text[start:start + len(form)]
+        if len(written) == len(form) and all(map(same, written, form)):
+            return len(form)
+    return 0
 
 
 def written_forms(text: str, pieces: list[str]) -> list[str]:
@@ -172,12 +194,13 @@ def written_forms(text: str, pieces: list[str]) -> list[str]:
     there, the alignment is lost: the pieces are returned as they are, for the whole text, rather than guessed."""
     forms, cursor = [], 0
     for piece in pieces:
-        start = NEXT_WORD.search(text, cursor)
-        match = _written_pattern(piece).match(text, start.start()) if start else None
-        if not match:
+        found = NEXT_WORD.search(text, cursor)
+        start = found.start() if found else len(text)
+        length = _written_length(text, start, piece)
+        if not length:
             return list(pieces)
-        forms.append(match.group())
-        cursor = match.end()
+        forms.append(text[start:start + length])
+        cursor = start + length
     return forms
 
 

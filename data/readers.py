@@ -23,12 +23,74 @@ def format_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def iter_lines(path) -> Iterator[tuple[int, str]]:
+# The most bytes of one document (a file read whole, or a line) unless a caller says otherwise (summarize's
+# --max-bytes): far beyond any article, and what a stream such as /dev/zero may cost in memory before it is refused.
+MAX_BYTES = 64 * 1024 * 1024
+_CHUNK = 1 << 16  # bytes read at a time: a line without an end (/dev/zero) is read in bounded pieces
+
+
+def _decode_line(path, lineno: int, raw: bytes) -> str:
+    """`raw` decoded; DataError for a line that is not UTF-8 or holds a NUL byte (binary data, which is valid UTF-8),
+    whichever comes first."""
+    nul = raw.find(b"\0")
+    try:
+        line = raw[:nul if nul >= 0 else len(raw)].decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DataError(path, f"line {lineno}: not UTF-8 ({error.reason} at byte {error.start} of the line)") from None
+    if nul >= 0:
+        raise DataError(path, f"line {lineno}: binary data, not text (a NUL byte at byte {nul} of the line)")
+    return line
+
+
+def bounded_lines(handle, path, max_line_bytes: int = MAX_BYTES, max_file_bytes: int | None = None
+                  ) -> Iterator[tuple[int, str]]:
+    """(line number from 1, decoded line with its line end) from a binary stream, read in pieces of at most _CHUNK
+    bytes, so that memory stays bounded on any stream: a line longer than `max_line_bytes`, a stream longer than
+    `max_file_bytes`, a NUL byte or bytes that are not UTF-8 are a DataError naming `path` as soon as they are read."""
+    lineno = total = 0
+    while True:
+        parts, size = [], 0
+        while not parts or not parts[-1].endswith(b"\n"):
+            chunk = handle.readline(_CHUNK)
+            if not chunk:
+                break
+            parts.append(chunk)
+            size += len(chunk)
+            total += len(chunk)
+            if b"\0" in chunk:
+                _decode_line(path, lineno + 1, b"".join(parts))  # raises (at the NUL, or at bad UTF-8 before it)
+            if max_file_bytes is not None and total > max_file_bytes:
+                raise DataError(path, f"larger than the limit of {max_file_bytes:,} bytes")
+            if size - chunk.endswith(b"\n") > max_line_bytes:
+                raise DataError(path, f"line {lineno + 1}: longer than the limit of {max_line_bytes:,} bytes")
+        if not parts:
+            return
+        lineno += 1
+        yield lineno, _decode_line(path, lineno, b"".join(parts))
+
+
+def read_bounded(handle, path, max_bytes: int = MAX_BYTES) -> bytes:
+    """All of a binary stream, read _CHUNK bytes at a time: a DataError naming `path` once it passes `max_bytes`.
+    Reading stops early after a piece holding a NUL byte (binary data, for the caller to report), so that a stream
+    such as /dev/zero costs one piece."""
+    parts, size = [], 0
+    while chunk := handle.read(_CHUNK):
+        parts.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            raise DataError(path, f"larger than the limit of {max_bytes:,} bytes")
+        if b"\0" in chunk:
+            break
+    return b"".join(parts)
+
+
+def iter_lines(path, max_line_bytes: int = MAX_BYTES, max_file_bytes: int | None = None
+               ) -> Iterator[tuple[int, str]]:
     """Yield (line number from 1, decoded line without its line ending) from a plain or gzipped file.
 
     Lines are decoded one at a time so that a non-UTF-8 byte is reported with its line number and a
-    large file is never held whole. Blank lines are yielded too: callers that pair line i of one
-    file with line i of another need them.
+    large file is never held whole (bounded_lines: a line, or the file, past its limit is an error). Blank lines
+    are yielded too: callers that pair line i of one file with line i of another need them.
     """
     path = Path(path)
     if not path.exists():
@@ -39,13 +101,7 @@ def iter_lines(path) -> Iterator[tuple[int, str]]:
     lineno = 0
     try:
         with opener(path, "rb") as handle:
-            for lineno, raw in enumerate(handle, start=1):
-                try:
-                    line = raw.decode("utf-8")
-                except UnicodeDecodeError as error:
-                    raise DataError(
-                        path, f"line {lineno}: not UTF-8 ({error.reason} at byte {error.start} of the line)"
-                    ) from None
+            for lineno, line in bounded_lines(handle, path, max_line_bytes, max_file_bytes):
                 if lineno == 1:
                     # Editors on Windows often start UTF-8 files with a byte-order mark.
                     line = line.removeprefix("\ufeff")
@@ -56,7 +112,8 @@ def iter_lines(path) -> Iterator[tuple[int, str]]:
         raise DataError(path, f"cannot read ({error.strerror or error})") from None
 
 
-def read_texts(path, *, field: str = "text", per_line: bool = True, keep_blank: bool = False) -> Iterator[str]:
+def read_texts(path, *, field: str = "text", per_line: bool = True, keep_blank: bool = False,
+               max_bytes: int = MAX_BYTES) -> Iterator[str]:
     """Stream the documents (or summaries) stored at `path`, one string each.
 
     - a directory: every `.txt` file in it is one document, in file-name order (`per_line` ignored);
@@ -66,7 +123,8 @@ def read_texts(path, *, field: str = "text", per_line: bool = True, keep_blank: 
     - files may be gzipped (`.gz` after the format suffix).
 
     Blank lines and blank documents are skipped (with `keep_blank`, yielded as "": a line's output then stays on
-    its line); a source that yields no document at all is an error.
+    its line); a source that yields no document at all is an error. A document (a line, or a file read whole) of
+    more than `max_bytes` bytes is an error, never cut short.
     A missing path or a directory without .txt files fails here, at the call, not at the first read.
     """
     path = Path(path)
@@ -76,13 +134,13 @@ def read_texts(path, *, field: str = "text", per_line: bool = True, keep_blank: 
         files = sorted(p for p in path.iterdir() if p.suffix == ".txt" and p.is_file())
         if not files:
             raise DataError(path, "directory has no .txt files")
-        documents = read_directory_files(files)
+        documents = read_directory_files(files, max_bytes)
     elif format_suffix(path) in JSON_SUFFIXES:
-        documents = read_json_lines(path, field)
+        documents = read_json_lines(path, field, max_bytes)
     elif per_line:
-        documents = (line.strip() for _, line in iter_lines(path))
+        documents = (line.strip() for _, line in iter_lines(path, max_bytes))
     else:
-        documents = (read_whole(file) for file in [path])
+        documents = (read_whole(file, max_bytes) for file in [path])
     return skip_blank_documents(documents, path, keep_blank)
 
 
@@ -98,21 +156,21 @@ def skip_blank_documents(documents: Iterator[str], path: Path, keep_blank: bool 
         raise DataError(path, "contains no documents (empty or only blank lines)")
 
 
-def read_whole(path: Path) -> str:
-    return "\n".join(line for _, line in iter_lines(path)).strip()
+def read_whole(path: Path, max_bytes: int = MAX_BYTES) -> str:
+    return "\n".join(line for _, line in iter_lines(path, max_bytes, max_bytes)).strip()
 
 
-def read_directory_files(files: list[Path]) -> Iterator[str]:
+def read_directory_files(files: list[Path], max_bytes: int = MAX_BYTES) -> Iterator[str]:
     for file in files:
-        text = read_whole(file)
+        text = read_whole(file, max_bytes)
         if not text:
             # Files are usually matched to references by name: skipping one silently would shift them.
             raise DataError(file, "is empty, expected one document")
         yield text
 
 
-def read_json_lines(path: Path, field: str) -> Iterator[str]:
-    for lineno, line in iter_lines(path):
+def read_json_lines(path: Path, field: str, max_bytes: int = MAX_BYTES) -> Iterator[str]:
+    for lineno, line in iter_lines(path, max_bytes):
         if not line.strip():
             continue
         try:

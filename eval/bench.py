@@ -22,9 +22,11 @@ import time
 from pathlib import Path
 from statistics import mean
 
-from seqae.errors import UsageError
+from seqae.errors import DataError, UsageError
 from seqae.eval.pages import write_section
 
+# What bench makes in --out: a directory a generator kind (its runs), and the evaluation LM.
+BENCH_DIRECTORIES = ("extractive", "abstractive", "fluency_lm")
 
 
 def published_rows(benchmark: str = "gigaword") -> list[dict]:
@@ -262,6 +264,13 @@ def run_gigaword_bench(args) -> int:
     args.test_titles = args.test_titles or str(data / "gigaword" / "test.title.txt")
     out, docs = Path(args.out), Path(args.docs)
     if out.exists() and not args.keep:
+        if not out.is_dir():
+            raise DataError(out, "exists and is not a directory (--out is where the runs are trained)")
+        # --out is cleared first: never a directory holding anything else (a trained model, data, the project).
+        foreign = sorted(path.name for path in out.iterdir() if path.name not in BENCH_DIRECTORIES)
+        if foreign:
+            raise UsageError(f"{out}: --out holds {', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}, "
+                             f"which seqae bench did not make, and bench clears --out first; choose another --out")
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     docs.mkdir(parents=True, exist_ok=True)
@@ -417,7 +426,9 @@ def register(subparsers) -> None:
     startup_bench.register(names)
     bench.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every run")
     bench.add_argument("--config", default="configs/gigaword.yaml", help="the recipe every run starts from")
-    bench.add_argument("--out", default="runs/bench", help="where the runs are trained")
+    bench.add_argument("--out", default="runs/bench",
+                       help="where the runs are trained: cleared first (without --keep), so refused when it holds "
+                            "anything bench did not make")
     bench.add_argument("--docs", default="docs", help="where RESULTS.md, results.json and the plot go")
     bench.add_argument("--keep", action="store_true",
                        help="do not clear --out first, and reuse its finished runs instead of training them again "

@@ -8,12 +8,16 @@ import json
 import random
 import sys
 
+from seqae.data.readers import MAX_BYTES
 from seqae.errors import DataError, UsageError
 from seqae.eval import baselines
 
 _METRIC_NAMES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "rougeLsum": "ROUGE-Lsum"}
 _BASELINES = ("lead", "prefix", "random", "content-lead", "content-lead-prepositions")
 _BUDGET_METAVARS = {"words": "N", "bytes": "N", "ratio": "R"}
+# Resamples of the confidence interval: far more than a stable 95% interval needs (1,000), and few enough that their
+# means (9 floats a resample) and the time stay small; 1e9 grew past 2.6 GB.
+MAX_BOOTSTRAP = 100_000
 
 
 def register(subparsers) -> None:
@@ -31,9 +35,12 @@ def register(subparsers) -> None:
         "--multi-ref", choices=("average", "best"), default="average",
         help="with several REF files: average the per-reference scores (default) or take the best",
     )
-    evaluate.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="resamples for the CI (0: none)")
-    evaluate.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling")
+    evaluate.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                          help=f"resamples for the CI (0: none; at most {MAX_BOOTSTRAP:,})")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling (0 or more)")
     evaluate.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
+    evaluate.add_argument("--max-bytes", type=int, default=MAX_BYTES, metavar="N",
+                          help="the most bytes of each file: a larger one is refused with an error")
     evaluate.set_defaults(func=run_evaluate)
 
     baseline = subparsers.add_parser(
@@ -51,17 +58,22 @@ def register(subparsers) -> None:
     budget.add_argument("--ratio", type=float, metavar="R", help="fraction of the tokens, in (0, 1] (prefix only)")
     baseline.add_argument("-o", "--output", metavar="OUT", help="write here (atomically) instead of stdout")
     baseline.add_argument("--seed", type=int, default=0, help="seed for the random baseline")
+    baseline.add_argument("--max-bytes", type=int, default=MAX_BYTES, metavar="N",
+                          help="the most bytes of FILE: a larger one is refused with an error")
     baseline.set_defaults(func=run_baseline)
 
 
 def run_evaluate(args) -> int:
     if args.bytes is not None and args.bytes < 1:
         raise UsageError(f"--bytes must be positive, got {args.bytes}")
-    if args.bootstrap < 0:
-        raise UsageError(f"--bootstrap must be >= 0, got {args.bootstrap}")
+    if not 0 <= args.bootstrap <= MAX_BOOTSTRAP:
+        raise UsageError(f"--bootstrap must be in [0, {MAX_BOOTSTRAP}], got {args.bootstrap}")
+    if args.seed < 0:
+        raise UsageError(f"--seed must be >= 0, got {args.seed}")
+    check_max_bytes(args.max_bytes)
     from seqae.eval.rouge import LineTooLong, read_aligned, score_corpus
 
-    predictions, references_list = read_aligned(args.pred, args.refs)
+    predictions, references_list = read_aligned(args.pred, args.refs, args.max_bytes)
     measure = "r" if args.recall else "f"
     try:
         scores = score_corpus(
@@ -95,15 +107,22 @@ def _format_table(scores: dict, measure_name: str) -> str:
     return "\n".join(rows)
 
 
+def check_max_bytes(value: int) -> None:
+    if value < 1:
+        raise UsageError(f"--max-bytes must be at least 1, got {value}")
+
+
 def run_baseline(args) -> int:
     summarize = _baseline_function(args)
+    check_max_bytes(args.max_bytes)
     from seqae.eval.rouge import read_lines
-    from seqae.io import atomic_open, check_output_path
+    from seqae.io import atomic_open, check_not_an_input, check_output_path
 
     if args.output:
-        # Fail on an unwritable output before reading and summarizing the input.
+        # Fail on an unwritable output, or one that would replace the input, before reading the input.
         check_output_path(args.output)
-    summaries = [summarize(doc) for doc in read_lines(args.file)]
+        check_not_an_input(args.output, [args.file])
+    summaries = [summarize(doc) for doc in read_lines(args.file, args.max_bytes)]
     if args.output:
         with atomic_open(args.output) as handle:
             handle.writelines(summary + "\n" for summary in summaries)

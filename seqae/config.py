@@ -18,7 +18,7 @@ import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from seqae.errors import DataError, UsageError
+from seqae.errors import DataError, UsageError, first_line
 
 # The training stages, in order (seqae.train): one global step counter runs through them.
 STAGES = ("warm_start", "discriminator", "distill", "rl")
@@ -298,6 +298,9 @@ class Config:
         check_at_least(self, "", 1, "checkpoint_every", "log_every", "sample_every", "dev_every")
         check_at_least(self, "", 0, "dev_eval_size")
         check_finite(self.warm_start, "warm_start")
+        # Step seeds are seed * 1_000_003 + ...: below 2**32, they stay within torch's 64-bit seeds.
+        if not 0 <= self.seed < 2 ** 32:
+            raise ConfigValueError("seed", f"must be in [0, {2 ** 32 - 1}], got {self.seed}")
 
     def stage_ends(self) -> dict[str, int]:
         """The global step at which each training stage ends (a stage of 0 steps ends where the last one did)."""
@@ -382,11 +385,53 @@ def _one_line(error: Exception, where: str) -> UsageError:
     return UsageError(f"{where}: {key}: {message}" if key else f"{where}: {message}")
 
 
+# A config is a few KB; a larger file is not one (and is refused before it is parsed).
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """yaml.SafeLoader without anchors and aliases (`&a`, `*a`): a config needs none, and a few lines of aliases
+    of aliases (a "billion laughs") load as a small shared structure that OmegaConf then copies into billions of
+    nodes (a hang)."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.composer.ComposerError(None, None, f"an anchor or alias at line {event.start_mark.line + 1}: "
+                                                          f"a config takes none (&name, *name)", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _load_yaml(text: str):
+    """The YAML value of `text`; yaml.YAMLError for bad YAML, an anchor or alias, nesting too deep to read, or a value
+    that YAML's types cannot hold (an integer of more than 4,300 digits, a date such as 2024-13-45)."""
+    try:
+        return yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 - a SafeLoader
+    except RecursionError:
+        raise yaml.YAMLError("nested too deeply") from None
+    except ValueError as error:
+        raise yaml.YAMLError(f"a value it cannot read ({first_line(error)})") from None
+
+
+def check_integers(section, prefix: str = "") -> None:
+    """Every integer of the config fits in 64 bits, as torch and numpy need: a larger one (a seed or a size written
+    with 30 digits) is an error naming its key, not an overflow deep inside training."""
+    for f in dataclasses.fields(section):
+        value, key = getattr(section, f.name), f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            check_integers(value, f"{key}.")
+        elif isinstance(value, int) and not isinstance(value, bool) and not -2 ** 63 <= value < 2 ** 63:
+            raise ConfigValueError(key, f"must be a 64-bit integer, got one of {len(str(abs(value)))} digits")
+
+
 def _read_yaml(path: Path) -> dict:
+    from seqae.data.readers import read_bounded
+
     if not path.is_file():
         raise DataError(path, "does not exist" if not path.exists() else "is not a file")
     try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        with open(path, "rb") as handle:
+            values = _load_yaml(read_bounded(handle, path, MAX_CONFIG_BYTES).decode("utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise DataError(path, f"not valid YAML: {str(error).splitlines()[0]}") from None
     except OSError as error:
@@ -401,7 +446,7 @@ def _parse_override(override: str) -> tuple[str, object]:
         raise UsageError(f"override '{override}' must look like key=value")
     key, raw = override.split("=", 1)
     try:
-        value = yaml.safe_load(raw) if raw else None
+        value = _load_yaml(raw) if raw else None
     except yaml.YAMLError as error:
         raise UsageError(f"override {override}: value is not valid YAML ({str(error).splitlines()[0]})") from None
     key = key.strip()
@@ -422,14 +467,14 @@ def load_config(path=None, overrides: list[str] = ()) -> Config:
         values = _read_yaml(Path(path))
         try:
             config = OmegaConf.merge(config, values)
-            OmegaConf.to_object(config)
+            check_integers(OmegaConf.to_object(config))
         except (OmegaConfBaseException, ConfigValueError) as error:
             raise _one_line(error, where) from None
     for override in overrides:
         key, value = _parse_override(override)
         try:
             OmegaConf.update(config, key, value, merge=False)
-            OmegaConf.to_object(config)
+            check_integers(OmegaConf.to_object(config))
         except (OmegaConfBaseException, ConfigValueError) as error:
             raise _one_line(error, f"override {override}") from None
     return OmegaConf.to_object(config)

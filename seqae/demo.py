@@ -6,10 +6,11 @@ the training documents are the longer sentences of the training articles.
 """
 
 import importlib.resources
+import os
 import random
 from pathlib import Path
 
-from seqae.errors import UsageError
+from seqae.errors import SeqaeError, UsageError
 
 HELD_OUT_ARTICLES = 30
 SHOWN = 5
@@ -47,19 +48,35 @@ def prepare_demo_data(out: Path, seed: int) -> tuple[Path, Path, list[str]]:
     return documents_path, summaries_path, held_out
 
 
+def is_demo_run(out: Path) -> bool:
+    """Whether the model in `out` is one that seqae demo trained there: it read the demo's own data file in `out`."""
+    from seqae.checkpoint import resolve_model_dir
+    from seqae.config import load_config
+
+    try:
+        articles = load_config(resolve_model_dir(out) / "config.yaml").data.articles
+        return len(articles) == 1 and os.path.samefile(articles[0], out / "data" / "documents.txt")
+    except (SeqaeError, OSError):
+        return False
+
+
 def run_demo(out: Path, overrides: list[str]) -> int:
-    from seqae.checkpoint import list_checkpoints
+    from seqae.checkpoint import holds_model
     from seqae.config import load_config
     from seqae.eval.baselines import content_word_lead, lead_words
     from seqae.summarize import Summarizer
     from seqae.train import Trainer
 
+    # Each demo trains anew, replacing the demo's own earlier run (with its overrides), never another model.
+    if holds_model(out) and not is_demo_run(out):
+        raise UsageError(f"{out}: holds a model that seqae demo did not train; choose another --out (the demo "
+                         f"replaces only its own earlier run)")
     config_path = importlib.resources.files("seqae.configs") / "demo.yaml"
     config = load_config(Path(str(config_path)), overrides)
     documents_path, summaries_path, held_out = prepare_demo_data(out, config.seed)
     config.data.articles, config.data.summaries = [str(documents_path)], [str(summaries_path)]
     print(f"demo: training on {documents_path} ({sum(1 for _ in open(documents_path))} sentences) -> {out}")
-    Trainer(config, out, resume=bool(list_checkpoints(out))).run()
+    Trainer(config, out, overwrite=True).run()
 
     summarizer = Summarizer(out)
     words = config.decode.words

@@ -3,10 +3,11 @@
 import contextlib
 import errno
 import os
+import sys
 import tempfile
 from pathlib import Path
 
-from seqae.errors import DataError
+from seqae.errors import DataError, UsageError
 
 # Errors of the output file itself (a full disk, a quota, a size limit, a read-only or failing disk).
 _WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO}
@@ -24,6 +25,35 @@ def check_output_path(path) -> Path:
     if not parent.is_dir():
         raise DataError(path, f"output directory {parent} does not exist")
     return path
+
+
+def check_not_an_input(path, inputs, option: str = "-o", stdin: bool = False) -> None:
+    """Refuse an output file that is one of the inputs, before anything is read: the rename at the end would put
+    the output in the input's place. An input may be a file, or a directory (any file under it counts); the same
+    file is found by device and inode, so another path, a symbolic link or a hard link to it is found too. With
+    `stdin`, also the file that stdin was redirected from (`< f.txt -o f.txt`)."""
+    try:
+        written = os.stat(path)
+    except OSError:
+        return  # no file there yet, so no input is it (check_output_path reports an output that cannot be made)
+    candidates = []
+    for name in inputs:
+        candidates.append(str(name))
+        if os.path.isdir(name):
+            candidates += [os.path.join(root, file) for root, _, files in os.walk(name) for file in files]
+    for candidate in candidates:
+        try:
+            same = os.path.samestat(written, os.stat(candidate))
+        except OSError:
+            continue  # a missing input is reported where it is read
+        if same:
+            raise UsageError(f"{path}: {option} is the input {candidate}, which the output would replace; write the "
+                             f"output elsewhere")
+    if stdin:
+        with contextlib.suppress(OSError):  # no stdin, or one without a file (a test's in-memory stream)
+            if os.path.samestat(written, os.fstat(sys.stdin.fileno())):
+                raise UsageError(f"{path}: {option} is the file stdin reads, which the output would replace; write "
+                                 f"the output elsewhere")
 
 
 @contextlib.contextmanager

@@ -17,9 +17,12 @@ from tqdm import tqdm
 
 from seqae.checkpoint import (
     COVERAGE_DIR,
+    SEARCH_TARGETS_FILE,
     SUMMARY_LM_DIR,
+    TRL_DIR,
     append_metrics,
     checkpoint_path,
+    clear_run,
     list_checkpoints,
     load_bundle_config,
     load_trainer_state,
@@ -44,8 +47,6 @@ from seqae.rl.word_prior import WordPrior
 from seqae.summarize import summarize_in_batches
 from seqae.summary_lm import SummaryLM
 
-SEARCH_TARGETS_FILE = "search_targets.json"
-
 
 def generator_for(config: Config):
     """The generator class of the config, checked against the stages that need a particular kind."""
@@ -62,7 +63,10 @@ def generator_for(config: Config):
 
 
 class Trainer:
-    def __init__(self, config: Config, out_dir: Path, resume: bool = False, accelerator: Accelerator | None = None):
+    def __init__(self, config: Config, out_dir: Path, resume: bool = False, accelerator: Accelerator | None = None,
+                 overwrite: bool = False):
+        """`overwrite`: delete an earlier run's model, checkpoints and metrics in `out_dir` first (clear_run), once
+        the corpus has been read and the config checked, so that bad data fails before anything is deleted."""
         self.config, self.out_dir = config, Path(out_dir)
         checkpoints = list_checkpoints(self.out_dir) if resume else []
         if resume and not checkpoints:
@@ -73,6 +77,10 @@ class Trainer:
         self.accelerator = accelerator or Accelerator()
         self.corpus = load_corpus(config.data, config.seed)
         self.stage_ends, self.kind = config.stage_ends(), generator_for(config)
+        if overwrite:
+            if self.is_main:
+                clear_run(self.out_dir)
+            self.accelerator.wait_for_everyone()
         state = self._restore(self.restored_from) if checkpoints else self._fresh()
         self._prepare(state)
 
@@ -385,7 +393,7 @@ class Trainer:
 
         first_step = self.step
         rows = run_grpo_stage(self.generator.module, self.tokenizer, self.corpus.articles, self.rewards,
-                              self.config.rl, steps=steps, out_dir=self.out_dir / "trl",
+                              self.config.rl, steps=steps, out_dir=self.out_dir / TRL_DIR,
                               seed=self.config.seed + first_step, max_words=self.config.data.max_document_words,
                               use_cpu=self.accelerator.device.type == "cpu")
         for offset, row in enumerate(rows, start=1):

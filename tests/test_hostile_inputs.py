@@ -42,12 +42,21 @@ def hostile(tmp_path_factory, tiny_run, tiny_corpus) -> dict:
         "wrong_type.yaml": b"rl:\n  steps: many\n",
         "not_yaml.yaml": b"rl: [1, 2\n  lr: {\n",
         "list.yaml": b"- seed\n- rl\n",
+        "nul": b"\0" * 4096,  # valid UTF-8, but binary
+        # a "billion laughs": 9 lines that OmegaConf would copy into 9**9 nodes (it hung)
+        "bomb.yaml": b"a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + b"".join(
+            b"%c: &%c [%s]\n" % (name, name, b", ".join([b"*%c" % (name - 1)] * 9)) for name in b"bcdefghi"),
+        "deep.yaml": b"rl: " + b"[" * 100_000 + b"\n",
+        "huge_int.yaml": b"rl:\n  steps: " + b"9" * 5000 + b"\n",
     }
     for name, data in writes.items():
         path = d / (name if "." in name else f"{name}.txt")
         path.write_bytes(data)
         paths[name.split(".")[0]] = path
     paths["binary"] = paths["binary"].rename(d / "image.png")
+    (d / "old_model").mkdir()  # a run directory that holds only model/ (no checkpoint-*)
+    shutil.copytree(tiny_run / "model", d / "old_model" / "model")
+    paths["old_model"] = d / "old_model"
     paths["adir"], paths["missing"] = d / "adir", d / "missing.txt"
 
     model = tiny_run / "model"
@@ -119,7 +128,23 @@ CASES = [
                                 *TRAIN_OUT], 1, ["{latebinary}", "line 30", "not UTF-8"]),
     ("train-out-is-a-file", ["train", "{config}", *DATA, "--out", "{good}"], 1, ["{good}", "not a directory"]),
     ("train-resume-nothing", ["train", "{config}", *DATA, *TRAIN_OUT, "--resume"], 2, ["{outdir}/run", "--resume"]),
-    ("train-existing-run", ["train", "{config}", *DATA, "--out", "{run}"], 2, ["{run}", "already holds checkpoints"]),
+    ("train-existing-run", ["train", "{config}", *DATA, "--out", "{run}"], 2,
+     ["{run}", "already holds a model", "--resume", "--overwrite"]),
+    ("train-over-a-model", ["train", "{config}", *DATA, "--out", "{old_model}"], 2,
+     ["{old_model}", "already holds a model", "--resume", "--overwrite"]),
+    ("train-config-alias-bomb", ["train", "{bomb}", *DATA, *TRAIN_OUT], 1, ["{bomb}", "anchor or alias at line 1"]),
+    ("train-config-deep", ["train", "{deep}", *DATA, *TRAIN_OUT], 1, ["{deep}", "nested too deeply"]),
+    ("train-config-huge-integer", ["train", "{huge_int}", *DATA, *TRAIN_OUT], 1, ["{huge_int}", "4300 digits"]),
+    ("train-config-dev-zero", ["train", "/dev/zero", *DATA, *TRAIN_OUT], 1, ["/dev/zero", "not a file"]),
+    ("train-override-alias-bomb", ["train", "{config}", "rl.lr=[&a [1, 1], *a, *a]", *DATA, *TRAIN_OUT], 2,
+     ["rl.lr=", "anchor or alias"]),
+    ("train-override-30-digit-seed", ["train", "{config}", "seed=" + "9" * 30, *DATA, *TRAIN_OUT], 2,
+     ["seed must be in [0, 4294967295]"]),
+    ("train-override-30-digit-size", ["train", "{config}", "model.hidden_size=1" + "0" * 30, *DATA, *TRAIN_OUT], 2,
+     ["model.hidden_size must be a 64-bit integer"]),
+    ("train-override-negative-seed", ["train", "{config}", "seed=-1", *DATA, *TRAIN_OUT], 2, ["seed must be in"]),
+    ("train-override-bad-date", ["train", "{config}", "seed=2024-13-45", *DATA, *TRAIN_OUT], 2,
+     ["seed=2024-13-45", "not valid YAML"]),
     # ----- summarize -----
     ("summarize-input-missing", ["summarize", "{run}", "{missing}", "-o", "{out}"], 1, ["{missing}", "does not exist"]),
     ("summarize-input-directory", ["summarize", "{run}", "{adir}", "-o", "{out}"], 1, ["{adir}", "no .txt files"]),
@@ -150,6 +175,26 @@ CASES = [
      ["--batch-size"]),
     ("summarize-zero-beams", ["summarize", "{run}", "{good}", "--beams", "0", "-o", "{out}"], 2, ["--beams"]),
     ("summarize-zero-words", ["summarize", "{run}", "{good}", "--words", "0", "-o", "{out}"], 2, ["--words"]),
+    ("summarize-huge-batch-size", ["summarize", "{run}", "{good}", "--batch-size", "9" * 30, "-o", "{out}"], 2,
+     ["--batch-size must be in [1, 65536]"]),
+    ("summarize-huge-beams", ["summarize", "{run}", "{good}", "--beams", "9" * 30, "-o", "{out}"], 2, ["--beams"]),
+    ("summarize-huge-search", ["summarize", "{run}", "{good}", "--search", "9" * 30, "-o", "{out}"], 2, ["--search"]),
+    ("summarize-zero-max-bytes", ["summarize", "{run}", "{good}", "--max-bytes", "0", "-o", "{out}"], 2,
+     ["--max-bytes"]),
+    # -o naming the input: the summaries would replace it (refused before anything is read)
+    ("summarize-output-is-the-input", ["summarize", "{run}", "--per-line", "{good}", "-o", "{good}"], 2,
+     ["{good}: -o is the input {good}"]),
+    ("summarize-output-is-a-model-file", ["summarize", "{run}", "{good}", "-o", "{run}/model/config.yaml"], 2,
+     ["{run}/model/config.yaml: -o is the input"]),
+    # bounded reading: a NUL byte is binary; a line, or a file read whole, past --max-bytes is refused
+    ("summarize-dev-zero", ["summarize", "{run}", "/dev/zero", "--per-line", "-o", "{out}"], 1,
+     ["/dev/zero", "line 1: binary data", "NUL"]),
+    ("summarize-dev-zero-whole", ["summarize", "{run}", "/dev/zero", "-o", "{out}"], 1, ["/dev/zero", "NUL"]),
+    ("summarize-nul-bytes", ["summarize", "{run}", "{nul}", "--per-line", "-o", "{out}"], 1, ["{nul}", "NUL"]),
+    ("summarize-line-past-max-bytes", ["summarize", "{run}", "{good}", "--per-line", "--max-bytes", "20", "-o",
+                                       "{out}"], 1, ["{good}", "line 1: longer than the limit of 20 bytes"]),
+    ("summarize-file-past-max-bytes", ["summarize", "{run}", "{good}", "--max-bytes", "50", "-o", "{out}"], 1,
+     ["{good}", "larger than the limit of 50 bytes"]),
     # ----- evaluate -----
     ("evaluate-prediction-missing", ["evaluate", "{missing}", "{good}"], 1, ["{missing}", "no such file"]),
     ("evaluate-reference-missing", ["evaluate", "{good}", "{missing}"], 1, ["{missing}", "no such file"]),
@@ -160,6 +205,12 @@ CASES = [
     ("evaluate-fewer-references", ["evaluate", "{three}", "{good}"], 1, ["{three}", "has 3 lines", "{good} has 2"]),
     ("evaluate-more-references", ["evaluate", "{good}", "{three}"], 1, ["{good}", "has 2 lines", "{three} has 3"]),
     ("evaluate-second-reference-mismatch", ["evaluate", "{good}", "{good}", "{three}"], 1, ["{three} has 3"]),
+    ("evaluate-negative-seed", ["evaluate", "{good}", "{good}", "--seed", "-1"], 2, ["--seed must be >= 0"]),
+    ("evaluate-huge-bootstrap", ["evaluate", "{good}", "{good}", "--bootstrap", "1000000000"], 2,
+     ["--bootstrap must be in [0, 100000]"]),
+    ("evaluate-dev-zero", ["evaluate", "/dev/zero", "{good}"], 1, ["/dev/zero", "binary data", "NUL"]),
+    ("evaluate-past-max-bytes", ["evaluate", "{good}", "{good}", "--max-bytes", "50"], 1,
+     ["{good}", "larger than the limit of 50 bytes"]),
     # Two 1 MB lines: ROUGE-L's table would need 4e10 cells (it was killed at 22 GB): refused, not attempted.
     ("evaluate-1mb-lines", ["evaluate", "{big}", "{big}"], 1, ["{big}", "line 1", "too long for ROUGE-L"]),
     # ----- baseline -----
@@ -173,6 +224,10 @@ CASES = [
      ["{binary}", "not valid UTF-8"]),
     ("baseline-binary-late", ["baseline", "lead", "{latebinary}", "--words", "3", "-o", "{out}"], 1,
      ["{latebinary}", "line 30"]),
+    ("baseline-output-is-the-input", ["baseline", "lead", "--words", "3", "{good}", "-o", "{good}"], 2,
+     ["{good}: -o is the input {good}"]),
+    ("baseline-dev-zero", ["baseline", "lead", "/dev/zero", "--words", "3", "-o", "{out}"], 1, ["/dev/zero", "NUL"]),
+    ("baseline-nul-bytes", ["baseline", "lead", "{nul}", "--words", "3", "-o", "{out}"], 1, ["{nul}", "NUL"]),
     ("baseline-output-dir-missing", ["baseline", "lead", "{good}", "--words", "3", "-o", "{nodir_out}"], 1,
      ["{nodir_out}", "does not exist"]),
     ("baseline-output-is-a-directory", ["baseline", "lead", "{good}", "--words", "3", "-o", "{outdir}"], 1,

@@ -146,3 +146,60 @@ def test_empty_file_in_directory_is_named(tmp_path):
     with pytest.raises(DataError) as caught:
         list(read_texts(tmp_path))
     assert str(caught.value) == f"{tmp_path / 'b.txt'}: is empty, expected one document"
+
+
+class EndlessStream:
+    """A stream that never ends and holds no line end (as /dev/zero), counting the bytes read from it."""
+
+    def __init__(self, byte: bytes):
+        self.byte, self.given = byte, 0
+
+    def readline(self, size: int = -1) -> bytes:
+        assert 0 < size <= 1 << 20  # always a bounded read
+        self.given += size
+        return self.byte * size
+
+    read = readline
+
+
+@pytest.mark.parametrize("byte, problem", [(b"a", "line 1: longer than the limit of 1,000,000 bytes"),
+                                           (b"\0", "line 1: binary data, not text (a NUL byte at byte 0")])
+def test_an_endless_line_fails_in_bounded_memory(byte, problem):
+    from seqae.data.readers import bounded_lines
+
+    stream = EndlessStream(byte)
+    with pytest.raises(DataError, match=problem.replace("(", r"\(")):
+        list(bounded_lines(stream, "<stdin>", max_line_bytes=1_000_000))
+    assert stream.given <= 1_000_000 + (1 << 16)
+
+
+def test_an_endless_file_fails_in_bounded_memory():
+    from seqae.data.readers import read_bounded
+
+    stream = EndlessStream(b"a")
+    with pytest.raises(DataError, match="larger than the limit of 1,000 bytes"):
+        read_bounded(stream, "<stdin>", 1000)
+    nul = EndlessStream(b"\0")
+    assert read_bounded(nul, "<stdin>", 1 << 30).startswith(b"\0") and nul.given == 1 << 16  # stops at a NUL
+
+
+def test_limits_are_exact_and_a_document_is_never_cut(tmp_path):
+    path = tmp_path / "doc.txt"
+    path.write_text("12345\n6789\n", encoding="utf-8")
+    assert list(read_texts(path, max_bytes=5)) == ["12345", "6789"]  # a line of 5 bytes, its line end aside
+    assert "line 1: longer than the limit of 4 bytes" in error_for(path, max_bytes=4)
+    assert list(read_texts(path, per_line=False, max_bytes=11)) == ["12345\n6789"]  # the whole file, 11 bytes
+    assert "larger than the limit of 10 bytes" in error_for(path, per_line=False, max_bytes=10)
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"fine\nnul \0 inside\n", "line 2: binary data, not text (a NUL byte at byte 4 of the line)"),
+    (b"caf\xe9 \0\n", "line 1: not UTF-8"),  # the first problem of the line is named
+])
+def test_binary_data_is_refused_with_its_line(tmp_path, content, problem):
+    plain, packed = tmp_path / "doc.txt", tmp_path / "doc.txt.gz"
+    plain.write_bytes(content)
+    with gzip.open(packed, "wb") as handle:
+        handle.write(content)
+    for path in (plain, packed):
+        assert problem in error_for(path)
