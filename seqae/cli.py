@@ -30,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from seqae import __version__, commands
     from seqae import serve
-    from seqae.eval import bench
+    from seqae.eval import bench, blind_reading
     from seqae.eval import cli as eval_cli
     from seqae.eval import diagnose
 
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     eval_cli.register(subparsers)
     bench.register(subparsers)
     diagnose.register(subparsers)
+    blind_reading.register(subparsers)
     serve.register(subparsers)
     return parser
 
