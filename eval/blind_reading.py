@@ -8,7 +8,8 @@ A metric of readability earns its place by agreeing with readers, so readers com
   [{"item": 1, "scores": {"A": {"readable": 1-5, "informative": 1-5}, ...}, "best": "A"}, ...];
 - `score OUT` gives each system's mean scores and how often it was picked, and with `--measure NAME=FILE`
   (one number per line of the articles file, per system: `NAME` is the system) how often the measure orders two
-  candidates of one item as the reader's readable score does, over the pairs the reader did not tie.
+  candidates of one item as the reader's readable score does, over the pairs neither the reader nor the measure
+  tied.
 """
 
 import json
@@ -49,11 +50,18 @@ def score_sheet(key: list[dict], answers: list[dict], measures: dict[str, list[f
     by_item = {entry["item"]: entry for entry in key}
     systems: dict[str, dict] = {}
     agree = pairs = 0
+    if not isinstance(answers, list):
+        raise DataError("answers", "expected a JSON list of items")
     for answer in answers:
-        entry = by_item.get(answer.get("item"))
-        if entry is None or set(answer.get("scores", {})) != set(entry["letters"]):
-            raise DataError("answers", f"item {answer.get('item')!r}: its letters do not match the sheet")
+        entry = by_item.get(answer.get("item")) if isinstance(answer, dict) else None
+        if entry is None or not isinstance(answer.get("scores"), dict) or set(answer["scores"]) != set(entry["letters"]):
+            raise DataError("answers", f"item {answer.get('item') if isinstance(answer, dict) else answer!r}: "
+                                       "not an item of this sheet, or its letters do not match it")
         for letter, scores in answer["scores"].items():
+            if not isinstance(scores, dict) or not all(isinstance(scores.get(s), int) and 1 <= scores[s] <= 5
+                                                       for s in SCALES):
+                raise DataError("answers", f"item {answer['item']}, {letter}: expected readable and informative, "
+                                           "integers 1-5")
             system = systems.setdefault(entry["letters"][letter], {**{s: [] for s in SCALES}, "best": 0})
             for scale in SCALES:
                 system[scale].append(scores[scale])
@@ -64,7 +72,7 @@ def score_sheet(key: list[dict], answers: list[dict], measures: dict[str, list[f
                      for letter, scores in answer["scores"].items()]
             for i, (reader_i, measure_i) in enumerate(rated):
                 for reader_j, measure_j in rated[i + 1:]:
-                    if reader_i != reader_j:
+                    if reader_i != reader_j and measure_i != measure_j:
                         pairs += 1
                         agree += (reader_i > reader_j) == (measure_i > measure_j)
     result = {"items": len(answers), "systems": {
@@ -92,9 +100,27 @@ def _pairs(items: list[str], option: str) -> dict[str, Path]:
     return pairs
 
 
+def read_measure(path: Path) -> list[float]:
+    """One number a line (a blank line is an error: it would shift every later value)."""
+    from seqae.eval.rouge import read_lines
+
+    values = []
+    for number, line in enumerate(read_lines(path), start=1):
+        try:
+            values.append(float(line))
+        except ValueError:
+            raise DataError(path, f"line {number}: {line[:40]!r} is not a number") from None
+    return values
+
+
 def run_make(args) -> int:
     from seqae.eval.rouge import read_lines
     from seqae.io import atomic_write_text
+
+    for suffix in ("key", "answers"):
+        if Path(f"{args.out}.{suffix}.json").exists():
+            raise UsageError(f"{args.out}.{suffix}.json exists: a new sheet would be scored against answers to the "
+                             "old one; choose another OUT")
 
     systems = {name: read_lines(path) for name, path in _pairs(args.system, "--system").items()}
     sheet, key = make_sheet(read_lines(args.articles), systems, args.items, args.seed)
@@ -106,10 +132,21 @@ def run_make(args) -> int:
 
 
 def run_score(args) -> int:
-    measures = {name: [float(v) for v in path.read_text(encoding="utf-8").split()]
-                for name, path in _pairs(args.measure, "--measure").items()}
+    measures = {name: read_measure(path) for name, path in _pairs(args.measure, "--measure").items()}
+    key = _read_json(Path(f"{args.out}.key.json"))
+    if measures:
+        for entry in key:
+            for system in entry["letters"].values():
+                if system not in measures:
+                    raise UsageError(f"--measure: no values for system {system!r}")
+                if entry["line"] >= len(measures[system]):
+                    raise UsageError(f"--measure: {system}'s file has {len(measures[system])} lines, the sheet "
+                                     f"reads line {entry['line'] + 1}")
     answers = Path(args.answers or f"{args.out}.answers.json")
-    result = score_sheet(_read_json(Path(f"{args.out}.key.json")), _read_json(answers), measures or None)
+    try:
+        result = score_sheet(key, _read_json(answers), measures or None)
+    except DataError as error:  # score_sheet names no file: the answers are the file it read
+        raise DataError(answers, error.problem) from None
     print(json.dumps(result, indent=1))
     return 0
 

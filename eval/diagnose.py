@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from seqae.data.heuristics import HEURISTICS
-from seqae.errors import UsageError
+from seqae.errors import DataError, UsageError
 from seqae.rl.search import one_word_swaps
 
 TERMS = ("reconstruction", "discriminator", "word_prior", "similarity", "fluency", "slor", "phrase", "number", "coverage")
@@ -226,6 +226,21 @@ def _summary_lm(bundle, corpus, config, device):
     return lm.to(device)
 
 
+def _coverage(bundle, corpus, config, codec, device):
+    """The run's coverage model; one is trained here as the trainer would, if the run has none."""
+    from seqae.checkpoint import COVERAGE_DIR
+    from seqae.rl.coverage import CoverageModel
+
+    path, settings, max_words = bundle / COVERAGE_DIR, config.coverage, config.data.max_document_words
+    if not path.is_dir():
+        _say(f"no {COVERAGE_DIR}/ in {bundle}: training one on the run's articles ({settings.steps} steps)")
+        CoverageModel.train(corpus.articles, codec, max_words=max_words, seed=config.seed, steps=settings.steps,
+                            batch_size=settings.batch_size, lr=settings.lr, hidden=settings.hidden_size,
+                            layers=settings.num_layers, max_summary_words=settings.max_summary_words,
+                            shared_candidates=settings.shared_candidates, device=device).save(path)
+    return CoverageModel.load(path, codec, max_words, settings.shared_candidates).to(device)
+
+
 def readability_model(path, corpus, config, device):
     """The evaluation language model of readability: trained on the human summaries that training never sees (the
     titles of the articles half) with the run's summary_lm settings, never a reward; kept at `path`."""
@@ -238,10 +253,20 @@ def readability_model(path, corpus, config, device):
                              "a trained one")
         settings = config.summary_lm
         _say(f"training the readability LM on {len(corpus.held_out_summaries)} held-out human summaries into {path}")
-        SummaryLM.train(corpus.held_out_summaries, seed=config.seed + 1, steps=settings.steps,
-                        batch_size=settings.batch_size, lr=settings.lr, hidden=settings.hidden_size,
-                        layers=settings.num_layers, vocab_size=settings.vocab_size, device=device).save(path)
-    return SummaryLM.load(path).to(device)
+        lm = SummaryLM.train(corpus.held_out_summaries, seed=config.seed + 1, steps=settings.steps,
+                             batch_size=settings.batch_size, lr=settings.lr, hidden=settings.hidden_size,
+                             layers=settings.num_layers, vocab_size=settings.vocab_size, device=device)
+        try:
+            lm.save(path)
+        except OSError as error:
+            raise DataError(path, f"cannot write the readability LM ({error.strerror or error}): give "
+                                  "--readability-lm a writable place") from None
+    lm = SummaryLM.load(path)
+    if lm.unigram_log_probs is None:  # an LM saved before SLOR (e.g. a bench's fluency_lm): the same texts' counts
+        if not corpus.held_out_summaries:
+            raise UsageError(f"{path}: this LM has no unigram frequencies and the run has no held-out summaries")
+        lm.fit_unigram(corpus.held_out_summaries)
+    return lm.to(device)
 
 
 def readability(lm, summaries: list[str]) -> list[float]:
@@ -306,7 +331,9 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
     count = min(docs, len(corpus.dev_articles))
     documents, references = corpus.dev_articles[:count], corpus.dev_references[:count]
     scorers = build_terms(names, summarizer, corpus, device)
-    readability_lm = readability_model(readability_path or Path(run_dir) / READABILITY_LM_DIR, corpus, config, device)
+    # Beside the bundle when RUN_DIR is one (never inside a model), else in the run directory.
+    default_lm = (bundle.parent if bundle == Path(run_dir) else Path(run_dir)) / READABILITY_LM_DIR
+    readability_lm = readability_model(readability_path or default_lm, corpus, config, device)
     scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
     model, max_words = summarizer.generator.model, config.data.max_document_words
     model.eval()
@@ -363,7 +390,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
                         "samples": samples, "temperature": temperature, "swaps": swaps, "random": randoms,
                         "random_window": RANDOM_WINDOW, "weights": {n: weights.get(n, 0.0) for n in TERMS},
                         "terms": names, "teacher": config.warm_start.target, "device": device,
-                        "readability_lm": str(readability_path or Path(run_dir) / READABILITY_LM_DIR),
+                        "readability_lm": str(readability_path or default_lm),
                         "seconds": round(time.perf_counter() - started, 1)}
     result["documents"] = records
     return result

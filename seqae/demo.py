@@ -74,7 +74,8 @@ def run_demo(out: Path, overrides: list[str]) -> int:
     config_path = importlib.resources.files("seqae.configs") / "demo.yaml"
     config = load_config(Path(str(config_path)), overrides)
     documents_path, summaries_path, held_out = prepare_demo_data(out, config.seed)
-    config.data.articles, config.data.summaries = [str(documents_path)], [str(summaries_path)]
+    # Absolute: is_demo_run recognises this run from any working directory.
+    config.data.articles, config.data.summaries = [str(documents_path.resolve())], [str(summaries_path.resolve())]
     print(f"demo: training on {documents_path} ({sum(1 for _ in open(documents_path))} sentences) -> {out}")
     Trainer(config, out, overwrite=True).run()
 

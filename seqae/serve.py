@@ -469,9 +469,12 @@ def run_serve(args) -> int:
         value = getattr(args, name)
         if not (math.isfinite(value) and value > 0):
             raise UsageError(f"--{name.replace('_', '-')} must be a positive number of seconds, got {value}")
-    for origin in args.cors or ():
+    # One form for both checks: browsers send origins lowercase and without a trailing slash, and Starlette's
+    # CORSMiddleware matches them exactly.
+    args.cors = [origin.lower().rstrip("/") for origin in args.cors or ()]
+    for origin in args.cors:
         scheme, _, authority = origin.partition("://")
-        if origin != "*" and not (scheme in ("http", "https") and host_name(authority.rstrip("/"))):
+        if origin != "*" and not (scheme in ("http", "https") and host_name(authority)):
             raise UsageError(f"--cors takes an origin such as https://example.org:8443 or *, got {origin!r}")
     check_bundle(resolve_model_dir(args.model))  # a wrong model path fails in one line, before any import
     try:
@@ -487,7 +490,7 @@ def run_serve(args) -> int:
     log.setLevel(logging.INFO)
     app = create_app(args.model, max_bytes=args.max_bytes, timeout_s=args.timeout, body_timeout_s=args.body_timeout,
                      workers=args.workers, queue=args.queue, threads=args.threads,
-                     hosts=[*LOOPBACK_NAMES, args.host, *(args.allow_host or ())], cors=args.cors or ())
+                     hosts=[*LOOPBACK_NAMES, args.host, *(args.allow_host or ())], cors=args.cors)
     import torch
 
     torch.set_num_threads(args.threads)

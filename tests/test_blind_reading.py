@@ -37,6 +37,9 @@ def test_scores_per_system_and_a_measure_s_agreement_by_hand():
     # the measure agrees on item 1's pairs (h > l > m) and on item 2's h > m, disagrees on h > l: 4 of 5 untied
     measures = {"human": [1.0, 0.9], "model": [0.1, 0.5], "lead": [0.5, 0.95]}
     result = score_sheet(key, answers, measures)
+    # a measure that ties two candidates says nothing about them: item 2's h vs m pair leaves (3 of 4)
+    assert score_sheet(key, answers, {**measures, "model": [0.1, 0.9]})["measure_agreement"] == {"pairs": 4,
+                                                                                                "agree": 0.75}
     assert result["systems"]["human"] == {"readable": 4.5, "informative": 4.0, "best": 2, "n": 2}
     assert result["systems"]["model"] == {"readable": 2.5, "informative": 4.5, "best": 0, "n": 2}
     assert result["measure_agreement"] == {"pairs": 5, "agree": 0.8}
@@ -58,3 +61,15 @@ def test_the_command_writes_a_sheet_and_scores_answers(tmp_path, capsys):
     result = json.loads(capsys.readouterr().out)
     assert result["systems"]["x"]["readable"] == 4 and result["systems"]["y"]["readable"] == 2
     assert main(["blind-reading", "score", str(out), "--answers", str(tmp_path / "missing.json")]) != 0
+    # a measure file one line short, a blank line, a sheet made again over its answers: one-line errors
+    (tmp_path / "m.txt").write_text("1\n2\n\n4\n")
+    assert main(["blind-reading", "score", str(out), "--measure", f"x={tmp_path / 'm.txt'}",
+                 f"y={tmp_path / 'm.txt'}"]) != 0
+    assert "not a number" in capsys.readouterr().err
+    answers[0]["scores"]["A"]["readable"] = 9
+    (tmp_path / "sheet.answers.json").write_text(json.dumps(answers))
+    assert main(["blind-reading", "score", str(out)]) != 0
+    assert "sheet.answers.json: item 1, A" in capsys.readouterr().err
+    assert main(["blind-reading", "make", str(out), "--articles", str(tmp_path / "a.txt"), "--items", "3",
+                 "--system", f"x={tmp_path / 'x.txt'}", f"y={tmp_path / 'y.txt'}"]) != 0
+    assert "sheet.key.json exists" in capsys.readouterr().err

@@ -164,3 +164,14 @@ def test_diagnose_reward_refuses_without_references_or_a_tagger(tiny_run, titled
     assert main(["diagnose-reward", str(bundle), "--weights", "word_prior=1", "--quiet"]) == 2
     error = capsys.readouterr().err
     assert "extractive" in error and len(error.strip().splitlines()) == 1
+
+
+def test_diagnose_reward_trains_what_a_run_lacks_for_each_term(titled_run, tmp_path, capsys):
+    # coverage, fluency and SLOR models the run never trained are trained here (coverage with the run's sizes)
+    path = tmp_path / "terms.json"
+    assert main(["diagnose-reward", str(titled_run), "--docs", "3", "--words", str(K), "--terms", "coverage",
+                 "slor", "phrase", "number", "--weights", "number=1", "--json", str(path), "--quiet",
+                 "--readability-lm", str(tmp_path / "readability")]) == 0
+    result = json.loads(path.read_text(encoding="utf-8"))
+    assert set(result["terms"]) == {"coverage", "slor", "phrase", "number", "total"}
+    assert (tmp_path / "readability" / "model").is_dir() and not (titled_run / "model" / "readability_lm").exists()

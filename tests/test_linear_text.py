@@ -5,8 +5,8 @@ deadline could not fire). Each text below is built to hit one pattern's worst ca
 looks for something else, the start of a pattern repeated, nested brackets, all-caps runs, dots, quotes, digits)
 and goes, at 32 KB and 64 KB, through each public text function on the way from a document to the model: dateline
 and byline stripping, the check for text already normalized, Gigaword normalization, written_forms and sentence
-splitting. Doubling a text must not more than quadruple the time (plus a little for a busy machine), and 64 KB
-must take under 2 s; a call that runs past 4 s is stopped and fails.
+splitting. Doubling a text must not more than triple the time, plus a little for a busy machine (quadratic work
+quadruples it), and 64 KB must take under 2 s; a call that runs past 4 s is stopped and fails.
 """
 
 import signal
@@ -115,7 +115,7 @@ def test_text_functions_are_linear_on_adversarial_text(make, splitter):
         timed(times, splitter.split, text)
     for name, (half, whole) in times.items():
         assert whole < LIMIT_S, f"{name}: {whole:.2f} s on {SIZES[-1]:,} characters"
-        assert whole <= 4 * half + SLACK_S, f"{name}: {half:.3f} s on {SIZES[0]:,} characters, {whole:.3f} s on twice"
+        assert whole <= 3 * half + SLACK_S, f"{name}: {half:.3f} s on {SIZES[0]:,} characters, {whole:.3f} s on twice"
 
 
 def test_the_byline_that_froze_the_server_is_still_stripped():

@@ -134,7 +134,8 @@ def test_search_reward_reuses_a_loaded_similarity_encoder():
         calls.append(len(summaries))
         return [0.5] * len(summaries)
 
-    settings = SimpleNamespace(word_prior_weight=0.0, similarity_weight=2.0, fluency_weight=0.0)
+    settings = SimpleNamespace(word_prior_weight=0.0, similarity_weight=2.0, fluency_weight=0.0,
+                               fluency_measure="log_prob", phrase_weight=0.0, number_weight=0.0)
     # A model name that does not exist: loading it would fail, so passing the encoder must skip the load.
     score = search_reward(settings, None, "/nonexistent/encoder", similarity=similarity)
     assert score(["a b c", "d e"], ["a", "d"]) == [1.0, 1.0] and calls == [2]
