@@ -20,7 +20,7 @@ from seqae.data.sentences import SentenceSplitter
 SIZES = (32_768, 65_536)
 LIMIT_S = 2.0  # issue 21's floor for a 64 KB text on 2 cores
 STOP_S = 4.0  # a call this long has gone wrong: stop it, rather than wait for a backtracking pattern
-SLACK_S = 0.1  # a busy machine's noise on the short timings
+SLACK_S = 0.25  # a busy machine's noise on the short timings
 
 
 def _repeat(unit: str):
@@ -106,14 +106,16 @@ def timed(times: dict, function, *args):
 @pytest.mark.parametrize("make", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
 def test_text_functions_are_linear_on_adversarial_text(make, splitter):
     times = {}
-    for size in SIZES:
-        text = make(size)
-        timed(times, strip_datelines, text)
-        timed(times, looks_normalized, " ".join(text.split()))
-        pieces = timed(times, gigaword_normalize, text).split()
-        timed(times, written_forms, text, pieces)
-        timed(times, splitter.split, text)
-    for name, (half, whole) in times.items():
+    for _ in range(2):  # each size twice, its best time kept: a busy machine's pauses are not the function's
+        for size in SIZES:
+            text = make(size)
+            timed(times, strip_datelines, text)
+            timed(times, looks_normalized, " ".join(text.split()))
+            pieces = timed(times, gigaword_normalize, text).split()
+            timed(times, written_forms, text, pieces)
+            timed(times, splitter.split, text)
+    for name, runs in times.items():
+        half, whole = min(runs[0::2]), min(runs[1::2])
         assert whole < LIMIT_S, f"{name}: {whole:.2f} s on {SIZES[-1]:,} characters"
         assert whole <= 3 * half + SLACK_S, f"{name}: {half:.3f} s on {SIZES[0]:,} characters, {whole:.3f} s on twice"
 

@@ -77,8 +77,11 @@ def test_diagnose_json_that_is_a_training_file_is_refused(tiny_run, tiny_corpus,
 def test_a_signal_during_a_run_leaves_no_temporary_file(signum, tiny_run, tmp_path):
     """SIGTERM (as SIGINT) while the output is being written: a non-zero exit, one line, no temporary file."""
     output = tmp_path / "summaries.txt"
+    # SIGINT's default action restored in the child: a shell's background job (CI's, a nohup) starts it ignored,
+    # and Python then never turns it into KeyboardInterrupt.
     child = subprocess.Popen([sys.executable, "-m", "seqae", "summarize", str(tiny_run), "--per-line", "-o",
-                              str(output)], cwd=ROOT, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+                              str(output)], cwd=ROOT, stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         # One document, and stdin kept open: the run waits for more with its temporary output open.
         child.stdin.write(TEXT.splitlines()[0].encode() + b"\n")
