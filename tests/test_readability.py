@@ -27,10 +27,10 @@ def test_number_tokens(token, expected):
     assert is_number_token(token) is expected
 
 
-def test_number_reward_counts_only_where_the_document_has_a_number():
-    documents = ["rates rise #.# percent in june", "rates rise in june", "rates rise #.# percent"]
-    summaries = ["rates rise #.# percent", "rates rise #.# percent", "rates rise"]
-    assert number_reward(documents, summaries) == [1.0, 0.0, 0.0]
+def test_number_reward_counts_only_a_number_of_the_document():
+    documents = ["rates rise #.# percent in june", "rates rise in june", "rates rise #.# percent", "## dead in ####"]
+    summaries = ["rates rise #.# percent", "rates rise #.# percent", "rates rise", "# dead"]
+    assert number_reward(documents, summaries) == [1.0, 0.0, 0.0, 0.0]
 
 
 def _titles(count: int, seed: int) -> list[str]:
