@@ -291,9 +291,7 @@ def run_gigaword_bench(args) -> int:
     # Readability: a language model of human summaries that training never sees, for evaluation only.
     held_out = load_corpus(config.data, config.seed).held_out_summaries
     if (out / "fluency_lm").is_dir() and args.keep:
-        fluency = SummaryLM.load(out / "fluency_lm")
-        if fluency.unigram_log_probs is None:  # saved before SLOR
-            fluency.fit_unigram(held_out)
+        fluency = SummaryLM.load(out / "fluency_lm", held_out)
     else:
         fluency = SummaryLM.train(held_out, seed=config.seed, steps=args.fluency_steps)
         fluency.save(out / "fluency_lm")

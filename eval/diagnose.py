@@ -220,10 +220,7 @@ def _summary_lm(bundle, corpus, config, device):
         SummaryLM.train(corpus.summaries, seed=config.seed, steps=settings.steps, batch_size=settings.batch_size,
                         lr=settings.lr, hidden=settings.hidden_size, layers=settings.num_layers,
                         vocab_size=settings.vocab_size, device=device).save(path)
-    lm = SummaryLM.load(path)
-    if lm.unigram_log_probs is None:  # saved before SLOR
-        lm.fit_unigram(corpus.summaries)
-    return lm.to(device)
+    return SummaryLM.load(path, corpus.summaries).to(device)
 
 
 def _coverage(bundle, corpus, config, codec, device):
@@ -261,11 +258,9 @@ def readability_model(path, corpus, config, device):
         except OSError as error:
             raise DataError(path, f"cannot write the readability LM ({error.strerror or error}): give "
                                   "--readability-lm a writable place") from None
-    lm = SummaryLM.load(path)
-    if lm.unigram_log_probs is None:  # an LM saved before SLOR (e.g. a bench's fluency_lm): the same texts' counts
-        if not corpus.held_out_summaries:
-            raise UsageError(f"{path}: this LM has no unigram frequencies and the run has no held-out summaries")
-        lm.fit_unigram(corpus.held_out_summaries)
+    lm = SummaryLM.load(path, corpus.held_out_summaries)  # a bench's fluency_lm saved before SLOR counts them here
+    if lm.unigram_log_probs is None:
+        raise UsageError(f"{path}: this LM has no unigram frequencies and the run has no held-out summaries")
     return lm.to(device)
 
 

@@ -128,11 +128,15 @@ class SummaryLM:
         os.replace(tmp, directory)
 
     @classmethod
-    def load(cls, directory) -> "SummaryLM":
+    def load(cls, directory, texts: list[str] | None = None) -> "SummaryLM":
+        """`texts`: the texts it learned from, to count the unigram frequencies of a model saved before SLOR."""
         from transformers import AutoModelForCausalLM
 
         directory = Path(directory)
-        unigram = directory / UNIGRAM_FILE  # absent in models saved before SLOR: fit_unigram then
-        return cls(load_model(directory / "model", AutoModelForCausalLM, "summary language model"),
-                   load_word_tokenizer(directory / "tokenizer"),
-                   json.loads(unigram.read_text(encoding="utf-8")) if unigram.is_file() else None)
+        unigram = directory / UNIGRAM_FILE
+        lm = cls(load_model(directory / "model", AutoModelForCausalLM, "summary language model"),
+                 load_word_tokenizer(directory / "tokenizer"),
+                 json.loads(unigram.read_text(encoding="utf-8")) if unigram.is_file() else None)
+        if lm.unigram_log_probs is None and texts:
+            lm.fit_unigram(texts)
+        return lm

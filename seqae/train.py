@@ -156,10 +156,9 @@ class Trainer:
         # directory for resumes and in every bundle (test-time search, diagnose-reward).
         self.fixed_models = {}
         if config.uses_fluency:
-            summary_lm = self._fixed_model(SUMMARY_LM_DIR, self._train_summary_lm, SummaryLM.load)
-            if summary_lm.unigram_log_probs is None:  # saved before SLOR: its frequencies, from the same texts
-                summary_lm.fit_unigram(self.corpus.summaries)
-            self.fixed_models[SUMMARY_LM_DIR] = summary_lm.to(accelerator.device)
+            self.fixed_models[SUMMARY_LM_DIR] = self._fixed_model(
+                SUMMARY_LM_DIR, self._train_summary_lm, lambda path: SummaryLM.load(path, self.corpus.summaries)
+            ).to(accelerator.device)
         if config.rl.coverage_weight:
             self.fixed_models[COVERAGE_DIR] = self._fixed_model(COVERAGE_DIR, self._train_coverage, lambda path: (
                 CoverageModel.load(path, self.codec, max_words, config.coverage.shared_candidates)

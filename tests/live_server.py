@@ -33,3 +33,11 @@ class LiveServer:
     def __exit__(self, *_):
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def wait_for(condition, seconds: float = 10) -> None:
+    """Poll `condition` until it holds; fail the test after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.01)

@@ -12,7 +12,7 @@ pytest.importorskip("uvicorn", reason="seqae serve needs uvicorn: pip install -e
 httpx = pytest.importorskip("httpx", reason="the API tests talk to the server with httpx: pip install -e '.[dev]'")
 
 from conftest import WORDS  # noqa: E402
-from live_server import LiveServer  # noqa: E402
+from live_server import LiveServer, wait_for  # noqa: E402
 
 from seqae.checkpoint import SUMMARY_LM_DIR  # noqa: E402
 from seqae.cli import main  # noqa: E402
@@ -40,13 +40,6 @@ def post(server, payload=None, **kwargs):
         kwargs["json"] = payload
     kwargs.setdefault("headers", {"content-type": "application/json"})
     return httpx.post(f"{server.url}/api/summarize", timeout=30, **kwargs)
-
-
-def wait_for(condition, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.01)
 
 
 def test_summary_kept_words_scores_and_reconstruction(server, app, tiny_run):

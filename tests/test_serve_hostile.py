@@ -18,7 +18,7 @@ pytest.importorskip("uvicorn", reason="seqae serve needs uvicorn: pip install -e
 httpx = pytest.importorskip("httpx", reason="the API tests talk to the server with httpx: pip install -e '.[dev]'")
 
 from conftest import WORDS  # noqa: E402
-from live_server import LiveServer  # noqa: E402
+from live_server import LiveServer, wait_for  # noqa: E402
 
 from seqae.serve import HostAndOrigin, create_app  # noqa: E402
 
@@ -279,13 +279,6 @@ def spinning(explain, seconds: float):
         return explain(text, **options)
 
     return work
-
-
-def wait_for(condition, seconds: float = 10) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.01)
 
 
 def test_health_answers_within_a_second_while_work_runs_and_waits(server, app, monkeypatch):
