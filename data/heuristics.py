@@ -40,6 +40,14 @@ _HAS_ALPHANUMERIC = re.compile(r"[a-z0-9]")
 HEURISTICS = ("lead", "content_lead", "content_lead_prepositions")
 
 
+_NUMBER = re.compile(r"[#0-9][#0-9.,:/-]*")
+
+
+def is_number_token(token: str) -> bool:
+    """`##`, `#.#`, `1,200`, `2025`; not `$`, `percent`, `##-year-old`."""
+    return _NUMBER.fullmatch(token) is not None
+
+
 def is_function_token(token: str) -> bool:
     """True for a function word, punctuation, or a token that cannot score under ROUGE."""
     token = token.lower()

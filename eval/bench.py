@@ -16,6 +16,7 @@ finished systems. Each training run is a child process (`seqae train`).
 
 import json
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -28,7 +29,7 @@ from seqae.errors import DataError, UsageError
 from seqae.eval.pages import write_section
 
 # What bench makes in --out: a directory a generator kind (its runs), and the evaluation LM.
-BENCH_DIRECTORIES = ("extractive", "abstractive", "fluency_lm")
+BENCH_DIRECTORIES = ("extractive", "abstractive", "fluency_lm", "summaries")
 
 
 def published_rows(benchmark: str = "gigaword") -> list[dict]:
@@ -108,6 +109,17 @@ def summarize_timed(model_dir: Path, documents: list[str], **kwargs) -> tuple[li
     return summaries, len(documents) / (time.perf_counter() - started)
 
 
+def write_summaries(directory: Path, summaries: dict[str, list[str]]) -> None:
+    """Each seqae row's test summaries, one a line (`NAME.txt`, the row's name made a file name): what blind
+    reading (`seqae blind-reading make`) reads."""
+    from seqae.io import atomic_write_text
+
+    directory.mkdir(parents=True, exist_ok=True)
+    for label, lines in summaries.items():
+        name = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+        atomic_write_text(directory / f"{name}.txt", "".join(line + "\n" for line in lines))
+
+
 def choose_pseudo_target(config, words: int) -> tuple[str, dict]:
     """The warm-start pseudo-summary scheme with the best dev R-1 (dev only: never the test set)."""
     from seqae.data.corpus import load_corpus
@@ -168,9 +180,9 @@ def bench_runs(args, target: str) -> list[dict]:
                  overrides=e + distill + ["rl.steps=0"]),
             dict(name="full (learning from search + RL)", kind="extractive", parent="learning from search only",
                  overrides=e + distill + [f"rl.steps={args.rl_steps}"]),
-            dict(name="full, bag-of-words rewards (the recipe before readability)", kind="extractive",
-                 parent="warm start only", overrides=e + distill + [f"rl.steps={args.rl_steps}",
-                                                                    *BAG_OF_WORDS_REWARDS]),
+            dict(name="full, bag-of-words rewards (the recipe before readability, top-k decoding)",
+                 kind="extractive", parent="warm start only", max_spans=0,
+                 overrides=e + distill + [f"rl.steps={args.rl_steps}", *BAG_OF_WORDS_REWARDS]),
             dict(name="RL on the auto-encoder terms only (R + D)", kind="extractive", parent="warm start only",
                  overrides=e + ["distill.documents=0", f"rl.steps={args.ablation_steps}", f"rl.lr={args.rl_only_lr}",
                                 *auto_encoder]),
@@ -314,9 +326,14 @@ def run_gigaword_bench(args) -> int:
     summaries = {}
     for run in runs:
         label = f"seqae {run['kind']}: {run['name']}"
-        summaries[label], per_second = summarize_timed(run["dir"] / "model", test_articles, words=words)
+        summaries[label], per_second = summarize_timed(run["dir"] / "model", test_articles, words=words,
+                                                       spans=run.get("max_spans", config.decode.max_spans))
         results["rows"].append(row_for(label, summaries[label], summaries_per_s=round(per_second, 1)))
     full = next((run for run in runs if run["name"] == "full (learning from search + RL)"), None)
+    if full is not None and config.decode.max_spans:  # the same model without the span limit: what spans cost
+        label = "seqae extractive: full, top-k decoding (no span limit)"
+        summaries[label], per_second = summarize_timed(full["dir"] / "model", test_articles, words=words, spans=0)
+        results["rows"].append(row_for(label, summaries[label], summaries_per_s=round(per_second, 1)))
     if full is not None and args.search_rounds:
         from seqae.summarize import Summarizer
 
@@ -337,9 +354,18 @@ def run_gigaword_bench(args) -> int:
     baselines = [("Lead-8", lead_words, 8), (f"Lead-{length}", lead_words, length)] + \
                 [(f"content-word lead {n}", content_word_lead, n) for n in sorted({8, words, length})] + \
                 [(f"content_lead_prepositions {words} (the warm start's teacher)", content_lead_prepositions, words)]
-    results["rows"] = [row_for(name, [function(a, n) for a in test_articles]) for name, function, n in baselines] + \
-        results["rows"]
+    baseline_summaries = {name: [function(a, n) for a in test_articles] for name, function, n in baselines}
+    results["rows"] = [row_for(name, lines) for name, lines in baseline_summaries.items()] + results["rows"]
+    teacher = next(name for name in baseline_summaries if "the warm start's teacher" in name)
+    for label in summaries:  # the floors of readable headlines are against the teacher: R-1 and R-2, paired
+        if label.startswith("seqae extractive: full"):
+            for metric in ("rouge1", "rouge2"):
+                difference = paired_difference(summaries[label], baseline_summaries[teacher], test_titles,
+                                               metric=metric)
+                results["differences"][f"{label} minus the teacher, {metric.replace('rouge', 'R-')}"] = {
+                    "mean": round(difference["mean"], 2), "ci95": [round(x, 2) for x in difference["ci95"]]}
     results["readability_check"] = readability_check(results["rows"])
+    write_summaries(out / "summaries", summaries)
 
     if "extractive" in args.kinds and args.lead_warm_steps:
         results["rl_from_lead"] = rl_from_lead(args, out, runs[0]["dir"], results)

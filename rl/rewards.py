@@ -8,12 +8,12 @@ policy update (seqae.rl.loop). The similarity reward's encoder is pretrained and
 
 import functools
 import math
-import re
 import time
 from dataclasses import dataclass, field
 
 import torch
 
+from seqae.data.heuristics import is_number_token
 from seqae.data.tokenizer import WordCodec
 from seqae.errors import DataError, first_line
 from seqae.losses import discriminator_logits, discriminator_loss, reconstruction_nll, reconstructor_loss
@@ -37,14 +37,6 @@ def repetition_reward(documents, summaries, **_) -> list[float]:
 
 
 # A number as a tokenized text writes it: digits (Gigaword masks them as `#`) and the separators inside one.
-_NUMBER = re.compile(r"[#0-9][#0-9.,:/-]*")
-
-
-def is_number_token(token: str) -> bool:
-    """`##`, `#.#`, `1,200`, `2025`; not `$`, `percent`, `##-year-old`."""
-    return _NUMBER.fullmatch(token) is not None
-
-
 def number_reward(documents, summaries, **_) -> list[float]:
     """1 when the summary keeps one of the document's numbers, else 0 (a number the document does not have earns
     nothing: a generator that writes words cannot buy the reward with `#`). Headlines keep the key figure

@@ -42,6 +42,10 @@ def register(subparsers) -> None:
                         help="document mode: N whole sentences (default for documents longer than the model reads: 3)")
     length.add_argument("--bytes", type=int, metavar="N", dest="n_bytes",
                         help="document mode: at most N bytes (the DUC convention: the last sentence is cut)")
+    summarize.add_argument("--spans", type=int, metavar="N",
+                           help="extractive: keep the summary's words in at most N runs of adjacent document words, "
+                                "each ending where a phrase can end; 0 takes the top-scoring words wherever they are "
+                                "(default: the model's decode.max_spans)")
     summarize.add_argument("--compress", type=float, nargs="?", const=0.7, metavar="KEEP",
                            help="document mode: shorten each sentence with the model to this fraction of its words "
                                 "(0.7 when given bare), so the budget holds more sentences")
@@ -160,6 +164,8 @@ def run_summarize(args) -> int:
         raise UsageError(f"--sentences must be at least 1, got {args.sentences}")
     if args.n_bytes is not None and args.n_bytes < 1:
         raise UsageError(f"--bytes must be at least 1, got {args.n_bytes}")
+    if args.spans is not None and args.spans < 0:
+        raise UsageError(f"--spans must be at least 0, got {args.spans}")
     if args.compress is not None and not 0 < args.compress <= 1:
         raise UsageError(f"--compress must be in (0, 1], got {args.compress}")
     forced = args.sentences is not None or args.n_bytes is not None or args.compress is not None
@@ -220,7 +226,7 @@ def run_summarize(args) -> int:
                                                compress=args.compress, method=args.ranking, embed=embed)))
             short = [i for i, w in enumerate(whole) if not w]
             by_words = dict(zip(short, summarizer([batch[i] for i in short], words=args.words, ratio=args.ratio,
-                                                  num_beams=args.beams, batch_size=batch_size,
+                                                  spans=args.spans, num_beams=args.beams, batch_size=batch_size,
                                                   search_rounds=args.search))) if short else {}
             for position in range(len(batch)):
                 if position in by_words:

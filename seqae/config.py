@@ -266,6 +266,8 @@ class CoverageConfig:
 @dataclass
 class DecodeConfig:
     words: int = option(10, "summary length: exact for the tagger, at most for beam search")
+    max_spans: int = option(0, "tagger: the summary's words form at most this many runs of adjacent document words, "
+                               "each ending where a phrase can end (0: the top-scoring words wherever they are)")
     min_words: int = option(6, "abstractive: fewest words")
     num_beams: int = option(5, "abstractive: beam size")
     no_repeat_ngram_size: int = option(2, "abstractive: never repeat an n-gram of the summary itself")
@@ -273,7 +275,7 @@ class DecodeConfig:
 
     def __post_init__(self):
         check_at_least(self, "decode", 1, "words", "num_beams", "batch_size")
-        check_at_least(self, "decode", 0, "min_words", "no_repeat_ngram_size")
+        check_at_least(self, "decode", 0, "min_words", "no_repeat_ngram_size", "max_spans")
 
 
 @dataclass

@@ -100,7 +100,7 @@ class Explainer:
         total = len(summarizer.normalize(text).split())
         if self.extractive:
             document, positions = summarizer.generator.select([read], words=words or summarizer.config.decode.words,
-                                                              ratio=ratio)
+                                                              ratio=ratio, max_spans=summarizer.config.decode.max_spans)
             normalized, kept = document[0], positions[0]
             document_words = summarizer.written_words(text, normalized)  # shown as the document writes them
             summary, scored = (" ".join(row[i] for i in kept) for row in (document_words, normalized))

@@ -77,8 +77,9 @@ class Generator:
         """`group_size` samples per document (adjacent rows); `settings` is the RL config section."""
         raise NotImplementedError
 
-    def decode(self, documents: list[str], *, words: int, ratio: float | None = None, num_beams: int = 1,
-               min_words: int = 1, no_repeat_ngram_size: int = 2) -> list[str]:
+    def decode(self, documents: list[str], *, words: int, ratio: float | None = None, max_spans: int = 0,
+               num_beams: int = 1, min_words: int = 1, no_repeat_ngram_size: int = 2) -> list[str]:
+        """Summaries; `max_spans` shapes a tagger's choice (seqae.selection) and is ignored by writers."""
         raise NotImplementedError
 
 
@@ -347,7 +348,7 @@ class AbstractiveGenerator(Generator):
                        action_entropy(logits.masked_fill(torch.isinf(logits), -1e9)))
 
     @torch.no_grad()
-    def decode(self, documents, *, words, ratio=None, num_beams=1, min_words=1, no_repeat_ngram_size=2):
+    def decode(self, documents, *, words, ratio=None, max_spans=0, num_beams=1, min_words=1, no_repeat_ngram_size=2):
         self.module.eval()
         prompt_ids, prompt_mask = generator_prompts(self.codec, documents, self.max_words, model_vocab_size(self.model))
         processors = self._processors(prompt_ids, self._allowed(prompt_ids.to(self.device)), no_repeat_ngram_size)

@@ -20,8 +20,8 @@ CACHED_CHARACTERS = 4000  # normalized documents up to this length are cached (G
 
 
 def summarize_in_batches(generator, documents: list[str], config, *, words: int | None = None,
-                         ratio: float | None = None, num_beams: int | None = None, batch_size: int | None = None,
-                         progress: bool = False, prepare=None) -> list[str]:
+                         ratio: float | None = None, max_spans: int | None = None, num_beams: int | None = None,
+                         batch_size: int | None = None, progress: bool = False, prepare=None) -> list[str]:
     """Summaries of `documents` by a `seqae.generators.Generator`, in batches, with the config's decoding
     settings unless overridden."""
     decode = config.decode
@@ -32,7 +32,9 @@ def summarize_in_batches(generator, documents: list[str], config, *, words: int 
         batch = documents[start:start + batch_size]
         if prepare is not None:
             batch = [prepare(d) for d in batch]
-        summaries += generator.decode(batch, words=words, ratio=ratio, min_words=min(decode.min_words, words),
+        summaries += generator.decode(batch, words=words, ratio=ratio,
+                                      max_spans=decode.max_spans if max_spans is None else max_spans,
+                                      min_words=min(decode.min_words, words),
                                       num_beams=num_beams if num_beams is not None else decode.num_beams,
                                       no_repeat_ngram_size=decode.no_repeat_ngram_size)
     return summaries
@@ -133,27 +135,30 @@ class Summarizer:
         return " ".join(text.split()[:limit])
 
     def __call__(self, documents: list[str], *, words: int | None = None, ratio: float | None = None,
-                 num_beams: int | None = None, batch_size: int | None = None, progress: bool = False,
-                 search_rounds: int | None = None) -> list[str]:
+                 spans: int | None = None, num_beams: int | None = None, batch_size: int | None = None,
+                 progress: bool = False, search_rounds: int | None = None) -> list[str]:
         """Summaries in one forward pass per batch; with `search_rounds`, the tagger's greedy choice is then
-        improved by test-time search on the search reward (slow: a diagnostic ceiling and a system of its own).
+        improved by test-time search on the search reward (slow: a diagnostic ceiling and a system of its own,
+        which swaps single words and so ignores `spans`). `spans`: the tagger's words in at most this many
+        runs of adjacent words (default: the model's decode.max_spans; 0: anywhere).
         A blank document gets a blank summary, in its place."""
         if any(not d.strip() for d in documents):
             written = [i for i, d in enumerate(documents) if d.strip()]
-            summaries = self([documents[i] for i in written], words=words, ratio=ratio, num_beams=num_beams,
+            summaries = self([documents[i] for i in written], words=words, ratio=ratio, spans=spans, num_beams=num_beams,
                              batch_size=batch_size, progress=progress, search_rounds=search_rounds) if written else []
             by_index = dict(zip(written, summaries))
             return [by_index.get(i, "") for i in range(len(documents))]
         if search_rounds is None and not self.generator.selects_words:
             return summarize_in_batches(self.generator, documents, self.config, words=words,
-                                        ratio=ratio, num_beams=num_beams, batch_size=batch_size, progress=progress,
+                                        ratio=ratio, max_spans=spans, num_beams=num_beams, batch_size=batch_size, progress=progress,
                                         prepare=self.prepare)
         count, size = words or self.config.decode.words, batch_size or self.config.decode.batch_size
         if search_rounds is None:
             read, positions = [], []
             for start in tqdm(range(0, len(documents), size), desc="summarize", unit="batch", disable=not progress):
                 batch_read, batch_positions = self.generator.select(
-                    [self.prepare(d) for d in documents[start:start + size]], words=count, ratio=ratio)
+                    [self.prepare(d) for d in documents[start:start + size]], words=count, ratio=ratio,
+                    max_spans=self.config.decode.max_spans if spans is None else spans)
                 read += batch_read
                 positions += batch_positions
         else:

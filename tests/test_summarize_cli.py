@@ -87,3 +87,17 @@ def test_a_raw_document_is_normalized_once(tiny_run, monkeypatch):
     assert summarizer.reads_whole(document)
     assert summarizer([document], words=3)[0]
     assert len(calls) == 1
+
+
+def test_spans_keep_the_words_in_runs_of_adjacent_document_words(tiny_run, tmp_path, capsys):
+    document = "police said the army rebels talks in the city market prices rise on oil and bank fire"
+    summarizer = Summarizer(tiny_run)
+    one_span = summarizer([document], words=4, spans=1)[0]
+    assert len(one_span.split()) == 4 and f" {one_span} " in f" {document} "
+    assert summarizer([document], words=4, spans=0)[0] == summarizer([document], words=4)[0]  # the tiny config: 0
+    source = tmp_path / "article.txt"
+    source.write_text(document + "\n")
+    assert main(["summarize", str(tiny_run), str(source), "--per-line", "--words", "4", "--spans", "1"]) == 0
+    assert capsys.readouterr().out.strip() == one_span
+    assert main(["summarize", str(tiny_run), str(source), "--per-line", "--spans", "-1"]) == 2  # a usage error
+    assert "--spans must be at least 0" in capsys.readouterr().err
