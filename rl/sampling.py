@@ -93,3 +93,98 @@ def positions_to_summary(words: list[str], positions) -> str:
     if kept and kept[-1] >= len(words):
         raise ValueError(f"position {kept[-1]} is past the document's {len(words)} words")
     return " ".join(words[p] for p in kept)
+
+
+# Span sampling: a labelling y of the words (1 kept) with exactly k kept words in at most S runs of adjacent words
+# (each run starting and ending where seqae.selection allows) is drawn with probability exp(sum_i y_i s_i) / Z:
+# the tagger's own keep/drop distribution restricted to those shapes, which is what span decoding
+# (seqae.selection.select_spans) takes the mode of. Z comes from a forward pass over the states (kept so far,
+# spans opened, inside a span); a draw walks the states back (forward filtering, backward sampling).
+SPAN_IMPOSSIBLE = -1e9  # a finite "impossible": logaddexp of two -inf has no gradient
+
+
+def span_boundaries(words: list[list[str]], width: int, device=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """[B, W] bool each: where a span may start, and where one may end (seqae.selection's phrase rules)."""
+    from seqae.selection import can_end_span, can_start_span
+
+    starts = torch.zeros(len(words), width, dtype=torch.bool)
+    ends = torch.zeros(len(words), width, dtype=torch.bool)
+    for row, row_words in enumerate(words):
+        starts[row, : len(row_words)] = torch.tensor([can_start_span(w) for w in row_words[:width]], dtype=torch.bool)
+        ends[row, : len(row_words)] = torch.tensor([can_end_span(w) for w in row_words[:width]], dtype=torch.bool)
+    return starts.to(device), ends.to(device)
+
+
+def span_forward(scores: torch.Tensor, valid: torch.Tensor, starts: torch.Tensor, ends: torch.Tensor, k: int,
+                 max_spans: int) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor]:
+    """log Z per row [B] (differentiable in `scores` [B, W]), the forward tables (alpha after each word, [B, k+1,
+    S+1, 2]) and each row's count (k, or all its words when it has fewer). `valid` [B, W]: the row's words."""
+    rows, width = scores.shape
+    counts = valid.sum(1).clamp(max=k)
+    alpha = scores.new_full((rows, k + 1, max_spans + 1, 2), SPAN_IMPOSSIBLE)
+    alpha[:, 0, 0, 0] = 0.0
+    tables = []
+    for i in range(width):
+        inside, outside = alpha[..., 1], alpha[..., 0]
+        ended = ends[:, i - 1].view(-1, 1, 1) if i else torch.zeros(rows, 1, 1, dtype=torch.bool, device=scores.device)
+        dropped = torch.logaddexp(outside, torch.where(ended, inside, torch.full_like(inside, SPAN_IMPOSSIBLE)))
+        opened = torch.full_like(outside, SPAN_IMPOSSIBLE)
+        opened[:, :, 1:] = torch.where(starts[:, i].view(-1, 1, 1), outside[:, :, :-1],
+                                       torch.full_like(outside[:, :, :-1], SPAN_IMPOSSIBLE))
+        before_keep = torch.logaddexp(inside, opened)
+        kept = torch.full_like(inside, SPAN_IMPOSSIBLE)
+        kept[:, 1:] = before_keep[:, :-1] + scores[:, i].masked_fill(~valid[:, i], 0.0).view(-1, 1, 1)
+        alpha = torch.where(valid[:, i].view(-1, 1, 1, 1), torch.stack([dropped, kept], -1), alpha)
+        tables.append(alpha)
+    last = (valid.sum(1) - 1).clamp(min=0)
+    final = alpha[torch.arange(rows, device=scores.device), counts]  # [B, S+1, 2]
+    final_inside = torch.where(ends[torch.arange(rows, device=scores.device), last].view(-1, 1), final[..., 1],
+                               torch.full_like(final[..., 1], SPAN_IMPOSSIBLE))
+    log_z = torch.logsumexp(torch.cat([final[..., 0], final_inside], 1), 1)
+    return log_z, tables, counts
+
+
+@torch.no_grad()
+def sample_spans(tables: list[torch.Tensor], counts: torch.Tensor, valid: torch.Tensor, starts: torch.Tensor,
+                 ends: torch.Tensor, num_samples: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """[B * num_samples, W] 0/1 labellings (samples of a row adjacent), drawn backwards from `span_forward`'s
+    tables."""
+    rows, width = valid.shape
+    device = valid.device
+    row = torch.arange(rows, device=device).repeat_interleave(num_samples)
+    n = row.numel()
+    first = tables[0].new_full(tables[0].shape, SPAN_IMPOSSIBLE)
+    first[:, 0, 0, 0] = 0.0
+    k = counts[row].clone()
+    last = (valid.sum(1) - 1).clamp(min=0)[row]
+    final = tables[-1][row, k]  # [N, S+1, 2]
+    final[..., 1] = torch.where(ends[row, last].view(-1, 1), final[..., 1], torch.full_like(final[..., 1], SPAN_IMPOSSIBLE))
+    flat = torch.multinomial(torch.softmax(final.reshape(n, -1), 1), 1, generator=generator).squeeze(1)
+    s, inside = flat // 2, flat % 2
+    labels = torch.zeros(n, width, dtype=torch.long, device=device)
+    zero = torch.zeros_like(k)
+    for i in range(width - 1, -1, -1):
+        active = valid[row, i]
+        previous = tables[i - 1] if i else first
+        # Kept word i: the previous state continued the span (k-1, s, inside) or was outside one (k-1, s-1, out).
+        # Dropped word i: the previous state was outside (k, s, out) or ended a span (k, s, inside).
+        k_before = torch.where(inside == 1, (k - 1).clamp(min=0), k)
+        stay = previous[row, k_before, s, inside]
+        other_s = torch.where(inside == 1, (s - 1).clamp(min=0), s)
+        switch = previous[row, k_before, other_s, 1 - inside]
+        allowed = torch.where(inside == 1, starts[row, i] & (s > 0), (ends[row, i - 1] if i else zero.bool()))
+        switch = torch.where(allowed, switch, torch.full_like(switch, SPAN_IMPOSSIBLE))
+        take_switch = torch.rand(n, generator=generator, device=device) < torch.sigmoid(switch - stay)
+        labels[:, i] = torch.where(active, inside, torch.zeros_like(inside))
+        new_inside = torch.where(take_switch, 1 - inside, inside)
+        new_s = torch.where(take_switch & (inside == 1), s - 1, s)
+        k = torch.where(active, k_before, k)
+        s = torch.where(active, new_s, s)
+        inside = torch.where(active, new_inside, inside)
+    return labels
+
+
+def span_logprob(scores: torch.Tensor, labels: torch.Tensor, log_z: torch.Tensor, num_samples: int) -> torch.Tensor:
+    """log p(labels) = sum of the kept words' scores - log Z, per sample [N] (differentiable in `scores`)."""
+    repeated = repeat_rows(scores, num_samples)
+    return (repeated.masked_fill(labels == 0, 0.0)).sum(1) - repeat_rows(log_z.unsqueeze(1), num_samples).squeeze(1)

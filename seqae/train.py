@@ -9,6 +9,7 @@ batches), seqae.checkpoint (the run directory).
 """
 
 import json
+import sys
 from pathlib import Path
 
 import torch
@@ -127,6 +128,14 @@ class Trainer:
         self.networks = {"reconstructor": load_reconstructor(directory / "reconstructor"),
                          "discriminator": load_discriminator(directory / "discriminator")}
         self.step, self.best_dev = state["info"]["step"], state["info"].get("best_dev")
+        # A best dev score measured under other decoding is not comparable (spans score lower R-1 than top-k words):
+        # the resumed run's first dev evaluation sets the bar anew. Checkpoints from before spans decoded top-k.
+        recorded = state["info"].get("best_dev_decoding", {"max_spans": 0})
+        if self.best_dev is not None and any(self.dev_decoding().get(key) != value for key, value in recorded.items()):
+            print(f"seqae: note: the best dev score so far ({self.best_dev}) was measured with decoding {recorded}, "
+                  f"this run decodes with {self.dev_decoding()}: the next dev evaluation sets the best model anew",
+                  file=sys.stderr)
+            self.best_dev = None
         trim_metrics(self.out_dir, self.step)
         return state["tensors"]["optimizers"]
 
@@ -248,10 +257,15 @@ class Trainer:
         self.accelerator.wait_for_everyone()
         if self.is_main:
             self._save_bundle(checkpoint_path(self.out_dir, self.step), {
-                "info": {"step": self.step, "stage": self._stage(self.step), "best_dev": self.best_dev},
+                "info": {"step": self.step, "stage": self._stage(self.step), "best_dev": self.best_dev,
+                         "best_dev_decoding": self.dev_decoding()},
                 "tensors": {"optimizers": {n: o.state_dict() for n, o in self.optimizers.items()}}})
             prune_checkpoints(self.out_dir)
         self.accelerator.wait_for_everyone()
+
+    def dev_decoding(self) -> dict:
+        """The decoding settings dev scores are measured with."""
+        return {"words": self.config.decode.words, "max_spans": self.config.decode.max_spans}
 
     def evaluate_dev(self) -> dict:
         """ROUGE on the dev slice (greedy decoding, for speed); keeps the best model so far in out/model."""

@@ -190,3 +190,18 @@ def test_warm_start_without_the_reconstructor_leaves_it_untouched(tmp_path, tiny
     trainer.run()
     assert changed(before["generator"], trainer.models["generator"])
     assert not changed(before["reconstructor"], trainer.models["reconstructor"])
+
+
+def test_resume_under_other_decoding_sets_the_best_dev_model_anew(tmp_path, tiny_corpus, capsys):
+    out, titles = tmp_path / "run", tmp_path / "titles.txt"
+    # Paired titles (each article's first four words) give the run a dev slice to score.
+    titles.write_text("".join(" ".join(line.split()[:4]) + "\n"
+                              for line in tiny_corpus["articles"].read_text().splitlines()))
+    paired = [f"data.titles=[{titles}]", "dev_every=5"]
+    assert main(tiny_train_args(tiny_corpus, out, *paired)) == 0
+    first = load_trainer_state(list_checkpoints(out)[-1])["info"]
+    assert first["best_dev_decoding"]["max_spans"] == 0 and first["best_dev"] is not None
+    capsys.readouterr()
+    assert main(tiny_train_args(tiny_corpus, out, *paired, "rl.steps=7", "decode.max_spans=1", "--resume")) == 0
+    assert "sets the best model anew" in capsys.readouterr().err
+    assert load_trainer_state(list_checkpoints(out)[-1])["info"]["best_dev_decoding"]["max_spans"] == 1
