@@ -16,6 +16,9 @@ from seqae.data.heuristics import is_function_token, is_number_token
 
 # A span should not start with a clitic or a conjunction ("'s claims", "and two injured").
 _NO_SPAN_START = frozenset(("'s", "'", "n't", "and", "or", "but", "nor"))
+# Words a span may leave out between two of its words, as headlines do.
+ARTICLES = frozenset(("the", "a", "an"))
+CONTINUED, OPENED, BRIDGED = 0, 1, 2
 
 
 def select_positions(words: list[str], keep_scores: list[float], count: int) -> list[int]:
@@ -49,13 +52,15 @@ def keep_log_odds(probability: float) -> float:
 
 
 def select_spans(words: list[str], keep_scores: list[float], count: int, max_spans: int,
-                 phrase_boundaries: bool = True) -> list[int]:
-    """The positions of `count` words (all, in a shorter document) forming at most `max_spans` runs of adjacent
-    words: the keep/drop labelling the tagger finds most probable (the largest sum of keep log-odds) among those
-    shapes, found exactly by dynamic programming over (position, words kept, spans opened, inside a span).
+                 phrase_boundaries: bool = True, bridged: frozenset[str] = ARTICLES) -> list[int]:
+    """The positions of `count` words (all, in a shorter document) forming at most `max_spans` spans: the
+    keep/drop labelling the tagger finds most probable (the largest sum of keep log-odds) among those shapes,
+    found exactly by dynamic programming over (position, words kept, spans opened, inside a span).
 
-    With `phrase_boundaries`, spans start at `can_start_span` words and end at `can_end_span` words; where the
-    document leaves no such choice, that rule is dropped rather than the length.
+    A span is a run of adjacent document words, except that it may leave out `bridged` words between two of its
+    words, as headlines leave out articles ("planting a car bomb" -> "planting car bomb"). With
+    `phrase_boundaries`, spans start at `can_start_span` words and end at `can_end_span` words; where the document
+    leaves no such choice, that rule is dropped rather than the length.
     """
     n = len(words)
     count = min(count, n)
@@ -65,41 +70,49 @@ def select_spans(words: list[str], keep_scores: list[float], count: int, max_spa
     starts = [not phrase_boundaries or can_start_span(w) for w in words]
     ends = [not phrase_boundaries or can_end_span(w) for w in words]
     shape = (count + 1, max_spans + 1)
-    # best[k, s, inside]: the best total after the words so far with k kept in s spans, the last word kept or not.
+    impossible = np.full(shape, -np.inf)
+    # best[k, s, inside]: the best total after the words so far, with k kept in s spans, a span open or not.
     best = np.full((*shape, 2), -np.inf)
     best[0, 0, 0] = 0.0
-    # came_from[i][k, s, inside]: whether word i's state came from the previous word being inside a span.
-    came_from = []
+    # origins[i][k, s, inside], how word i's state was reached. Outside a span: 0 the previous word was outside
+    # too, 1 word i closed the span before it. Inside: CONTINUED or OPENED (word i kept), BRIDGED (word i left out).
+    origins = []
     for i in range(n):
-        new = np.full_like(best, -np.inf)
-        origin = np.zeros(best.shape, dtype=bool)
-        # Drop word i: the span before it closes, which needs the previous word to end a phrase.
-        closing = best[:, :, 1] if i > 0 and ends[i - 1] else np.full(shape, -np.inf)
+        origin = np.zeros(best.shape, dtype=np.int8)
+        # Drop word i outside a span, or close the span before it (its last word must end a phrase; a bridged
+        # word never does, so a span never ends on a left-out word).
+        closing = best[:, :, 1] if i > 0 and ends[i - 1] else impossible
+        outside = np.maximum(best[:, :, 0], closing)
         origin[:, :, 0] = closing > best[:, :, 0]
-        new[:, :, 0] = np.maximum(best[:, :, 0], closing)
-        # Keep word i: continue the open span, or open a new one where a span may start.
-        opening = np.full(shape, -np.inf)
+        # Keep word i in the open span, or in a new one where a span may start; or bridge it inside the span.
+        continued = np.full(shape, -np.inf)
+        continued[1:] = best[:-1, :, 1] + scores[i]
+        opened = np.full(shape, -np.inf)
         if starts[i]:
-            opening[:, 1:] = best[:, :-1, 0]
-        origin[1:, :, 1] = best[:-1, :, 1] >= opening[:-1]
-        new[1:, :, 1] = np.maximum(best[:-1, :, 1], opening[:-1]) + scores[i]
-        best = new
-        came_from.append(origin)
+            opened[1:, 1:] = best[:-1, :-1, 0] + scores[i]
+        bridge = best[:, :, 1] if words[i].lower() in bridged and i > 0 else impossible
+        candidates = np.stack([continued, opened, bridge])  # indexed by CONTINUED, OPENED, BRIDGED
+        origin[:, :, 1] = candidates.argmax(0)
+        best = np.stack([outside, candidates.max(0)], -1)
+        origins.append(origin)
     final = best[count].copy()
     if not ends[-1]:
         final[:, 1] = -np.inf
     if not np.isfinite(final).any():
-        return select_spans(words, keep_scores, count, max_spans, phrase_boundaries=False)
+        return select_spans(words, keep_scores, count, max_spans, phrase_boundaries=False, bridged=bridged)
     k, (s, inside) = count, np.unravel_index(int(np.argmax(final)), final.shape)
     kept = []
     for i in range(n - 1, -1, -1):
-        from_inside = came_from[i][k, s, inside]
-        if inside:
+        how = origins[i][k, s, inside]
+        if not inside:
+            inside = int(how == 1)
+        elif how == BRIDGED:
+            inside = 1
+        else:
             kept.append(i)
             k -= 1
-            if not from_inside:
-                s -= 1
-        inside = 1 if from_inside else 0
+            s -= int(how == OPENED)
+            inside = int(how == CONTINUED)
     return kept[::-1]
 
 
