@@ -186,11 +186,9 @@ class RLConfig:
     max_new_tokens: int = option(16, "abstractive: most tokens sampled per summary")
     entropy_weight: float = option(0.0, "entropy bonus on the policy")
     temperature: float = option(1.0, "extractive: keep/drop sampling temperature (exploration)")
-    sampler: Literal["bernoulli", "exact_length", "spans"] = option(
-        "bernoulli", "extractive: Bernoulli keep/drop masks of any length; exact-length summaries of "
-                     "target_words words (Gumbel-top-k, Plackett-Luce log-probability), like top-k inference; or "
-                     "target_words words in at most max_spans phrases, like span inference (decode.max_spans)")
-    max_spans: int = option(0, "the spans sampler's (and its greedy baseline's) most runs of adjacent words")
+    sampler: Literal["bernoulli", "exact_length"] = option(
+        "bernoulli", "extractive: Bernoulli keep/drop masks of any length, or exact-length summaries of "
+                     "target_words words (Gumbel-top-k, Plackett-Luce log-probability), like inference")
     update: Literal["group_relative", "self_critical", "best_of_k"] = option(
         "group_relative", "advantage: reward minus the group mean (GRPO); reward minus greedy's (self-critical); "
                           "or only the best sample of each group, by how much it beats greedy (SCRL's best-of-k)")
@@ -202,10 +200,8 @@ class RLConfig:
 
     def __post_init__(self):
         check_at_least(self, "rl", 1, "batch_size", "target_words", "max_new_tokens", "max_bad_steps")
-        check_at_least(self, "rl", 0, "steps", "max_spans")
+        check_at_least(self, "rl", 0, "steps")
         check_at_least(self, "rl", 2, "group_size")
-        if self.sampler == "spans" and self.max_spans < 1:
-            raise ConfigValueError("rl.max_spans", f"the spans sampler needs at least 1 span, got {self.max_spans}")
         check_positive(self, "rl", "lr", "reconstructor_lr", "discriminator_lr", "temperature")
         if not 0 < self.discriminator_max_accuracy <= 1:
             raise ConfigValueError("rl.discriminator_max_accuracy", f"must be in (0, 1], got {self.discriminator_max_accuracy}")

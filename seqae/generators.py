@@ -30,18 +30,7 @@ from seqae.losses import keep_drop_loss, per_sequence_nll
 from seqae.models import PRETRAINED, bert_config, causal_lm, load_model, resolve_pretrained, vocab_prefix
 from seqae.optim import NonFiniteStep
 from seqae.rl.pg import action_entropy, action_logprobs, completion_mask
-from seqae.rl.sampling import (
-    SPAN_IMPOSSIBLE,
-    gumbel_top_k,
-    keep_scores,
-    plackett_luce_logprob,
-    positions_to_summary,
-    repeat_rows,
-    sample_spans,
-    span_boundaries,
-    span_forward,
-    span_logprob,
-)
+from seqae.rl.sampling import gumbel_top_k, keep_scores, plackett_luce_logprob, positions_to_summary, repeat_rows
 from seqae.selection import KeepSelection
 from seqae.tagger import attach_tokenizer, has_tokenizer_files, load_subword_tokenizer, tag_words
 
@@ -143,8 +132,6 @@ class ExtractiveGenerator(KeepSelection, Generator):
             raise NonFiniteStep("non-finite keep/drop probabilities before sampling")
         if settings.sampler == "exact_length":
             return self._exact_length_rollout(tagged, group_size, settings)
-        if settings.sampler == "spans":
-            return self._span_rollout(tagged, group_size, settings)
         logits = tagged.logits.repeat_interleave(group_size, dim=0) / settings.temperature
         mask = tagged.mask.repeat_interleave(group_size, dim=0).float()
         with torch.no_grad():
@@ -161,24 +148,6 @@ class ExtractiveGenerator(KeepSelection, Generator):
         summaries = [positions_to_summary(tagged.words[row // group_size], drawn[row].tolist())
                      for row in range(drawn.size(0))]
         # The keep/drop entropy per word, averaged over each document: a diagnostic of exploration.
-        word_entropy = action_entropy(tagged.logits.float() / settings.temperature) * tagged.mask
-        entropy = word_entropy.sum(1, keepdim=True) / tagged.mask.sum(1, keepdim=True).clamp(min=1)
-        return Rollout(summaries, logprobs, torch.ones_like(logprobs), repeat_rows(entropy, group_size))
-
-    def _span_rollout(self, tagged, group_size, settings) -> Rollout:
-        scores = keep_scores(tagged.logits, tagged.mask, settings.temperature)
-        valid = tagged.mask.bool()
-        starts, ends = span_boundaries(tagged.words, valid.size(1), valid.device)
-        log_z, tables, counts = span_forward(scores, valid, starts, ends, settings.target_words, settings.max_spans)
-        unshaped = log_z < 0.5 * SPAN_IMPOSSIBLE  # no phrase boundaries allow k words: drop the rule (as decoding)
-        if unshaped.any():
-            starts, ends = starts | (unshaped.unsqueeze(1) & valid), ends | (unshaped.unsqueeze(1) & valid)
-            log_z, tables, counts = span_forward(scores, valid, starts, ends, settings.target_words,
-                                                 settings.max_spans)
-        labels = sample_spans(tables, counts, valid, starts, ends, group_size)
-        logprobs = span_logprob(scores, labels, log_z, group_size).unsqueeze(1)
-        summaries = [" ".join(w for w, kept in zip(tagged.words[row // group_size], labels[row].tolist()) if kept)
-                     for row in range(labels.size(0))]
         word_entropy = action_entropy(tagged.logits.float() / settings.temperature) * tagged.mask
         entropy = word_entropy.sum(1, keepdim=True) / tagged.mask.sum(1, keepdim=True).clamp(min=1)
         return Rollout(summaries, logprobs, torch.ones_like(logprobs), repeat_rows(entropy, group_size))
