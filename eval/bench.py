@@ -330,9 +330,10 @@ def run_gigaword_bench(args) -> int:
                                                        spans=run.get("max_spans", config.decode.max_spans))
         results["rows"].append(row_for(label, summaries[label], summaries_per_s=round(per_second, 1)))
     full = next((run for run in runs if run["name"] == "full (learning from search + RL)"), None)
-    if full is not None and config.decode.max_spans:  # the same model without the span limit: what spans cost
-        label = "seqae extractive: full, top-k decoding (no span limit)"
-        summaries[label], per_second = summarize_timed(full["dir"] / "model", test_articles, words=words, spans=0)
+    for spans in (s for s in args.compare_spans if full is not None and s != config.decode.max_spans):
+        # The same model under other span limits: what the recipe's limit costs and buys.
+        label = f"seqae extractive: full, {f'{spans} spans' if spans else 'top-k decoding (no span limit)'}"
+        summaries[label], per_second = summarize_timed(full["dir"] / "model", test_articles, words=words, spans=spans)
         results["rows"].append(row_for(label, summaries[label], summaries_per_s=round(per_second, 1)))
     if full is not None and args.search_rounds:
         from seqae.summarize import Summarizer
@@ -475,6 +476,9 @@ def register(subparsers) -> None:
     bench.add_argument("--rl-only-lr", type=float, default=5e-4,
                        help="generator learning rate of RL straight from the warm start (the RL-only and lead rows)")
     bench.add_argument("--search-rounds", type=int, default=8, help="test-time search row (0: none)")
+    bench.add_argument("--compare-spans", type=int, nargs="*", default=[0, 3], metavar="N",
+                       help="rows of the full model decoded with these decode.max_spans besides the recipe's (0: the "
+                            "top-k words)")
     bench.add_argument("--fluency-steps", type=int, default=500, help="training steps of the evaluation LM")
     bench.add_argument("--lead-warm-steps", type=int, default=150,
                        help="the RL-from-lead measurement's warm start (0: not measured)")
