@@ -417,7 +417,7 @@ def render_markdown(results: dict) -> str:
 
 def register(subparsers) -> None:
     """`seqae bench NAME`: one sub-command a benchmark, each writing its own section of docs/RESULTS.md."""
-    from seqae.eval import cnndm_bench, serve_bench, startup_bench
+    from seqae.eval import cnndm_bench, sentence_bench, serve_bench, startup_bench
 
     benches = subparsers.add_parser(
         "bench", help="benchmarks (gigaword, cnndm, ...), each writing its section of docs/RESULTS.md")
@@ -426,6 +426,7 @@ def register(subparsers) -> None:
     cnndm_bench.register(names)
     serve_bench.register(names)
     startup_bench.register(names)
+    sentence_bench.register(names)
     bench.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every run")
     bench.add_argument("--config", default="configs/gigaword.yaml", help="the recipe every run starts from")
     bench.add_argument("--out", default="runs/bench",

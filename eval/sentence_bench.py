@@ -1,0 +1,208 @@
+"""`seqae bench sentences`: sentence-boundary F1 of each candidate splitter on raw, cased news articles.
+
+The test set (eval/sentence_boundaries.txt) is written for the project: 37 invented news-style articles with
+datelines, bylines, abbreviations (Sen., Gov., U.S., Jan.), initials, quotes, decimals, money and paragraphs, one
+sentence a line. A boundary is where a sentence starts (the first one of an article aside), counted in
+non-space characters so that a splitter that rewrites whitespace is not penalised; precision, recall and F1 are
+pooled over all articles. Candidates: the splitter seqae uses for written text (seqae.data.sentences.split_written),
+the Python packages pysbd, syntok, sentencex and blingfire where installed, Punkt as trained on a model's corpus
+(`--model`), and Punkt with no parameters and with the abbreviations that seqae.data.normalize knows.
+"""
+
+import importlib.resources
+import time
+from pathlib import Path
+
+from seqae.errors import DataError, UsageError
+
+TEST_SET = "sentence_boundaries.txt"
+
+
+def read_test_set(text: str, source: str = TEST_SET) -> list[tuple[str, str, list[str]]]:
+    """(name, raw text, gold sentences) per article of the file format that eval/sentence_boundaries.txt describes."""
+    articles, name, paragraphs = [], None, [[]]
+
+    def finish():
+        if name is not None:
+            kept = [p for p in paragraphs if p]
+            if not kept:
+                raise DataError(source, f"article {name!r} has no sentences")
+            number = int(name.split()[0]) if name.split()[0].isdigit() else 1
+            separator = "\n\n" if number % 2 else "\n"
+            raw = separator.join(" ".join(p) for p in kept)
+            articles.append((name, raw, [s for p in kept for s in p]))
+
+    for lineno, line in enumerate(text.splitlines(), 1):
+        line = line.rstrip()
+        if line.startswith("#"):
+            continue
+        if line.startswith("=== "):
+            finish()
+            name, paragraphs = line[4:].strip(), [[]]
+        elif not line:
+            paragraphs.append([])
+        elif name is None:
+            raise DataError(f"{source}:{lineno}", "a sentence before the first '=== NAME' line")
+        else:
+            paragraphs[-1].append(line)
+    finish()
+    return articles
+
+
+def starts(text: str, sentences: list[str]) -> set[int]:
+    """Where each sentence but the first starts in `text`, counted in non-space characters. Each sentence is found
+    in order from where the previous one ended; one the text does not contain (a splitter that changed characters)
+    is taken to start where the previous one ended."""
+    compact = "".join(text.split())
+    found, cursor = set(), 0
+    for sentence in sentences:
+        piece = "".join(sentence.split())
+        if not piece:
+            continue
+        position = compact.find(piece, cursor)
+        start = position if position >= 0 else cursor
+        found.add(start)
+        cursor = start + len(piece)
+    found.discard(0)
+    return found
+
+
+def boundary_scores(articles, split) -> dict:
+    """Pooled precision, recall and F1 of `split`'s sentence starts against the gold ones, and the articles it
+    got wrong."""
+    true_positives = predicted = gold = 0
+    wrong = []
+    for name, raw, sentences in articles:
+        truth, guess = starts(raw, sentences), starts(raw, split(raw))
+        true_positives += len(truth & guess)
+        predicted += len(guess)
+        gold += len(truth)
+        if truth != guess:
+            wrong.append(name)
+    precision = true_positives / predicted if predicted else 0.0
+    recall = true_positives / gold if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "boundaries": gold, "wrong_articles": wrong}
+
+
+def _pysbd():
+    import pysbd
+
+    segmenter = pysbd.Segmenter(language="en", clean=False)
+    return segmenter.segment
+
+
+def _syntok():
+    from syntok import segmenter
+
+    def split(text):
+        return ["".join(token.spacing + token.value for token in sentence)
+                for paragraph in segmenter.process(text) for sentence in paragraph]
+
+    return split
+
+
+def _sentencex():
+    from sentencex import segment
+
+    return lambda text: list(segment("en", text))
+
+
+def _blingfire():
+    import blingfire
+
+    return lambda text: blingfire.text_to_sentences(text).split("\n")
+
+
+def _punkt(abbreviations: set[str]):
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    parameters = PunktParameters()
+    parameters.abbrev_types = set(abbreviations)
+    return PunktSentenceTokenizer(parameters).tokenize
+
+
+def candidates(model: str | None) -> dict:
+    """Splitter name -> a function from text to sentences, or the reason it cannot run here."""
+    from seqae.data.normalize import ABBREVIATIONS, import_nltk
+    from seqae.data.sentences import SentenceSplitter, split_written
+
+    import_nltk()
+    found = {"seqae (split_written)": lambda: split_written}
+    found.update({"pysbd": _pysbd, "syntok": _syntok, "sentencex": _sentencex, "blingfire": _blingfire})
+    if model:
+        from seqae.checkpoint import resolve_model_dir
+
+        directory = resolve_model_dir(model) / "sentences"
+        found["Punkt trained on the model's corpus"] = lambda: SentenceSplitter.load(directory).split
+    found["Punkt, no parameters"] = lambda: _punkt(set())
+    found["Punkt + seqae's abbreviation list (data.normalize)"] = lambda: _punkt(ABBREVIATIONS)
+    splitters = {}
+    for name, build in found.items():
+        try:
+            splitters[name] = build()
+        except ImportError as error:
+            splitters[name] = f"not installed ({error.name})"
+    return splitters
+
+
+def render_markdown(results: dict) -> str:
+    lines = ["## Sentence splitting on raw articles", "",
+             f"`seqae bench sentences`: {results['articles']} raw news-style articles written for the project "
+             f"(eval/{TEST_SET}: datelines, bylines, abbreviations, initials, quotes, numbers, paragraphs), "
+             f"{results['boundaries']} sentence boundaries. Boundary F1 pooled over the articles; time for all of "
+             "them on one core. seqae splits written text with `split_written` (paragraphs, then sentencex) and "
+             "keeps Punkt for the corpora's lowercased text"
+             + (f"; the corpus-trained Punkt is {results['model']}'s." if results["model"] else "."), "",
+             "| splitter | precision | recall | F1 | articles with an error | time |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for row in results["rows"]:
+        if "skipped" in row:
+            lines.append(f"| {row['splitter']} | | | | | {row['skipped']} |")
+        else:
+            lines.append(f"| {row['splitter']} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} | "
+                         f"{len(row['wrong_articles'])} | {row['seconds']:.2f} s |")
+    return "\n".join(lines) + "\n"
+
+
+def run_sentence_bench(args) -> int:
+    from seqae.eval.pages import write_section
+
+    if args.test_set:
+        path = Path(args.test_set)
+        if not path.is_file():
+            raise DataError(path, "does not exist")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise DataError(path, "is not UTF-8 text") from None
+        articles = read_test_set(text, str(path))
+    else:
+        articles = read_test_set((importlib.resources.files("seqae.eval") / TEST_SET).read_text(encoding="utf-8"))
+    if not articles:
+        raise UsageError("the test set has no articles")
+    rows = []
+    for name, split in candidates(args.model).items():
+        if isinstance(split, str):
+            rows.append({"splitter": name, "skipped": split})
+            print(f"{name:55s} {split}", flush=True)
+            continue
+        started = time.perf_counter()
+        row = {"splitter": name, **boundary_scores(articles, split)}
+        row["seconds"] = round(time.perf_counter() - started, 3)
+        rows.append(row)
+        print(f"{name:55s} P {row['precision']:.3f}  R {row['recall']:.3f}  F1 {row['f1']:.3f}  "
+              f"wrong in {len(row['wrong_articles'])} articles  {row['seconds']:.2f} s", flush=True)
+    results = {"articles": len(articles), "boundaries": rows[0].get("boundaries", 0), "model": args.model,
+               "rows": rows}
+    if args.docs:
+        write_section(Path(args.docs), "sentences", render_markdown(results), results)
+    return 0
+
+
+def register(names) -> None:
+    bench = names.add_parser("sentences", help="sentence-boundary F1 of each splitter on raw news articles")
+    bench.add_argument("--model", help="also score the Punkt splitter this trained model learned from its corpus")
+    bench.add_argument("--test-set", help=f"another file in the format of eval/{TEST_SET} (default: that file)")
+    bench.add_argument("--docs", default="docs", help="where RESULTS.md and results.json go ('' : print only)")
+    bench.set_defaults(func=run_sentence_bench)
