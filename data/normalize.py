@@ -140,14 +140,26 @@ AGENCY_DATELINE = re.compile(
     r"^[^()\n]{0,60}?[ \t]{0,20}(?:\(|-lrb-)[ \t]{0,20}(?:ap|reuters|afp|cnn|upi|xinhua|bloomberg|dpa|ians|pti)"
     r"[ \t]{0,20}(?:\)|-rrb-)[ \t]*(?:--|—|–|-|:)?[ \t]*", re.IGNORECASE)
 CAPITALS_DATELINE = re.compile(r"^[A-Z][A-Z .,'\-]{2,40}?[ \t]{0,20}(?:—|–|--)[ \t]+")
-BYLINE = re.compile(r"^by[ \t]+[A-Z][\w.'\-]*(?:[ \t]+[A-Z][\w.'\-]*){0,3}[ \t]*$", re.IGNORECASE)
+# A byline may name the writer's agency after a comma ("By JANE DOE, Associated Press"), or the agency may have a line
+# of its own; each name is one run of word characters, so the comma part adds no way to split a run.
+NAME = r"[A-Z][\w.'\-]*"
+BYLINE = re.compile(rf"^by[ \t]+{NAME}(?:[ \t]+{NAME}){{0,3}}(?:[ \t]*,[ \t]*{NAME}(?:[ \t]+{NAME}){{0,3}})?[ \t]*$",
+                    re.IGNORECASE)
+AGENCY_LINE = re.compile(r"^[ \t]*(?:the[ \t]+)?associated[ \t]+press(?:[ \t]+writer)?[ \t]*$", re.IGNORECASE)
 
 
 def strip_datelines(text: str, lines: int = 3) -> str:
-    """`text` without bylines and datelines at the start of its first `lines` lines (raw or already tokenized)."""
+    """`text` without bylines and datelines at the start of its first `lines` lines that are not blank (raw or
+    already tokenized): a byline, an agency's line and a dateline may each stand in a paragraph of their own."""
     rows = text.split("\n")
-    for index in range(min(lines, len(rows))):
-        row = "" if BYLINE.match(rows[index]) else rows[index]
+    seen = 0
+    for index, row in enumerate(rows):
+        if seen == lines:
+            break
+        if not row.strip():
+            continue
+        seen += 1
+        row = "" if BYLINE.match(row) or AGENCY_LINE.match(row) else row
         rows[index] = CAPITALS_DATELINE.sub("", AGENCY_DATELINE.sub("", row, count=1), count=1)
     return "\n".join(rows)
 

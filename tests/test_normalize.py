@@ -63,6 +63,10 @@ def test_datelines_and_bylines_are_not_content():
     assert strip_datelines("new delhi ( cnn ) in an unusual raid") == "in an unusual raid"
     assert strip_datelines("lusaka , feb. ## -lrb- xinhua -rrb- -- the repatriation") == "the repatriation"
     assert strip_datelines("By Jane Doe\nWASHINGTON — Congress passed it.") == "\nCongress passed it."
+    # The agency after the byline, or on a line of its own; blank lines between them do not count.
+    assert strip_datelines("By JANE DOE, Associated Press\n\nPARIS (AP) — It rained.") == "\n\nIt rained."
+    assert strip_datelines("By JANE DOE\nAssociated Press\n\nIt rained.") == "\n\n\nIt rained."
+    assert strip_datelines("By Jane Doe, who was there, saw it") == "By Jane Doe, who was there, saw it"
     untouched = "Police said on Monday (local time) that the road was closed."
     assert strip_datelines(untouched) == untouched
 
