@@ -18,10 +18,12 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer
-
+from seqae.data.normalize import import_nltk
 from seqae.errors import DataError
 from seqae.io import atomic_write_text
+
+import_nltk()  # nltk without the optional packages it would pull in (seconds of scipy, sklearn, pandas)
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer  # noqa: E402
 
 PARAMETERS_FILE = "punkt.json"
 

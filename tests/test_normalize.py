@@ -122,7 +122,7 @@ def test_extractive_summaries_of_raw_text_are_written_as_the_document_writes_the
 
     summarizer = Summarizer(tiny_run)
     raw = "BERLIN (Reuters) - Police said on Tuesday that 42 rebels left the city."
-    assert summarizer([raw], ratio=1.0) == ["Police said on Tuesday that 42 rebels left the city ."]
-    summary = summarizer([raw], words=3)[0].split()
+    assert summarizer.summarize_lines([raw], ratio=1.0) == ["Police said on Tuesday that 42 rebels left the city ."]
+    summary = summarizer.summarize_lines([raw], words=3)[0].split()
     assert len(summary) == 3 and all(word in raw for word in summary)
-    assert summarizer(["police said the rebels left"], ratio=1.0) == ["police said the rebels left"]
+    assert summarizer.summarize_lines(["police said the rebels left"], ratio=1.0) == ["police said the rebels left"]

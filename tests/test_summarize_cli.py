@@ -35,7 +35,7 @@ def test_summarize_stdin(tiny_run, monkeypatch, capsys):
 def test_summarize_ratio(tiny_run):
     summarizer = Summarizer(tiny_run)
     document = " ".join(["police", "army", "rebels", "talks", "city", "market", "prices", "oil", "bank", "fire"])
-    assert len(summarizer([document], ratio=0.5)[0].split()) == 5
+    assert len(summarizer.summarize_lines([document], ratio=0.5)[0].split()) == 5
 
 
 def test_missing_model_directory_is_a_clear_error(tmp_path, capsys):
@@ -67,7 +67,7 @@ def test_abstractive_summaries_never_contain_unknown_or_repeated_bigrams(tmp_pat
     assert main(tiny_train_args(tiny_corpus, out, "model.generator=abstractive", "rl.steps=1")) == 0
     summarizer = Summarizer(out)
     documents = tiny_corpus["articles"].read_text().splitlines()[:8] + ["zzz unseen qqq words police"]
-    for summary in summarizer(documents, num_beams=beams):
+    for summary in summarizer.summarize_lines(documents, num_beams=beams):
         words = summary.split()
         assert "<unk>" not in words and len(words) <= summarizer.config.decode.words
         bigrams = list(zip(words, words[1:]))
@@ -85,5 +85,5 @@ def test_a_raw_document_is_normalized_once(tiny_run, monkeypatch):
     monkeypatch.setattr(summarizer.config.data, "normalize", True)
     document = "Police said the army rebels held talks in the city."
     assert summarizer.reads_whole(document)
-    assert summarizer([document], words=3)[0]
+    assert summarizer.summarize_lines([document], words=3)[0]
     assert len(calls) == 1
