@@ -199,21 +199,38 @@ def _written_length(text: str, start: int, piece: str) -> int:
     return 0
 
 
-def written_forms(text: str, pieces: list[str]) -> list[str]:
-    """Each normalized piece of `text` (gigaword_normalize's tokens of it, in order, or a prefix of them) as `text`
-    writes it: the span where the text goes on after the previous piece, matched case-insensitively, `#` standing
-    for any digit and PTB's brackets, quotes and escapes for what they replaced. If a piece is not found right
-    there, the alignment is lost: the pieces are returned as they are, for the whole text, rather than guessed."""
-    forms, cursor = [], 0
+def written_spans(text: str, pieces: list[str]) -> list[tuple[int, int]] | None:
+    """Where each normalized piece of `text` (gigaword_normalize's tokens of it, in order, or a prefix of them) is
+    written in `text`: the span where the text goes on after the previous piece, matched case-insensitively, `#`
+    standing for any digit and PTB's brackets, quotes and escapes for what they replaced. None when a piece is not
+    found right there: the alignment is lost, and nothing is guessed."""
+    spans, cursor = [], 0
     for piece in pieces:
         found = NEXT_WORD.search(text, cursor)
         start = found.start() if found else len(text)
         length = _written_length(text, start, piece)
         if not length:
-            return list(pieces)
-        forms.append(text[start:start + length])
+            return None
+        spans.append((start, start + length))
         cursor = start + length
-    return forms
+    return spans
+
+
+def written_forms(text: str, pieces: list[str]) -> list[str]:
+    """Each normalized piece of `text` as `text` writes it (`written_spans`); the pieces as they are, for the whole
+    text, when the alignment is lost."""
+    spans = written_spans(text, pieces)
+    return list(pieces) if spans is None else [text[start:end] for start, end in spans]
+
+
+def join_written(text: str, spans: list[tuple[int, int]], kept: list[int]) -> str:
+    """The kept pieces (indices into `spans`, in order) as `text` writes them, with a space between two pieces
+    unless they are neighbours that the text writes together ("$1.2", "Ohio,", "works.\"")."""
+    joined = []
+    for previous, index in zip([None, *kept], kept):
+        glued = previous is not None and index == previous + 1 and spans[previous][1] == spans[index][0]
+        joined.append(("" if glued or not joined else " ") + text[spans[index][0]:spans[index][1]])
+    return "".join(joined)
 
 
 def looks_normalized(text: str) -> bool:

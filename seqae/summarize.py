@@ -261,8 +261,18 @@ class Summarizer:
             positions = search_batch(read, starts, score, rounds=search_rounds,
                                      swaps_per_round=self.config.search.swaps_per_round, seed=self.config.seed)
         # The kept words as the document writes them (case, digits, brackets), not in the model's normalized form.
-        return [" ".join(self.written_words(document, row)[i] for i in kept)
-                for document, row, kept in zip(documents, read, positions)]
+        return [self.written_summary(document, row, kept) for document, row, kept in zip(documents, read, positions)]
+
+    def written_summary(self, document: str, read: list[str], kept: list[int]) -> str:
+        """The kept words of what the model read of `document` as the document writes them: their written forms
+        (`written_words`), and no space between two neighbours the document writes together ("$1.2", "Ohio,")."""
+        from seqae.data.normalize import join_written, strip_datelines, written_spans
+
+        stripped = strip_datelines(document)
+        spans = None if self.normalize(document) == " ".join(stripped.split()) else written_spans(stripped, read)
+        if spans is None:
+            return " ".join(read[i] for i in kept)
+        return join_written(stripped, spans, kept)
 
     def written_words(self, document: str, read: list[str]) -> list[str]:
         """The words the model read of `document` (a prefix of its normalized words, seqae.data.normalize

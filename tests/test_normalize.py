@@ -2,7 +2,7 @@
 
 import pytest
 
-from seqae.data.normalize import gigaword_normalize, written_forms
+from seqae.data.normalize import gigaword_normalize, join_written, written_forms, written_spans
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,17 @@ def test_extractive_summaries_of_raw_text_are_written_as_the_document_writes_the
 
     summarizer = Summarizer(tiny_run)
     raw = "BERLIN (Reuters) - Police said on Tuesday that 42 rebels left the city."
-    assert summarizer.summarize_lines([raw], ratio=1.0) == ["Police said on Tuesday that 42 rebels left the city ."]
+    assert summarizer.summarize_lines([raw], ratio=1.0) == ["Police said on Tuesday that 42 rebels left the city."]
     summary = summarizer.summarize_lines([raw], words=3)[0].split()
     assert len(summary) == 3 and all(word in raw for word in summary)
     assert summarizer.summarize_lines(["police said the rebels left"], ratio=1.0) == ["police said the rebels left"]
+
+
+def test_join_written_glues_what_the_text_writes_together():
+    raw = "Sen. Rob Portman, R-Ohio, backed the $1.2 trillion bill."
+    pieces = gigaword_normalize(raw).split()
+    spans = written_spans(raw, pieces)
+    assert join_written(raw, spans, list(range(len(pieces)))) == raw
+    kept = [pieces.index("portman"), pieces.index(","), pieces.index("$"), pieces.index("#.#"), pieces.index("bill")]
+    assert join_written(raw, spans, kept) == "Portman, $1.2 bill"
+    assert written_spans("Police met", ["police", "<unk>", "met"]) is None
