@@ -7,9 +7,12 @@ non-space characters so that a splitter that rewrites whitespace is not penalise
 pooled over all articles. Candidates: the splitter seqae uses for written text (seqae.data.sentences.split_written),
 the Python packages pysbd, syntok, sentencex and blingfire where installed, Punkt as trained on a model's corpus
 (`--model`), and Punkt with no parameters and with the abbreviations that seqae.data.normalize knows.
+
+With `--model`, the model's document-mode summaries of the same articles are checked too (`document_checks`).
 """
 
 import importlib.resources
+import json
 import time
 from pathlib import Path
 
@@ -147,6 +150,59 @@ def candidates(model: str | None) -> dict:
     return splitters
 
 
+# The budgets document mode is checked with: what a reader asks for, from a headline to a long summary.
+CHECKED_BUDGETS = ({}, {"sentences": 1}, {"sentences": 2}, {"sentences": 3}, {"words": 10}, {"words": 60},
+                   {"ratio": 0.2}, {"bytes": 300})
+
+
+def starts_with_dateline(line: str, dateline: str) -> bool:
+    """Whether a summary line begins with the article's dateline or byline, or with anything strip_datelines takes
+    for one."""
+    from seqae.data.normalize import strip_datelines
+
+    return bool(dateline and line.startswith(dateline.strip())) or strip_datelines(line) != line
+
+
+def document_checks(model: str, articles) -> dict:
+    """What issue 22 asks of document mode on the raw articles, through the Python API (the CLI's routing), for
+    each of CHECKED_BUDGETS: summaries that start with a dateline or byline, lines under 4 words, `sentences` outputs
+    that are not exactly that many of the article's sentences verbatim (the first one without its dateline), and
+    10-word headlines longer than 10 words or with a word the article does not write so."""
+    import warnings
+
+    from seqae.data.normalize import strip_datelines
+    from seqae.sentence_select import SHORTEST_LINE, word_count
+    from seqae.summarize import Summarizer
+
+    summarizer = Summarizer(model)
+    texts = [raw for _, raw, _ in articles]
+    datelines = [gold[0][:len(gold[0]) - len(strip_datelines(gold[0]))] for _, _, gold in articles]
+    # A byline paragraph is not a sentence a summary may hold; the first sentence counts without its dateline.
+    allowed = [{strip_datelines(sentence).strip() for sentence in gold} - {""} for _, _, gold in articles]
+    checks = {"articles": len(articles), "summaries": 0, "starting_with_a_dateline": 0, "lines_under_4_words": 0,
+              "sentences_outputs": 0, "sentences_outputs_not_verbatim": 0, "headlines": 0,
+              "headlines_not_in_written_form": 0, "headline_words_max": 0}
+    for budget in CHECKED_BUDGETS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the notes say why document mode was chosen: not checked here
+            summaries = summarizer(texts, **budget)
+        for text, summary, dateline, sentences in zip(texts, summaries, datelines, allowed):
+            lines = summary.split("\n") if summary else []
+            checks["summaries"] += 1
+            checks["starting_with_a_dateline"] += bool(lines) and starts_with_dateline(lines[0], dateline)
+            checks["lines_under_4_words"] += sum(word_count(line) < SHORTEST_LINE for line in lines)
+            if "sentences" in budget:
+                checks["sentences_outputs"] += 1
+                wanted = min(budget["sentences"], len(sentences))
+                checks["sentences_outputs_not_verbatim"] += len(lines) != wanted or not set(lines) <= sentences
+            if budget == {"words": 10}:
+                checks["headlines"] += 1
+                words = lines[0].split() if lines else []
+                checks["headline_words_max"] = max(checks["headline_words_max"], word_count(lines[0]) if lines else 0)
+                checks["headlines_not_in_written_form"] += len(lines) != 1 or any(word not in text for word in words)
+    return checks
+
+
 def render_markdown(results: dict) -> str:
     lines = ["## Sentence splitting on raw articles", "",
              f"`seqae bench sentences`: {results['articles']} raw news-style articles written for the project "
@@ -162,6 +218,18 @@ def render_markdown(results: dict) -> str:
         else:
             lines.append(f"| {row['splitter']} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1']:.3f} | "
                          f"{len(row['wrong_articles'])} | {row['seconds']:.2f} s |")
+    checks = results.get("documents")
+    if checks:
+        budgets = ", ".join(" ".join(f"--{k} {v}" for k, v in b.items()) or "no budget" for b in CHECKED_BUDGETS)
+        lines += ["", f"Document mode on the same articles with {results['model']} ({checks['summaries']} summaries: "
+                  f"{budgets}), through the Python API, whose routing the CLI and `seqae serve` share:", "",
+                  f"- summaries starting with a dateline or byline: {checks['starting_with_a_dateline']}",
+                  f"- output lines under 4 words: {checks['lines_under_4_words']}",
+                  f"- `--sentences N` outputs that are not N of the article's sentences verbatim: "
+                  f"{checks['sentences_outputs_not_verbatim']} of {checks['sentences_outputs']}",
+                  f"- `--words 10` headlines that are not one line of words the article writes so: "
+                  f"{checks['headlines_not_in_written_form']} of {checks['headlines']} (longest: "
+                  f"{checks['headline_words_max']} words)"]
     return "\n".join(lines) + "\n"
 
 
@@ -195,6 +263,9 @@ def run_sentence_bench(args) -> int:
               f"wrong in {len(row['wrong_articles'])} articles  {row['seconds']:.2f} s", flush=True)
     results = {"articles": len(articles), "boundaries": rows[0].get("boundaries", 0), "model": args.model,
                "rows": rows}
+    if args.model:
+        results["documents"] = document_checks(args.model, articles)
+        print(json.dumps(results["documents"]), flush=True)
     if args.docs:
         write_section(Path(args.docs), "sentences", render_markdown(results), results)
     return 0
@@ -202,7 +273,8 @@ def run_sentence_bench(args) -> int:
 
 def register(names) -> None:
     bench = names.add_parser("sentences", help="sentence-boundary F1 of each splitter on raw news articles")
-    bench.add_argument("--model", help="also score the Punkt splitter this trained model learned from its corpus")
+    bench.add_argument("--model", help="also score the Punkt splitter this trained model learned from its corpus, and "
+                                       "check its document-mode summaries of the articles")
     bench.add_argument("--test-set", help=f"another file in the format of eval/{TEST_SET} (default: that file)")
     bench.add_argument("--docs", default="docs", help="where RESULTS.md and results.json go ('' : print only)")
     bench.set_defaults(func=run_sentence_bench)

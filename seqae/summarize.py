@@ -299,8 +299,7 @@ class Summarizer:
         order, verbatim: `sentences` whole sentences; whole sentences while they fit `words` words or `ratio` of the
         document's words; or at most `n_bytes` bytes. A words or bytes budget cuts the sentence it reaches at the
         budget and marks the cut with …; a ratio stops before it. When a words or ratio budget is shorter than the
-        best-ranked sentence, the model writes a headline of that many words from that sentence instead
-        (`headlines`). With `compress` (a fraction), each sentence is first shortened by the generator to that
+        lead sentence, the model writes a headline of that many words from the lead instead (`headlines`). With `compress` (a fraction), each sentence is first shortened by the generator to that
         fraction of its words. A blank document gets no lines; a sentence of fewer than 4 words (a byline, a name)
         is chosen only when the document has no longer one."""
         if (sentences is None) + (words is None) + (ratio is None) + (n_bytes is None) != 3:
@@ -325,8 +324,9 @@ class Summarizer:
             return []
         order = readable_order(split, rank_sentences(split, method, embed))
         word_budget = max(1, round(ratio * sum(map(word_count, split)))) if ratio is not None else words
-        if word_budget is not None and word_count(split[order[0]]) > word_budget:
-            return split[order[0]], word_budget
+        lead = min(order)  # the first sentence that may be a line (a byline or a name split off is not)
+        if word_budget is not None and word_count(split[lead]) > word_budget:
+            return split[lead], word_budget
         if compress is not None:
             split = self.compress_sentences(split, compress)
         return fill_budget(split, order, count=sentences, words=word_budget, n_bytes=n_bytes, cut=ratio is None)
@@ -334,8 +334,10 @@ class Summarizer:
     def headlines(self, requests: list[tuple[str, int]]) -> list[str]:
         """For each (sentence, words): the model's summary of that one sentence in that many words, as the sentence
         writes them (an extractive tagger keeps the words it scores highest, in order). A document's headline is
-        made from its best-ranked sentence, as Gigaword's headlines are written from an article's lead: a whole
-        sentence is what the model was trained to read, where a budget-sized cut of the lead is not."""
+        made from its lead sentence, dateline dropped, as Gigaword's headlines are written from an article's lead
+        (and DUC's very short summaries from the article): a whole sentence is what the model was trained to read,
+        where a budget-sized cut of the lead is not. On the project's raw articles the most central sentence
+        (position ranking) was at times a detail ("A ride on a train will cost $2.75."), never a better source."""
         lines = [""] * len(requests)
         by_length: dict[int, list[int]] = {}
         for index, (_, length) in enumerate(requests):

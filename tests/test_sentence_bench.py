@@ -83,3 +83,18 @@ def test_paragraphs_join_wrapped_lines():
 def test_is_written():
     assert is_written("The Senate voted.")
     assert not is_written("the senate voted on UNK .")
+
+
+def test_document_mode_on_the_raw_articles_meets_the_floors(tiny_run):
+    """Issue 22's floors on the raw articles, with any model (a tiny one here; docs/RESULTS.md has the bench
+    model's): no summary starts with a dateline or byline, no line under 4 words, every --sentences N output is N
+    of the article's sentences verbatim, every --words 10 headline one line of at most 10 words written as the
+    article writes them."""
+    from seqae.eval.sentence_bench import document_checks
+
+    checks = document_checks(str(tiny_run), shipped_articles()[:10])
+    assert checks["summaries"] == 80 and checks["sentences_outputs"] == 30 and checks["headlines"] == 10
+    assert checks["starting_with_a_dateline"] == 0
+    assert checks["lines_under_4_words"] == 0
+    assert checks["sentences_outputs_not_verbatim"] == 0
+    assert checks["headlines_not_in_written_form"] == 0 and checks["headline_words_max"] <= 10
