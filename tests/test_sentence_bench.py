@@ -98,3 +98,14 @@ def test_document_mode_on_the_raw_articles_meets_the_floors(tiny_run):
     assert checks["lines_under_4_words"] == 0
     assert checks["sentences_outputs_not_verbatim"] == 0
     assert checks["headlines_not_in_written_form"] == 0 and checks["headline_words_max"] <= 10
+
+
+def test_compression_checks_find_broken_sentences():
+    from seqae.eval.sentence_bench import dangles, ends_as_written, starts_as_written
+
+    assert dangles("Senate voted 68-31 on to approve $1.2 trillion bill.")  # "on" lost "Thursday"
+    assert dangles("The launch came after two delays for.") and dangles("They went home and")
+    assert not dangles("The bill passed on Thursday.") and not dangles("Markets shut down, officials said.")
+    assert not ends_as_written("He left the city.", "He left") and ends_as_written('"Go," he said.', "Go, said.")
+    assert ends_as_written("Was it over?\"", "Was over?\"") and not ends_as_written("Really?", "Real")
+    assert not starts_as_written("The fire grew.", "fire grew.") and starts_as_written("the fire .", "fire .")
