@@ -87,3 +87,57 @@ def test_a_raw_document_is_normalized_once(tiny_run, monkeypatch):
     assert summarizer.reads_whole(document)
     assert summarizer.summarize_lines([document], words=3)[0]
     assert len(calls) == 1
+
+
+RAW_ARTICLE = ("WASHINGTON (AP) — The police met the union leader on Tuesday after the strike vote in the city. "
+               "Sen. Ann Lee, D-Ore., said the army and the rebels held talks in the market on Wednesday morning.\n\n"
+               "Oil prices rise as the bank shares fall after the election. The court trial of the party leader "
+               "opened with a vote of the workers and the union.")
+
+
+def test_the_api_routes_as_the_cli_does(tiny_run, tmp_path, capsys):
+    """Summarizer(...)(texts, words=|ratio=|sentences=|bytes=) gives what `seqae summarize` prints, notes as
+    warnings, and the CLI's one-line errors for bad options."""
+    import warnings
+
+    from seqae.errors import UsageError
+
+    summarizer = Summarizer(tiny_run)
+    article = tmp_path / "article.txt"
+    article.write_text(RAW_ARTICLE, encoding="utf-8")
+    for option, value in (("sentences", 2), ("words", 30), ("words", 5), ("ratio", 0.5), ("bytes", 120), (None, None)):
+        arguments = [f"--{option}", str(value)] if option else []
+        assert main(["summarize", str(tiny_run), str(article), *arguments]) == 0
+        cli = capsys.readouterr().out
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            api = summarizer([RAW_ARTICLE], **({option: value} if option else {}))[0]
+        assert api + "\n" == cli, option
+        # Never the dateline, never a line under 4 words.
+        assert not api.startswith("WASHINGTON") and all(len(line.split()) >= 4 for line in api.split("\n"))
+    assert "document mode" in str(caught[0].message)  # the default length of a long document is said
+    sentences = summarizer([RAW_ARTICLE], sentences=2)[0].split("\n")
+    assert sentences[0] == "The police met the union leader on Tuesday after the strike vote in the city."
+    assert sentences[1] in RAW_ARTICLE
+    with pytest.raises(UsageError, match="at most one of"):
+        summarizer([RAW_ARTICLE], words=3, sentences=1)
+    with pytest.raises(UsageError, match="--ratio"):
+        summarizer([RAW_ARTICLE], ratio=2.0)
+
+
+def test_a_long_sentence_stays_whole_and_a_long_line_is_summarized_as_the_bench_does(tiny_run, tmp_path, capsys):
+    """A sentence longer than the model reads is still one sentence in document mode; with --per-line the
+    default length is the model's word summary of what it reads, as `seqae bench gigaword` scores it."""
+    summarizer = Summarizer(tiny_run)
+    limit = summarizer.config.data.max_document_words
+    # Distinct words without digits (Gigaword's normalization would make w1 ... w9 one word, w#).
+    long_sentence = " ".join(["police"] + [f"w{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(limit + 19)]) + "."
+    document = f"{long_sentence} The union held talks in the city."
+    assert long_sentence in summarizer([document], sentences=2)[0].split("\n")
+    lines = tmp_path / "lines.txt"
+    lines.write_text(long_sentence + "\n", encoding="utf-8")
+    assert main(["summarize", str(tiny_run), str(lines), "--per-line"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == summarizer.summarize_lines([long_sentence])[0] + "\n"
+    assert len(captured.out.split()) == summarizer.config.decode.words
+    assert "1 text(s) longer than this model reads" in captured.err
