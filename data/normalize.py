@@ -139,6 +139,9 @@ def gigaword_normalize(text: str) -> str:
 AGENCY_DATELINE = re.compile(
     r"^[^()\n]{0,60}?[ \t]{0,20}(?:\(|-lrb-)[ \t]{0,20}(?:ap|reuters|afp|cnn|upi|xinhua|bloomberg|dpa|ians|pti)"
     r"[ \t]{0,20}(?:\)|-rrb-)[ \t]*(?:--|—|–|-|:)?[ \t]*", re.IGNORECASE)
+# A source credit in brackets that opens an article ("( the hollywood reporter )", "(Billboard)"): CNN's partner
+# stories start so. Bounded like the datelines.
+SOURCE_CREDIT = re.compile(r"^[ \t]{0,20}(?:\(|-lrb-)[^()\n]{1,40}?(?:\)|-rrb-)[ \t]*(?:--|—|–|-|:)?[ \t]*")
 CAPITALS_DATELINE = re.compile(r"^[A-Z][A-Z .,'\-]{2,40}?[ \t]{0,20}(?:—|–|--)[ \t]+")
 # A byline may name the writer's agency after a comma ("By JANE DOE, Associated Press"), or the agency may have a line
 # of its own; each name is one run of word characters, so the comma part adds no way to split a run.
@@ -160,6 +163,7 @@ def strip_datelines(text: str, lines: int = 3) -> str:
             continue
         seen += 1
         row = "" if BYLINE.match(row) or AGENCY_LINE.match(row) else row
+        row = SOURCE_CREDIT.sub("", row, count=1) if seen == 1 else row
         rows[index] = CAPITALS_DATELINE.sub("", AGENCY_DATELINE.sub("", row, count=1), count=1)
     return "\n".join(rows)
 

@@ -39,6 +39,8 @@ ADVERSARIAL = {
     "agency-spaces": lambda n: "x" * 59 + " " * n + "(",
     "agency-in-bracket": lambda n: "HARBOR CITY (" + " " * n + "ap",
     "agency-repeated": _repeat("(AP) "),
+    "credit-spaces": lambda n: "(" + " " * n + ")",
+    "credit-lrb": _repeat("-lrb- a "),
     "lrb-repeated": _repeat("-lrb- reuters "),
     "capitals-spaces": lambda n: "AB" + " " * n + "x",
     "capitals-tabs": lambda n: "AB" + "\t" * n + "—",

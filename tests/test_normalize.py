@@ -67,6 +67,9 @@ def test_datelines_and_bylines_are_not_content():
     assert strip_datelines("By JANE DOE, Associated Press\n\nPARIS (AP) — It rained.") == "\n\nIt rained."
     assert strip_datelines("By JANE DOE\nAssociated Press\n\nIt rained.") == "\n\n\nIt rained."
     assert strip_datelines("By Jane Doe, who was there, saw it") == "By Jane Doe, who was there, saw it"
+    # A source credit in brackets opening the article; a bracket later on is content.
+    assert strip_datelines("( the hollywood reporter ) richard dysart died .") == "richard dysart died ."
+    assert strip_datelines("(Billboard) — The band split.\nIt (the band) split.") == "The band split.\nIt (the band) split."
     untouched = "Police said on Monday (local time) that the road was closed."
     assert strip_datelines(untouched) == untouched
 
