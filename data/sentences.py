@@ -4,8 +4,8 @@ Written text (capitals, datelines, abbreviations such as "Sen." and "U.S.", quot
 a maintained rule-based splitter (Wikimedia; compiled), after the text is cut into paragraphs: on the project's raw
 test set that scored the best boundary F1 of the splitters measured (`seqae bench sentences`, docs/RESULTS.md).
 pysbd came next, but its regular expressions grow faster than the text (in a trial here, 5 s for a 111 KB article
-and 31 s for 60 KB of "a. "; sentencex took milliseconds for both). Lowercased, tokenized text such as the training corpora's gives a
-written-text splitter no capitals to go by, so it keeps the corpus-trained Punkt below.
+and 31 s for 60 KB of "a. "; sentencex took milliseconds for both). Lowercased, tokenized text such as the
+training corpora's gives a written-text splitter no capitals to go by, so it keeps the corpus-trained Punkt below.
 
 Punkt learns abbreviations ("u.s", "corp", "p.m"), collocations and frequent sentence starters from
 raw text without labels, so it adapts to lowercased, pre-tokenized text such as CNN/DailyMail's

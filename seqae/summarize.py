@@ -168,7 +168,8 @@ class Summarizer:
         (summarize_documents' keywords), or None for the model's word summary of what it reads (summarize_lines).
         A word summary for a one-line article (`per_line`) without a document-mode option (sentences, bytes,
         compress), and for test-time search; else document mode with the budget given, or by default 3 sentences
-        of a document longer than the model reads and a headline of the model's length from a shorter one."""
+        of a document longer than the model reads (or with `compress`) and a headline of the model's length from a
+        shorter one."""
         from seqae.data.sentences import is_written
 
         forced = sentences is not None or n_bytes is not None or compress is not None
@@ -178,7 +179,7 @@ class Summarizer:
             return None  # lowercased text and no Punkt to split it: the word summary of the lead, said as a note
         budget = {"sentences": sentences, "words": words, "ratio": ratio, "n_bytes": n_bytes}
         if all(value is None for value in budget.values()):
-            if self.reads_whole(text):
+            if compress is None and self.reads_whole(text):
                 budget["words"] = self.config.decode.words
             else:
                 budget["sentences"] = 3
@@ -237,8 +238,9 @@ class Summarizer:
         ceiling and a system of its own). A blank document gets a blank summary, in its place."""
         if any(not d.strip() for d in documents):
             written = [i for i, d in enumerate(documents) if d.strip()]
-            summaries = self.summarize_lines([documents[i] for i in written], words=words, ratio=ratio, num_beams=num_beams,
-                             batch_size=batch_size, progress=progress, search_rounds=search_rounds) if written else []
+            summaries = self.summarize_lines(
+                [documents[i] for i in written], words=words, ratio=ratio, num_beams=num_beams, batch_size=batch_size,
+                progress=progress, search_rounds=search_rounds) if written else []
             by_index = dict(zip(written, summaries))
             return [by_index.get(i, "") for i in range(len(documents))]
         if search_rounds is None and not self.generator.selects_words:
@@ -299,9 +301,10 @@ class Summarizer:
         order, verbatim: `sentences` whole sentences; whole sentences while they fit `words` words or `ratio` of the
         document's words; or at most `n_bytes` bytes. A words or bytes budget cuts the sentence it reaches at the
         budget and marks the cut with …; a ratio stops before it. When a words or ratio budget is shorter than the
-        lead sentence, the model writes a headline of that many words from the lead instead (`headlines`). With `compress` (a fraction), each sentence is first shortened by the generator to that
-        fraction of its words. A blank document gets no lines; a sentence of fewer than 4 words (a byline, a name)
-        is chosen only when the document has no longer one."""
+        lead sentence, the model writes a headline of that many words from the lead instead (`headlines`). With
+        `compress` (a fraction), each sentence is first shortened by the generator to that fraction of its words.
+        A blank document gets no lines; a sentence of fewer than 4 words (a byline, a name) is chosen only when the
+        document has no longer one."""
         if (sentences is None) + (words is None) + (ratio is None) + (n_bytes is None) != 3:
             raise UsageError("document mode takes exactly one budget: sentences, words, ratio or bytes")
         budget = {"sentences": sentences, "words": words, "ratio": ratio, "n_bytes": n_bytes, "compress": compress,
