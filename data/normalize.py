@@ -139,15 +139,31 @@ def gigaword_normalize(text: str) -> str:
 AGENCY_DATELINE = re.compile(
     r"^[^()\n]{0,60}?[ \t]{0,20}(?:\(|-lrb-)[ \t]{0,20}(?:ap|reuters|afp|cnn|upi|xinhua|bloomberg|dpa|ians|pti)"
     r"[ \t]{0,20}(?:\)|-rrb-)[ \t]*(?:--|—|–|-|:)?[ \t]*", re.IGNORECASE)
+# A source credit in brackets that opens an article ("( the hollywood reporter )", "(Billboard)"): CNN's partner
+# stories start so. Bounded like the datelines.
+SOURCE_CREDIT = re.compile(r"^[ \t]{0,20}(?:\(|-lrb-)[^()\n]{1,40}?(?:\)|-rrb-)[ \t]*(?:--|—|–|-|:)?[ \t]*")
 CAPITALS_DATELINE = re.compile(r"^[A-Z][A-Z .,'\-]{2,40}?[ \t]{0,20}(?:—|–|--)[ \t]+")
-BYLINE = re.compile(r"^by[ \t]+[A-Z][\w.'\-]*(?:[ \t]+[A-Z][\w.'\-]*){0,3}[ \t]*$", re.IGNORECASE)
+# A byline may name the writer's agency after a comma ("By JANE DOE, Associated Press"), or the agency may have a line
+# of its own; each name is one run of word characters, so the comma part adds no way to split a run.
+NAME = r"[A-Z][\w.'\-]*"
+BYLINE = re.compile(rf"^by[ \t]+{NAME}(?:[ \t]+{NAME}){{0,3}}(?:[ \t]*,[ \t]*{NAME}(?:[ \t]+{NAME}){{0,3}})?[ \t]*$",
+                    re.IGNORECASE)
+AGENCY_LINE = re.compile(r"^[ \t]*(?:the[ \t]+)?associated[ \t]+press(?:[ \t]+writer)?[ \t]*$", re.IGNORECASE)
 
 
 def strip_datelines(text: str, lines: int = 3) -> str:
-    """`text` without bylines and datelines at the start of its first `lines` lines (raw or already tokenized)."""
+    """`text` without bylines and datelines at the start of its first `lines` lines that are not blank (raw or
+    already tokenized): a byline, an agency's line and a dateline may each stand in a paragraph of their own."""
     rows = text.split("\n")
-    for index in range(min(lines, len(rows))):
-        row = "" if BYLINE.match(rows[index]) else rows[index]
+    seen = 0
+    for index, row in enumerate(rows):
+        if seen == lines:
+            break
+        if not row.strip():
+            continue
+        seen += 1
+        row = "" if BYLINE.match(row) or AGENCY_LINE.match(row) else row
+        row = SOURCE_CREDIT.sub("", row, count=1) if seen == 1 else row
         rows[index] = CAPITALS_DATELINE.sub("", AGENCY_DATELINE.sub("", row, count=1), count=1)
     return "\n".join(rows)
 
@@ -187,21 +203,38 @@ def _written_length(text: str, start: int, piece: str) -> int:
     return 0
 
 
-def written_forms(text: str, pieces: list[str]) -> list[str]:
-    """Each normalized piece of `text` (gigaword_normalize's tokens of it, in order, or a prefix of them) as `text`
-    writes it: the span where the text goes on after the previous piece, matched case-insensitively, `#` standing
-    for any digit and PTB's brackets, quotes and escapes for what they replaced. If a piece is not found right
-    there, the alignment is lost: the pieces are returned as they are, for the whole text, rather than guessed."""
-    forms, cursor = [], 0
+def written_spans(text: str, pieces: list[str]) -> list[tuple[int, int]] | None:
+    """Where each normalized piece of `text` (gigaword_normalize's tokens of it, in order, or a prefix of them) is
+    written in `text`: the span where the text goes on after the previous piece, matched case-insensitively, `#`
+    standing for any digit and PTB's brackets, quotes and escapes for what they replaced. None when a piece is not
+    found right there: the alignment is lost, and nothing is guessed."""
+    spans, cursor = [], 0
     for piece in pieces:
         found = NEXT_WORD.search(text, cursor)
         start = found.start() if found else len(text)
         length = _written_length(text, start, piece)
         if not length:
-            return list(pieces)
-        forms.append(text[start:start + length])
+            return None
+        spans.append((start, start + length))
         cursor = start + length
-    return forms
+    return spans
+
+
+def written_forms(text: str, pieces: list[str]) -> list[str]:
+    """Each normalized piece of `text` as `text` writes it (`written_spans`); the pieces as they are, for the whole
+    text, when the alignment is lost."""
+    spans = written_spans(text, pieces)
+    return list(pieces) if spans is None else [text[start:end] for start, end in spans]
+
+
+def join_written(text: str, spans: list[tuple[int, int]], kept: list[int]) -> str:
+    """The kept pieces (indices into `spans`, in order) as `text` writes them, with a space between two pieces
+    unless they are neighbours that the text writes together ("$1.2", "Ohio,", "works.\"")."""
+    joined = []
+    for previous, index in zip([None, *kept], kept):
+        glued = previous is not None and index == previous + 1 and spans[previous][1] == spans[index][0]
+        joined.append(("" if glued or not joined else " ") + text[spans[index][0]:spans[index][1]])
+    return "".join(joined)
 
 
 def looks_normalized(text: str) -> bool:

@@ -1,4 +1,11 @@
-"""Sentence splitting with NLTK's Punkt, trained on the corpus itself (no model download).
+"""Sentence splitting: `split_written` for text as people write it, Punkt trained on the corpus for the corpus's form.
+
+Written text (capitals, datelines, abbreviations such as "Sen." and "U.S.", quotes, paragraphs) goes to sentencex,
+a maintained rule-based splitter (Wikimedia; compiled), after the text is cut into paragraphs: on the project's raw
+test set that scored the best boundary F1 of the splitters measured (`seqae bench sentences`, docs/RESULTS.md).
+pysbd came next, but its regular expressions grow faster than the text (in a trial here, 5 s for a 111 KB article
+and 31 s for 60 KB of "a. "; sentencex took milliseconds for both). Lowercased, tokenized text such as the
+training corpora's gives a written-text splitter no capitals to go by, so it keeps the corpus-trained Punkt below.
 
 Punkt learns abbreviations ("u.s", "corp", "p.m"), collocations and frequent sentence starters from
 raw text without labels, so it adapts to lowercased, pre-tokenized text such as CNN/DailyMail's
@@ -7,15 +14,51 @@ parameters are saved as readable JSON so a run can be inspected and reproduced.
 """
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer
-
+from seqae.data.normalize import import_nltk
 from seqae.errors import DataError
 from seqae.io import atomic_write_text
 
+import_nltk()  # nltk without the optional packages it would pull in (seconds of scipy, sklearn, pandas)
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer  # noqa: E402
+
 PARAMETERS_FILE = "punkt.json"
+
+BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+
+
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of written text, each on one line. With blank lines in the text, they separate paragraphs and
+    a single line break inside one is a wrapped line; without, every line is a paragraph unless the next line
+    starts in lowercase (a sentence wrapped mid-way)."""
+    if BLANK_LINE.search(text):
+        blocks = BLANK_LINE.split(text)
+    else:
+        blocks = []
+        for line in text.splitlines():
+            stripped = line.strip()
+            if blocks and stripped[:1].islower():
+                blocks[-1] += " " + stripped
+            else:
+                blocks.append(stripped)
+    return [joined for block in blocks if (joined := " ".join(block.split()))]
+
+
+def split_written(text: str) -> list[str]:
+    """The sentences of text as people write it (cased, punctuated), paragraph by paragraph, by sentencex."""
+    from sentencex import segment
+
+    return [sentence for paragraph in paragraphs(text) for piece in segment("en", paragraph)
+            if (sentence := piece.strip())]
+
+
+def is_written(text: str) -> bool:
+    """Whether `text` is written with capitals (else it is in the corpora's lowercased form, for Punkt). Gigaword's
+    test files mark rare words `UNK` in lowercased text."""
+    return any(character.isupper() for character in text.replace("UNK", ""))
 
 
 class SentenceSplitter:

@@ -103,9 +103,9 @@ def summarize_timed(model_dir: Path, documents: list[str], **kwargs) -> tuple[li
     from seqae.summarize import Summarizer
 
     summarizer = Summarizer(model_dir)
-    summarizer(documents[:64], **kwargs)  # warm-up: first-call allocation is not throughput
+    summarizer.summarize_lines(documents[:64], **kwargs)  # warm-up: first-call allocation is not throughput
     started = time.perf_counter()
-    summaries = summarizer(documents, **kwargs)
+    summaries = summarizer.summarize_lines(documents, **kwargs)
     return summaries, len(documents) / (time.perf_counter() - started)
 
 
@@ -340,7 +340,8 @@ def run_gigaword_bench(args) -> int:
 
         started = time.perf_counter()
         label = f"seqae extractive: full + test-time search ({args.search_rounds} rounds)"
-        summaries[label] = Summarizer(full["dir"] / "model")(test_articles, words=words, search_rounds=args.search_rounds)
+        summaries[label] = Summarizer(full["dir"] / "model").summarize_lines(test_articles, words=words,
+                                                                             search_rounds=args.search_rounds)
         seconds = time.perf_counter() - started
         results["rows"].append(row_for(label, summaries[label], summaries_per_s=round(len(test_articles) / seconds, 1)))
     for kind in ("extractive", "abstractive"):  # each row against its own kind's warm start
@@ -444,7 +445,7 @@ def render_markdown(results: dict) -> str:
 
 def register(subparsers) -> None:
     """`seqae bench NAME`: one sub-command a benchmark, each writing its own section of docs/RESULTS.md."""
-    from seqae.eval import cnndm_bench, serve_bench, startup_bench
+    from seqae.eval import cnndm_bench, sentence_bench, serve_bench, startup_bench
 
     benches = subparsers.add_parser(
         "bench", help="benchmarks (gigaword, cnndm, ...), each writing its section of docs/RESULTS.md")
@@ -453,6 +454,7 @@ def register(subparsers) -> None:
     cnndm_bench.register(names)
     serve_bench.register(names)
     startup_bench.register(names)
+    sentence_bench.register(names)
     bench.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="config overrides for every run")
     bench.add_argument("--config", default="configs/gigaword.yaml", help="the recipe every run starts from")
     bench.add_argument("--out", default="runs/bench",

@@ -25,7 +25,8 @@ def register(subparsers) -> None:
         "evaluate",
         help="ROUGE-1/2/L of a prediction file against reference files",
         description="ROUGE-1/2/L (Porter stemming) of PRED, one summary per line, against one or "
-        "more aligned reference files, with 95% bootstrap confidence intervals.",
+        "more aligned reference files, with 95% bootstrap confidence intervals. A line with a blank reference is "
+        "left out and a blank prediction scores 0; both are counted in a note (and in --json).",
     )
     evaluate.add_argument("pred", metavar="PRED", help="predictions, one per line")
     evaluate.add_argument("refs", metavar="REF", nargs="+", help="references, aligned with PRED")
@@ -74,6 +75,11 @@ def run_evaluate(args) -> int:
     from seqae.eval.rouge import LineTooLong, read_aligned, score_corpus
 
     predictions, references_list = read_aligned(args.pred, args.refs, args.max_bytes)
+    total = len(predictions)
+    predictions, references_list, blank = leave_out_blank_references(predictions, references_list)
+    if not predictions:
+        raise DataError(args.refs[0], "every line has a blank reference: nothing to score against")
+    blank_predictions = sum(not prediction.strip() for prediction in predictions)
     measure = "r" if args.recall else "f"
     try:
         scores = score_corpus(
@@ -85,7 +91,10 @@ def run_evaluate(args) -> int:
     if args.json:
         report = {
             "measure": "recall" if args.recall else "f1",
-            "lines": len(predictions),
+            "lines": total,
+            "scored_lines": len(predictions),
+            "blank_references_left_out": blank,
+            "blank_predictions_scored_0": blank_predictions,
             "references": len(references_list),
             "multi_ref": args.multi_ref,
             "bytes": args.bytes,
@@ -96,7 +105,19 @@ def run_evaluate(args) -> int:
         print(json.dumps(report, indent=2))
     else:
         print(_format_table(scores, "Recall" if args.recall else "F1"))
+    if blank or blank_predictions:
+        print(f"seqae: note: {len(predictions)} of {total} lines scored; {blank} with a blank reference left out "
+              f"(nothing to score against), {blank_predictions} blank prediction(s) scored 0", file=sys.stderr)
     return 0
+
+
+def leave_out_blank_references(predictions: list[str], references_list: list[list[str]]):
+    """The policy for blank lines: a line whose reference is blank (in any REF file) is left out, since nothing
+    can be scored against it; a blank prediction is a summary that says nothing, and is scored (0). Returns the
+    lines kept and how many were left out."""
+    kept = [line for line in range(len(predictions)) if all(refs[line].strip() for refs in references_list)]
+    return ([predictions[line] for line in kept], [[refs[line] for line in kept] for refs in references_list],
+            len(predictions) - len(kept))
 
 
 def _format_table(scores: dict, measure_name: str) -> str:

@@ -79,7 +79,8 @@ def run_cnndm_bench(args) -> int:
     references = ["\n".join(r["highlights"]) for r in records]
     summarizer = Summarizer(args.model)
     splitter = summarizer.splitter
-    articles = [splitter.split(" ".join(r["article"].split())) for r in tqdm(records, desc="split", disable=None)]
+    # As `seqae summarize` splits a document: the dateline ("( cnn ) --") dropped, Punkt on the lowercased text.
+    articles = [summarizer.split_sentences(r["article"]) for r in tqdm(records, desc="split", disable=None)]
     budgets = [word_count(" ".join(sentences[:3])) for sentences in articles]
 
     rankings = {"Lead-3": [list(range(len(s))) for s in articles]}
@@ -105,6 +106,13 @@ def run_cnndm_bench(args) -> int:
         outputs[(name, "3 sentences")] = ["\n".join(fill_budget(s, o, count=3)) for s, o in zip(articles, ranked)]
         outputs[(name, "Lead-3 budget")] = ["\n".join(fill_budget(s, o, words=b))
                                             for s, o, b in zip(articles, ranked, budgets)]
+    # A 10-word headline: document mode's (the API's routing, from the whole article) beside the tagger on the
+    # article's first sentence alone.
+    headline_words = 10
+    outputs[("seqae headline (whole article)", f"{headline_words} words")] = summarizer(
+        [r["article"] for r in records], words=headline_words)
+    outputs[("tagger on the first sentence", f"{headline_words} words")] = summarizer.summarize_lines(
+        [s[0] if s else "" for s in articles], words=headline_words)
     compress_name = f"seqae select+compress (keep {args.compress})"
     compressed = [summarizer.compress_sentences(s, args.compress) for s in tqdm(articles, desc="compress", disable=None)]
     for budget in ("3 sentences", "Lead-3 budget"):
@@ -144,7 +152,8 @@ def render_markdown(data: dict, parts: list[str]) -> str:
              f"{data['bench_minutes']} minutes on this machine, CPU only). Whole articles against their joined "
              "highlights, ROUGE F1 with Porter stemming (rouge-score), one sentence a line for R-Lsum. Every system "
              "at 3 sentences and at Lead-3's word budget (each article's Lead-3 word count, words as ROUGE counts "
-             "them; the last sentence is cut there). The CNN part is records 0-1092, DailyMail the rest.", ""]
+             "them; the last sentence is cut there, marked …), and the two 10-word headlines. The CNN part is records "
+             "0-1092, DailyMail the rest.", ""]
     header = "| system | budget | " + " | ".join(f"{p} R-1 | {p} R-2 | {p} R-Lsum" for p in parts) + " | words (as ROUGE counts) |"
     lines += [header, "|" + " --- |" * (3 * len(parts) + 3)]
     for row in data["rows"]:

@@ -8,10 +8,7 @@ from pathlib import Path
 
 from seqae.data.readers import MAX_BYTES
 from seqae.errors import DataError, UsageError
-
-# The most a call may ask for: beyond these a number is a typo that would fail deep inside (itertools.islice,
-# generate) or run for days.
-MAX_BEAMS, MAX_BATCH_SIZE, MAX_SEARCH_ROUNDS = 64, 65_536, 10_000
+from seqae.options import MAX_BATCH_SIZE, MAX_BEAMS, MAX_SEARCH_ROUNDS, check_options
 
 
 def register(subparsers) -> None:
@@ -43,9 +40,9 @@ def register(subparsers) -> None:
     length.add_argument("--bytes", type=int, metavar="N", dest="n_bytes",
                         help="document mode: at most N bytes (the DUC convention: the last sentence is cut)")
     summarize.add_argument("--spans", type=int, metavar="N",
-                           help="extractive: keep the summary's words in at most N runs of adjacent document words, "
-                                "each ending where a phrase can end; 0 takes the top-scoring words wherever they are "
-                                "(default: the model's decode.max_spans)")
+                           help="extractive: keep a word summary's words in at most N phrases (runs of adjacent "
+                                "document words, articles left out), each ending where a phrase can end; 0 takes the "
+                                "top-scoring words wherever they are (default: the model's decode.max_spans)")
     summarize.add_argument("--compress", type=float, nargs="?", const=0.7, metavar="KEEP",
                            help="document mode: shorten each sentence with the model to this fraction of its words "
                                 "(0.7 when given bare), so the budget holds more sentences")
@@ -154,28 +151,9 @@ def _batches(items: Iterator[str], size: int) -> Iterator[list[str]]:
 def run_summarize(args) -> int:
     from seqae.io import atomic_open, check_not_an_input, check_output_path
 
-    if args.words is not None and args.words < 1:
-        raise UsageError("--words must be at least 1")
-    if args.ratio is not None and not 0 < args.ratio <= 1:
-        raise UsageError("--ratio must be in (0, 1]")
-    if args.beams is not None and not 1 <= args.beams <= MAX_BEAMS:
-        raise UsageError(f"--beams must be in [1, {MAX_BEAMS}], got {args.beams}")
-    if args.sentences is not None and args.sentences < 1:
-        raise UsageError(f"--sentences must be at least 1, got {args.sentences}")
-    if args.n_bytes is not None and args.n_bytes < 1:
-        raise UsageError(f"--bytes must be at least 1, got {args.n_bytes}")
-    if args.spans is not None and args.spans < 0:
-        raise UsageError(f"--spans must be at least 0, got {args.spans}")
-    if args.compress is not None and not 0 < args.compress <= 1:
-        raise UsageError(f"--compress must be in (0, 1], got {args.compress}")
-    forced = args.sentences is not None or args.n_bytes is not None or args.compress is not None
-    if args.search is not None and (forced or args.sentence_encoder):
-        raise UsageError("--search improves a word summary: it takes no --sentences, --bytes, --compress or "
-                         "--sentence-encoder")
-    if args.search is not None and not 0 <= args.search <= MAX_SEARCH_ROUNDS:
-        raise UsageError(f"--search must be in [0, {MAX_SEARCH_ROUNDS}], got {args.search}")
-    if args.batch_size is not None and not 1 <= args.batch_size <= MAX_BATCH_SIZE:
-        raise UsageError(f"--batch-size must be in [1, {MAX_BATCH_SIZE}], got {args.batch_size}")
+    check_options(words=args.words, ratio=args.ratio, sentences=args.sentences, n_bytes=args.n_bytes,
+                  compress=args.compress, search_rounds=args.search, num_beams=args.beams,
+                  batch_size=args.batch_size, sentence_encoder=args.sentence_encoder, spans=args.spans)
     if args.max_bytes < 1:
         raise UsageError(f"--max-bytes must be at least 1, got {args.max_bytes}")
     if args.output:
@@ -209,46 +187,29 @@ def run_summarize(args) -> int:
         from seqae.rl.rewards import SimilarityReward
 
         embed = SimilarityReward.load(args.sentence_encoder).embed
-    # Document mode for every document when a document-mode option is given, else for those longer than the
-    # model reads: its sentences are chosen from the whole document, so nothing is silently left unread.
-    budget = {"sentences": args.sentences, "n_bytes": args.n_bytes, "words": args.words, "ratio": args.ratio}
-    if all(value is None for value in budget.values()):
-        budget["sentences"] = 3
-    long_documents = 0
+    # Summarizer.route decides, for the CLI, the API and seqae serve alike: document mode (whole sentences, or a
+    # headline when the budget is shorter than a sentence) for a whole document, the word summary for a line.
+    options = {"per_line": args.per_line, "words": args.words, "ratio": args.ratio, "sentences": args.sentences,
+               "n_bytes": args.n_bytes, "compress": args.compress, "spans": args.spans, "method": args.ranking,
+               "embed": embed, "num_beams": args.beams, "batch_size": batch_size, "search_rounds": args.search}
+    counts: dict[str, int] = {}
     with output as handle, tqdm(desc="summarize", unit="doc", disable=None, delay=2, file=sys.stderr) as progress:
         for index, batch in enumerate(_batches(documents, batch_size)):
-            # --search improves the model's word summary of what it reads, so it never switches.
-            whole = [forced or (args.search is None and not summarizer.reads_whole(document)) for document in batch]
-            long_documents += sum(whole) if not forced else 0
-            by_sentences = dict(zip(
-                [i for i, w in enumerate(whole) if w],
-                summarizer.summarize_documents([d for d, w in zip(batch, whole) if w], **budget,
-                                               compress=args.compress, method=args.ranking, embed=embed)))
-            short = [i for i, w in enumerate(whole) if not w]
-            by_words = dict(zip(short, summarizer([batch[i] for i in short], words=args.words, ratio=args.ratio,
-                                                  spans=args.spans, num_beams=args.beams, batch_size=batch_size,
-                                                  search_rounds=args.search))) if short else {}
-            for position in range(len(batch)):
-                if position in by_words:
-                    handle.write(by_words[position] + "\n")
-                elif args.per_line:
-                    handle.write(" ".join(by_sentences[position]) + "\n")
+            summaries, batch_counts = summarizer.summarize(batch, **options)
+            for name, count in batch_counts.items():
+                counts[name] = counts.get(name, 0) + count
+            for position, lines in enumerate(summaries):
+                if args.per_line:
+                    handle.write(" ".join(lines) + "\n")
                 else:
                     # Whole documents: one sentence a line, a blank line before each document but the first.
                     first = index == 0 and position == 0
-                    handle.write(("" if first else "\n") + "".join(s + "\n" for s in by_sentences[position]))
+                    handle.write(("" if first else "\n") + "".join(line + "\n" for line in lines))
             if not args.output:
                 handle.flush()
             progress.update(len(batch))
-    if args.search is not None and summarizer.cut_documents:
-        limit = summarizer.config.data.max_document_words
-        print(f"seqae: note: {summarizer.cut_documents} document(s) longer than this model reads ({limit} words): "
-              f"--search summarized each from its first sentences, up to {limit} words", file=sys.stderr)
-    if long_documents:
-        limit = summarizer.config.data.max_document_words
-        print(f"seqae: note: {long_documents} document(s) longer than this model reads ({limit} words) were "
-              "summarized in document mode: whole sentences chosen from anywhere in the document, in order "
-              "(--compress shortens them with the model)", file=sys.stderr)
+    for note in summarizer.notes(counts):
+        print(f"seqae: note: {note}", file=sys.stderr)
     return 0
 
 

@@ -81,7 +81,7 @@ def run_demo(out: Path, overrides: list[str]) -> int:
 
     summarizer = Summarizer(out)
     words = config.decode.words
-    summaries = summarizer(held_out[:SHOWN], words=words)
+    summaries = summarizer.summarize_lines(held_out[:SHOWN], words=words)
     for article, summary in zip(held_out, summaries):
         print(f"\narticle : {' '.join(article.split()[:40])} ...")
         print(f"lead-{words} : {lead_words(article, words)}")

@@ -14,6 +14,7 @@ from seqae.errors import UsageError
 from seqae.losses import discriminator_logits, reconstruction_nll
 from seqae.models import load_discriminator, load_reconstructor
 from seqae.rl.rewards import FluencyReward, ReconstructionReward
+from seqae.sentence_select import CUT_MARK
 from seqae.summarize import Summarizer
 
 
@@ -28,13 +29,13 @@ def used_positions(document_words: list[str], summary_words: list[str]) -> list[
 
 def sentence_positions(all_sentences: list[str], chosen: list[str]) -> list[int]:
     """The word positions (in the document's words, sentence after sentence) of the chosen sentences, which are
-    a subsequence of `all_sentences` in document order; one of them may be a sentence's first words only (a words
-    or ratio budget cuts the sentence it reaches last, which may stand anywhere in the document)."""
+    a subsequence of `all_sentences` in document order; one of them may be a sentence's first words only, marked
+    with CUT_MARK (a words budget cuts the sentence it reaches last, which may stand anywhere in the document)."""
     positions, offset, next_chosen, cut_seen = [], 0, 0, False
     for sentence in all_sentences:
         words = sentence.split()
         if next_chosen < len(chosen):
-            wanted = chosen[next_chosen].split()
+            wanted = chosen[next_chosen].removesuffix(CUT_MARK).split()
             cut = not cut_seen and len(wanted) < len(words) and words[:len(wanted)] == wanted
             if words == wanted or cut:
                 positions += range(offset, offset + len(wanted))
@@ -78,11 +79,17 @@ class Explainer:
         if ratio is not None and not self.extractive:
             raise UsageError("ratio needs an extractive model; this one writes its summary (use words)")
         summarizer = self.summarizer
-        # As `seqae summarize` does: a document longer than the model reads is summarized whole, in document mode.
-        whole = sentences is not None or (summarizer.splitter is not None and not summarizer.reads_whole(text))
+        # The routing of `seqae summarize` and the API (Summarizer.route): document mode for a whole document.
+        budget = summarizer.route(text, words=words, ratio=ratio, sentences=sentences)
         with torch.no_grad():
-            result = (self._document(text, sentences=sentences, words=words, ratio=ratio) if whole
-                      else self._words(text, words, ratio))
+            plan = summarizer.plan_document(text, **budget) if budget is not None else None
+            if plan is None:
+                result = self._words(text, words, ratio)
+            elif isinstance(plan, tuple):  # a headline, written from one sentence
+                result = self._words(plan[0], plan[1], None)
+                result.update(mode="ratio" if ratio is not None else "words", headline=True)
+            else:
+                result = self._document(text, plan, next(name for name, value in budget.items() if value is not None))
             # R, D and the summary LM read the model's normalized form, whatever form the summary is shown in.
             read, scored = result.pop("read"), result.pop("scored")
             result["scores"], result["score_ranges"] = self.scores(read, scored)
@@ -105,7 +112,7 @@ class Explainer:
             document_words = summarizer.written_words(text, normalized)  # shown as the document writes them
             summary, scored = (" ".join(row[i] for i in kept) for row in (document_words, normalized))
         else:
-            summary = scored = summarizer([text], words=words)[0]
+            summary = scored = summarizer.summarize_lines([text], words=words)[0]
             document_words = read.split()
             kept = used_positions(document_words, summary.split())
         return {"mode": "ratio" if ratio is not None else "words", "document_mode": False, "summary": summary,
@@ -113,16 +120,10 @@ class Explainer:
                 "document_word_count": max(total, len(document_words)),
                 "truncated": total > len(document_words), "read": read, "scored": scored}
 
-    def _document(self, text: str, *, sentences: int | None, words: int | None, ratio: float | None) -> dict:
-        """Document mode (Summarizer.summarize_documents): sentences of the whole document, within `sentences`,
-        `words` or `ratio` (3 sentences when none is given)."""
-        budget = {"sentences": sentences, "words": words, "ratio": ratio}
-        if all(value is None for value in budget.values()):
-            budget["sentences"] = 3
-        chosen = self.summarizer.summarize_documents([text], **budget)[0]
+    def _document(self, text: str, chosen: list[str], mode: str) -> dict:
+        """Document mode (Summarizer.plan_document): the `chosen` lines, whole sentences of the whole document."""
         all_sentences = self.summarizer.split_sentences(text)
         document_words = [word for sentence in all_sentences for word in sentence.split()]
-        mode = next(name for name, value in budget.items() if value is not None)
         return {"mode": mode, "document_mode": True, "summary": " ".join(chosen), "sentences": chosen,
                 "document_words": document_words, "kept": sentence_positions(all_sentences, chosen),
                 "words_read": len(document_words), "document_word_count": len(document_words), "truncated": False,

@@ -125,33 +125,50 @@ def word_count(text: str) -> int:
     return sum(any(c.isalnum() for c in token) for token in text.split())
 
 
+SHORTEST_LINE = 4  # words: a shorter "sentence" is a byline, a name or an abbreviation split off, not a summary line
+CUT_MARK = "…"  # ends the one sentence a words or bytes budget cuts, so the reader knows it goes on
+
+
+def readable_order(sentences: list[str], order: list[int]) -> list[int]:
+    """`order` without the sentences of fewer than SHORTEST_LINE words, unless no sentence has that many."""
+    kept = [index for index in order if word_count(sentences[index]) >= SHORTEST_LINE]
+    return kept or order
+
+
 def fill_budget(sentences: list[str], order: list[int], *, count: int | None = None, words: int | None = None,
-                n_bytes: int | None = None) -> list[str]:
-    """Sentences taken in `order` until the budget is spent, returned in document order: `count` whole
-    sentences, or exactly `words` words / at most `n_bytes` UTF-8 bytes (the DUC convention: sentences joined by
-    one space, the last one cut at the budget, so a budget is always filled when the document is long enough)."""
+                n_bytes: int | None = None, cut: bool = True) -> list[str]:
+    """Sentences taken in `order` until the budget is spent, returned in document order: `count` whole sentences,
+    or whole sentences while they fit `words` words / `n_bytes` UTF-8 bytes (joined by one space). With `cut`, the
+    first sentence that does not fit is then cut at the budget and ends with CUT_MARK (the DUC convention, said), so
+    the budget is filled when the document is long enough, unless fewer than SHORTEST_LINE of its words would fit;
+    without, the summary stops before it."""
     if (count is None) + (words is None) + (n_bytes is None) != 2:
         raise ValueError("give exactly one budget: count, words or n_bytes")
     if count is not None:
         return [sentences[i] for i in sorted(order[:count])]
+    mark_bytes = len(CUT_MARK.encode("utf-8"))
     chosen, used = {}, 0
     for index in order:
+        sentence = sentences[index]
+        cost = word_count(sentence) if words is not None else len(sentence.encode("utf-8")) + bool(chosen)
+        if used + cost <= (words if words is not None else n_bytes):
+            chosen[index], used = sentence, used + cost
+            continue
         kept = []
-        for token in sentences[index].split():
+        for token in sentence.split() if cut else []:
             if words is not None:
                 if used >= words:
                     break
                 used += any(c.isalnum() for c in token)
             else:
                 cost = len(token.encode("utf-8")) + (1 if chosen or kept else 0)
-                if used + cost > n_bytes:
+                if used + cost + mark_bytes > n_bytes:
                     break
                 used += cost
             kept.append(token)
-        if kept:
-            chosen[index] = " ".join(kept)
-        if len(kept) < len(sentences[index].split()):
-            break
+        if word_count(" ".join(kept)) >= SHORTEST_LINE:
+            chosen[index] = " ".join(kept) + CUT_MARK
+        break
     return [chosen[i] for i in sorted(chosen)]
 
 

@@ -1,4 +1,8 @@
-"""Summarize with a trained model: `Summarizer(model_dir)(documents)`.
+"""Summarize with a trained model: `Summarizer(model_dir)(texts, words=|ratio=|sentences=|bytes=)`.
+
+One routing (`Summarizer.route`) serves the CLI, the Python API and seqae serve: a whole document goes to document
+mode (whole sentences verbatim, or a headline when the budget is shorter than a sentence), a one-line article to the
+model's word summary.
 
 Abstractive models decode with beam search through generate(), never emitting the unknown token and never
 repeating an n-gram of their own output (copying the document's n-grams stays allowed). Extractive models
@@ -17,6 +21,9 @@ from seqae.errors import DataError, UsageError
 
 RUNTIMES = ("auto", "onnx", "torch")
 CACHED_CHARACTERS = 4000  # normalized documents up to this length are cached (Gigaword's read whole: ~400)
+# Words: a run this long without a sentence end is no sentence a reader wants whole (news sentences rarely pass 60);
+# document mode cuts it into runs of this many so that ranking and budgets still work on a text without periods.
+LONGEST_SENTENCE = 150
 
 
 def summarize_in_batches(generator, documents: list[str], config, *, words: int | None = None,
@@ -134,18 +141,114 @@ class Summarizer:
             text = " ".join(kept)
         return " ".join(text.split()[:limit])
 
-    def __call__(self, documents: list[str], *, words: int | None = None, ratio: float | None = None,
-                 spans: int | None = None, num_beams: int | None = None, batch_size: int | None = None,
-                 progress: bool = False, search_rounds: int | None = None) -> list[str]:
-        """Summaries in one forward pass per batch; with `search_rounds`, the tagger's greedy choice is then
-        improved by test-time search on the search reward (slow: a diagnostic ceiling and a system of its own,
-        which swaps single words and so ignores `spans`). `spans`: the tagger's words in at most this many
-        runs of adjacent words (default: the model's decode.max_spans; 0: anywhere).
-        A blank document gets a blank summary, in its place."""
+    def __call__(self, texts: list[str], *, words: int | None = None, ratio: float | None = None,
+                 sentences: int | None = None, bytes: int | None = None, compress: float | None = None,  # noqa: A002
+                 per_line: bool = False, spans: int | None = None, ranking: str = "position", embed=None,
+                 num_beams: int | None = None, batch_size: int | None = None,
+                 search_rounds: int | None = None) -> list[str]:
+        """One summary per text, routed exactly as `seqae summarize` routes (`route`): each text is a whole
+        document (document mode: whole sentences, or a headline for a budget shorter than a sentence), or with
+        `per_line` a one-line article like Gigaword's. At most one budget: `words`, `ratio`, `sentences` or
+        `bytes`. `spans`: a word summary's words in at most this many phrases (default: the model's
+        decode.max_spans; 0: the top-scoring words anywhere). A document's summary lines are joined by a line break
+        (one sentence a line, as the CLI writes them), a line's by a space; a blank text gets "". What the CLI says
+        as notes comes as warnings."""
+        import warnings
+
+        from seqae.options import check_options
+
+        check_options(words=words, ratio=ratio, sentences=sentences, n_bytes=bytes, compress=compress,
+                      search_rounds=search_rounds, num_beams=num_beams, batch_size=batch_size, spans=spans)
+        lines, counts = self.summarize(texts, per_line=per_line, words=words, ratio=ratio, sentences=sentences,
+                                       n_bytes=bytes, compress=compress, spans=spans, method=ranking, embed=embed,
+                                       num_beams=num_beams, batch_size=batch_size, search_rounds=search_rounds)
+        for note in self.notes(counts):
+            warnings.warn(note, stacklevel=2)
+        return [(" " if per_line else "\n").join(summary) for summary in lines]
+
+    def route(self, text: str, *, per_line: bool = False, words: int | None = None, ratio: float | None = None,
+              sentences: int | None = None, n_bytes: int | None = None, compress: float | None = None,
+              search_rounds: int | None = None) -> dict | None:
+        """The one routing of the CLI, the Python API and seqae serve: the document-mode budget of `text`
+        (summarize_documents' keywords), or None for the model's word summary of what it reads (summarize_lines).
+        A word summary for a one-line article (`per_line`) without a document-mode option (sentences, bytes,
+        compress), and for test-time search; else document mode with the budget given, or by default 3 sentences
+        of a document longer than the model reads (or with `compress`) and a headline of the model's length from a
+        shorter one."""
+        from seqae.data.sentences import is_written
+
+        forced = sentences is not None or n_bytes is not None or compress is not None
+        if search_rounds is not None or (per_line and not forced):
+            return None
+        if not forced and not is_written(text) and self.splitter is None:
+            return None  # lowercased text and no Punkt to split it: the word summary of the lead, said as a note
+        budget = {"sentences": sentences, "words": words, "ratio": ratio, "n_bytes": n_bytes}
+        if all(value is None for value in budget.values()):
+            if compress is None and self.reads_whole(text):
+                budget["words"] = self.config.decode.words
+            else:
+                budget["sentences"] = 3
+        return budget
+
+    def summarize(self, texts: list[str], *, per_line: bool = False, words: int | None = None,
+                  ratio: float | None = None, sentences: int | None = None, n_bytes: int | None = None,
+                  compress: float | None = None, spans: int | None = None, method: str = "position", embed=None,
+                  num_beams: int | None = None, batch_size: int | None = None,
+                  search_rounds: int | None = None) -> tuple[list[list[str]], dict]:
+        """Each text's summary lines, routed by `route`, and counts of what the user is told (`notes`)."""
+        options = {"per_line": per_line, "words": words, "ratio": ratio, "sentences": sentences, "n_bytes": n_bytes,
+                   "compress": compress, "search_rounds": search_rounds}
+        routes = [self.route(text, **options) if text.strip() else None for text in texts]
+        counts = {"long documents": 0, "cut lines": 0}
+        defaulted = all(value is None for value in (sentences, words, ratio, n_bytes, compress))
+        lines: list[list[str]] = [[] for _ in texts]
+        by_budget: dict[tuple, list[int]] = {}
+        for index, budget in enumerate(routes):
+            if budget is not None:
+                by_budget.setdefault(tuple(sorted(budget.items())), []).append(index)
+                counts["long documents"] += defaulted and budget["sentences"] is not None
+        for key, indices in by_budget.items():
+            chosen = self.summarize_documents([texts[i] for i in indices], **dict(key), compress=compress,
+                                              spans=spans, method=method, embed=embed)
+            for index, summary in zip(indices, chosen):
+                lines[index] = summary
+        short = [i for i, budget in enumerate(routes) if budget is None and texts[i].strip()]
+        if short:
+            cut_before = self.cut_documents
+            summaries = self.summarize_lines([texts[i] for i in short], words=words, ratio=ratio, spans=spans,
+                                             num_beams=num_beams, batch_size=batch_size, search_rounds=search_rounds)
+            counts["cut lines"] = self.cut_documents - cut_before
+            for index, summary in zip(short, summaries):
+                lines[index] = [summary] if summary else []
+        return lines, counts
+
+    def notes(self, counts: dict) -> list[str]:
+        """What `summarize`'s counts tell the user (the CLI prints them, the API warns)."""
+        limit = self.config.data.max_document_words
+        notes = []
+        if counts.get("cut lines"):
+            notes.append(f"{counts['cut lines']} text(s) longer than this model reads ({limit} words) were "
+                         f"summarized from their first sentences, up to {limit} words")
+        if counts.get("long documents"):
+            notes.append(f"{counts['long documents']} document(s) longer than this model reads ({limit} words) were "
+                         "summarized in document mode: 3 whole sentences chosen from anywhere in the document, in "
+                         "order (--words, --ratio, --sentences and --bytes set the length)")
+        return notes
+
+    def summarize_lines(self, documents: list[str], *, words: int | None = None, ratio: float | None = None,
+                        spans: int | None = None, num_beams: int | None = None, batch_size: int | None = None,
+                        progress: bool = False, search_rounds: int | None = None) -> list[str]:
+        """The model's word summary of each document (of what it reads: the lead up to data.max_document_words), in
+        one forward pass per batch: how a one-line article such as Gigaword's is summarized. With `search_rounds`,
+        the tagger's greedy choice is then improved by test-time search on the search reward (slow: a diagnostic
+        ceiling and a system of its own, which swaps single words and so ignores `spans`). `spans`: the tagger's
+        words in at most this many phrases (seqae.selection.select_spans; default: the model's decode.max_spans, 0:
+        the top-scoring words anywhere). A blank document gets a blank summary, in its place."""
         if any(not d.strip() for d in documents):
             written = [i for i, d in enumerate(documents) if d.strip()]
-            summaries = self([documents[i] for i in written], words=words, ratio=ratio, spans=spans, num_beams=num_beams,
-                             batch_size=batch_size, progress=progress, search_rounds=search_rounds) if written else []
+            summaries = self.summarize_lines(
+                [documents[i] for i in written], words=words, ratio=ratio, spans=spans, num_beams=num_beams,
+                batch_size=batch_size, progress=progress, search_rounds=search_rounds) if written else []
             by_index = dict(zip(written, summaries))
             return [by_index.get(i, "") for i in range(len(documents))]
         if search_rounds is None and not self.generator.selects_words:
@@ -169,8 +272,18 @@ class Summarizer:
             positions = search_batch(read, starts, score, rounds=search_rounds,
                                      swaps_per_round=self.config.search.swaps_per_round, seed=self.config.seed)
         # The kept words as the document writes them (case, digits, brackets), not in the model's normalized form.
-        return [" ".join(self.written_words(document, row)[i] for i in kept)
-                for document, row, kept in zip(documents, read, positions)]
+        return [self.written_summary(document, row, kept) for document, row, kept in zip(documents, read, positions)]
+
+    def written_summary(self, document: str, read: list[str], kept: list[int]) -> str:
+        """The kept words of what the model read of `document` as the document writes them: their written forms
+        (`written_words`), and no space between two neighbours the document writes together ("$1.2", "Ohio,")."""
+        from seqae.data.normalize import join_written, strip_datelines, written_spans
+
+        stripped = strip_datelines(document)
+        spans = None if self.normalize(document) == " ".join(stripped.split()) else written_spans(stripped, read)
+        if spans is None:
+            return " ".join(read[i] for i in kept)
+        return join_written(stripped, spans, kept)
 
     def written_words(self, document: str, read: list[str]) -> list[str]:
         """The words the model read of `document` (a prefix of its normalized words, seqae.data.normalize
@@ -191,44 +304,91 @@ class Summarizer:
 
     def summarize_documents(self, documents: list[str], *, sentences: int | None = None, words: int | None = None,
                             ratio: float | None = None, n_bytes: int | None = None, compress: float | None = None,
-                            method: str = "position", embed=None) -> list[list[str]]:
-        """Document mode, for documents of any length: each document's sentences (the model's Punkt splitter)
-        ranked without supervision (seqae.sentence_select), then taken in that order until the budget is spent:
-        `sentences` whole sentences, or exactly `words` words, `ratio` of the document's words, or at most
-        `n_bytes` bytes; returned in document order. With `compress` (a fraction), each sentence is first shortened
-        by the generator to that fraction of its words, so the same budget holds more sentences. A blank document
-        gets no sentences; a run of more than data.max_document_words words without a sentence end counts as
-        several sentences of that many words."""
-        from seqae.sentence_select import fill_budget, rank_sentences, word_count
-
-        if not documents:
-            return []
-        if self.splitter is None:
-            raise DataError(self.directory, "no sentence splitter (sentences/) in this model")
+                            spans: int | None = None, method: str = "position", embed=None) -> list[list[str]]:
+        """Document mode, for documents of any length: each document's sentences (`split_sentences`) ranked without
+        supervision (seqae.sentence_select), then taken in that order within the budget and returned in document
+        order, verbatim: `sentences` whole sentences; whole sentences while they fit `words` words or `ratio` of the
+        document's words; or at most `n_bytes` bytes. A words or bytes budget cuts the sentence it reaches at the
+        budget and marks the cut with …; a ratio stops before it. When a words or ratio budget is shorter than the
+        lead sentence, the model writes a headline of that many words from the lead instead (`headlines`). With
+        `compress` (a fraction), each sentence is first shortened by the generator to that fraction of its words.
+        A blank document gets no lines; a sentence of fewer than 4 words (a byline, a name) is chosen only when the
+        document has no longer one."""
         if (sentences is None) + (words is None) + (ratio is None) + (n_bytes is None) != 3:
             raise UsageError("document mode takes exactly one budget: sentences, words, ratio or bytes")
-        chosen = []
-        for document in documents:
-            split = self.split_sentences(document)
-            if not split:
-                chosen.append([])
-                continue
-            order = rank_sentences(split, method, embed)
-            if compress is not None:
-                split = self.compress_sentences(split, compress)
-            budget = {"count": sentences, "n_bytes": n_bytes,
-                      "words": max(1, round(ratio * word_count(document))) if ratio is not None else words}
-            chosen.append(fill_budget(split, order, **budget))
-        return chosen
+        budget = {"sentences": sentences, "words": words, "ratio": ratio, "n_bytes": n_bytes, "compress": compress,
+                  "method": method, "embed": embed}
+        plans = [self.plan_document(document, **budget) for document in documents]
+        requests = {index: plan for index, plan in enumerate(plans) if isinstance(plan, tuple)}
+        for index, line in zip(requests, self.headlines(list(requests.values()), spans=spans)):
+            plans[index] = [line] if line else []
+        return plans
+
+    def plan_document(self, document: str, *, sentences: int | None = None, words: int | None = None,
+                      ratio: float | None = None, n_bytes: int | None = None, compress: float | None = None,
+                      method: str = "position", embed=None) -> list[str] | tuple[str, int]:
+        """One document's summary lines in document mode (see summarize_documents), or (sentence, words) when the
+        summary is to be a headline of that many words written from that sentence."""
+        from seqae.sentence_select import fill_budget, rank_sentences, readable_order, word_count
+
+        split = self.split_sentences(document)
+        if not split:
+            return []
+        order = readable_order(split, rank_sentences(split, method, embed))
+        word_budget = max(1, round(ratio * sum(map(word_count, split)))) if ratio is not None else words
+        lead = min(order)  # the first sentence that may be a line (a byline or a name split off is not)
+        if word_budget is not None and word_count(split[lead]) > word_budget:
+            return split[lead], word_budget
+        if compress is not None:
+            split = self.compress_sentences(split, compress)
+        return fill_budget(split, order, count=sentences, words=word_budget, n_bytes=n_bytes, cut=ratio is None)
+
+    def headlines(self, requests: list[tuple[str, int]], spans: int | None = None) -> list[str]:
+        """For each (sentence, words): the model's summary of that one sentence in that many words, as the sentence
+        writes them (an extractive tagger keeps the words it scores highest, in order). A document's headline is
+        made from its lead sentence, dateline dropped, as Gigaword's headlines are written from an article's lead
+        (and DUC's very short summaries from the article): a whole sentence is what the model was trained to read,
+        where a budget-sized cut of the lead is not. On the project's raw articles the most central sentence
+        (position ranking) was at times a detail ("A ride on a train will cost $2.75."), never a better source."""
+        lines = [""] * len(requests)
+        by_length: dict[int, list[int]] = {}
+        for index, (_, length) in enumerate(requests):
+            by_length.setdefault(length, []).append(index)
+        for length, indices in by_length.items():
+            for index, line in zip(indices, self.summarize_lines([requests[i][0] for i in indices], words=length,
+                                                                 spans=spans)):
+                lines[index] = line
+        return lines
 
     def split_sentences(self, document: str) -> list[str]:
-        """The document's sentences as document mode chooses among them: the model's Punkt splitter, and a run of
-        words with no sentence end that Punkt could find cut every data.max_document_words words, so that no
-        "sentence" outgrows what the model reads or a summary."""
-        limit = self.config.data.max_document_words
-        return [" ".join(tokens[start:start + limit])
-                for tokens in (sentence.split() for sentence in self.splitter.split(" ".join(document.split())))
-                for start in range(0, len(tokens), limit)]
+        """The document's sentences as document mode chooses among them, datelines and bylines dropped
+        (seqae.data.normalize.strip_datelines). Written text (with capitals) is split by
+        seqae.data.sentences.split_written; text in the corpora's lowercased form by the model's Punkt splitter.
+        A piece of at most two words (an abbreviation or a name the splitter cut off) joins the sentence before
+        it, and a run of more than LONGEST_SENTENCE words without a sentence end is cut into runs of that many."""
+        from seqae.data.normalize import strip_datelines
+        from seqae.data.sentences import is_written, split_written
+
+        text = strip_datelines(document)
+        if not text.strip():
+            return []
+        if is_written(text):
+            pieces = split_written(text)
+        elif self.splitter is not None:
+            pieces = self.splitter.split(" ".join(text.split()))
+        else:
+            raise DataError(self.directory, "no sentence splitter (sentences/) in this model for lowercased text")
+        joined = []
+        for piece in pieces:
+            if joined and len(piece.split()) <= 2:
+                joined[-1] += " " + piece
+            else:
+                joined.append(piece)
+        if len(joined) > 1 and len(joined[0].split()) <= 2:
+            joined[:2] = [joined[0] + " " + joined[1]]
+        return [" ".join(tokens[start:start + LONGEST_SENTENCE])
+                for tokens in (sentence.split() for sentence in joined)
+                for start in range(0, len(tokens), LONGEST_SENTENCE)]
 
     def compress_sentences(self, sentences: list[str], keep: float) -> list[str]:
         """Each sentence shortened by the generator to about `keep` of its words (words as ROUGE counts them;

@@ -67,6 +67,7 @@ def test_cnndm_bench_scores_every_system_at_both_budgets(tiny_run, tmp_path):
     systems = {(row["system"].split(" (")[0], row["budget"]) for row in data["rows"]}
     for system in ("Lead-3", "seqae select", "sumy LexRank", "sumy TextRank", "seqae select+compress"):
         assert {(system, "3 sentences"), (system, "Lead-3 budget")} <= systems, system
+    assert {("seqae headline", "10 words"), ("tagger on the first sentence", "10 words")} <= systems
     lead = {row["budget"]: row["all"] for row in data["rows"] if row["system"] == "Lead-3"}
     assert lead["3 sentences"]["rouge1"] == lead["Lead-3 budget"]["rouge1"] > 0  # its own budget is itself
     for row in data["rows"]:

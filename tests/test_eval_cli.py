@@ -51,6 +51,24 @@ def test_evaluate_json_recall_and_multi_reference(corpus, capsys):
     assert average["scores"]["rouge1"]["ci95"] is None
 
 
+def test_evaluate_blank_lines_policy(tmp_path, capsys):
+    """A blank reference leaves its line out, a blank prediction scores 0; both are counted and said."""
+    pred, ref = tmp_path / "pred.txt", tmp_path / "ref.txt"
+    pred.write_text("the cat sat\n\nsome words\n")
+    ref.write_text("the cat sat\nthe dog ran\n\n")
+    assert main(["evaluate", str(pred), str(ref), "--json", "--bootstrap", "0"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["lines"] == 3 and report["scored_lines"] == 2
+    assert report["blank_references_left_out"] == 1 and report["blank_predictions_scored_0"] == 1
+    assert report["scores"]["rouge1"]["mean"] == pytest.approx(50.0)  # 100 and 0
+    assert "2 of 3 lines scored" in captured.err and "1 blank prediction(s) scored 0" in captured.err
+    other = tmp_path / "other.txt"  # with two references, each line blank in one of them: nothing left
+    ref.write_text("a\n\nb\n")
+    other.write_text("\nc\n\n")
+    assert_one_line_error(capsys, main(["evaluate", str(pred), str(ref), str(other)]), 1, ref, "blank reference")
+
+
 def test_evaluate_bytes_truncates_predictions(corpus, capsys):
     pred, ref, _ = corpus
     assert main(["evaluate", str(pred), str(ref), "--bytes", "3", "--recall", "--json", "--bootstrap", "0"]) == 0

@@ -314,17 +314,21 @@ def test_output_through_a_symlink_and_with_normal_permissions(paths, capsys):
 # ----- long and odd inputs that must work -----
 
 def test_summarize_1mb_line_without_sentence_ends(paths, capsys):
-    for mode in (["--per-line"], []):
-        assert main(["summarize", str(paths["run"]), str(paths["big"]), *mode]) == 0
-        captured = capsys.readouterr()
-        # Document mode: no sentence end, so the words are cut into "sentences" of what the model reads, and the
-        # default 3 of them are printed (one a line, or joined with --per-line).
-        from seqae.checkpoint import load_bundle_config, resolve_model_dir
+    from seqae.checkpoint import load_bundle_config, resolve_model_dir
+    from seqae.summarize import LONGEST_SENTENCE
 
-        limit = 3 * load_bundle_config(resolve_model_dir(paths["run"])).data.max_document_words
-        assert captured.out.split() == ["word"] * limit and captured.out.count("\n") == (1 if mode else 3)
-        # never silently: stderr says the document was longer than the model reads
-        assert "1 document(s) longer than this model reads" in captured.err
+    config = load_bundle_config(resolve_model_dir(paths["run"]))
+    # One line: the model's word summary of what it reads (as the Gigaword bench), and stderr says the line was cut.
+    assert main(["summarize", str(paths["run"]), str(paths["big"]), "--per-line"]) == 0
+    captured = capsys.readouterr()
+    assert set(captured.out.split()) == {"word"} and len(captured.out.split()) <= config.decode.words
+    assert captured.out.count("\n") == 1 and "1 text(s) longer than this model reads" in captured.err
+    # A document: no sentence end, so the words are cut into runs of LONGEST_SENTENCE, and the default 3 of them
+    # are printed, one a line; never silently: stderr says the document was longer than the model reads.
+    assert main(["summarize", str(paths["run"]), str(paths["big"])]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.split() == ["word"] * 3 * LONGEST_SENTENCE and captured.out.count("\n") == 3
+    assert "1 document(s) longer than this model reads" in captured.err
 
 
 def test_summarize_1mb_line_with_sentence_ends(paths, tmp_path, monkeypatch):

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from seqae.data.normalize import gigaword_normalize, looks_normalized, strip_datelines, written_forms
-from seqae.data.sentences import SentenceSplitter
+from seqae.data.sentences import SentenceSplitter, split_written
 
 SIZES = (32_768, 65_536)
 LIMIT_S = 2.0  # issue 21's floor for a 64 KB text on 2 cores
@@ -32,11 +32,15 @@ ADVERSARIAL = {
     "byline-one-word": lambda n: "by " + "a" * n + "!",
     "byline-words": lambda n: "by " + _repeat("Ab ")(n) + "!",
     "byline-spaces": lambda n: "by a" + " " * n + "!",
+    "byline-comma-spaces": lambda n: "by a" + " " * n + "," + " " * n + "!",
+    "byline-commas": _repeat("by a, b "),
     "by-repeated": _repeat("by "),
     # datelines: a long run where the pattern looks for its bracket, agency or dash
     "agency-spaces": lambda n: "x" * 59 + " " * n + "(",
     "agency-in-bracket": lambda n: "HARBOR CITY (" + " " * n + "ap",
     "agency-repeated": _repeat("(AP) "),
+    "credit-spaces": lambda n: "(" + " " * n + ")",
+    "credit-lrb": _repeat("-lrb- a "),
     "lrb-repeated": _repeat("-lrb- reuters "),
     "capitals-spaces": lambda n: "AB" + " " * n + "x",
     "capitals-tabs": lambda n: "AB" + "\t" * n + "—",
@@ -114,6 +118,7 @@ def test_text_functions_are_linear_on_adversarial_text(make, splitter):
             pieces = timed(times, gigaword_normalize, text).split()
             timed(times, written_forms, text, pieces)
             timed(times, splitter.split, text)
+            timed(times, split_written, text)
     for name, runs in times.items():
         half, whole = min(runs[0::2]), min(runs[1::2])
         assert whole < LIMIT_S, f"{name}: {whole:.2f} s on {SIZES[-1]:,} characters"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from seqae.data.normalize import gigaword_normalize, written_forms
+from seqae.data.normalize import gigaword_normalize, join_written, written_forms, written_spans
 
 
 @pytest.mark.parametrize(
@@ -63,6 +63,13 @@ def test_datelines_and_bylines_are_not_content():
     assert strip_datelines("new delhi ( cnn ) in an unusual raid") == "in an unusual raid"
     assert strip_datelines("lusaka , feb. ## -lrb- xinhua -rrb- -- the repatriation") == "the repatriation"
     assert strip_datelines("By Jane Doe\nWASHINGTON — Congress passed it.") == "\nCongress passed it."
+    # The agency after the byline, or on a line of its own; blank lines between them do not count.
+    assert strip_datelines("By JANE DOE, Associated Press\n\nPARIS (AP) — It rained.") == "\n\nIt rained."
+    assert strip_datelines("By JANE DOE\nAssociated Press\n\nIt rained.") == "\n\n\nIt rained."
+    assert strip_datelines("By Jane Doe, who was there, saw it") == "By Jane Doe, who was there, saw it"
+    # A source credit in brackets opening the article; a bracket later on is content.
+    assert strip_datelines("( the hollywood reporter ) richard dysart died .") == "richard dysart died ."
+    assert strip_datelines("(Billboard) — The band split.\nIt (the band) split.") == "The band split.\nIt (the band) split."
     untouched = "Police said on Monday (local time) that the road was closed."
     assert strip_datelines(untouched) == untouched
 
@@ -118,7 +125,17 @@ def test_extractive_summaries_of_raw_text_are_written_as_the_document_writes_the
 
     summarizer = Summarizer(tiny_run)
     raw = "BERLIN (Reuters) - Police said on Tuesday that 42 rebels left the city."
-    assert summarizer([raw], ratio=1.0) == ["Police said on Tuesday that 42 rebels left the city ."]
-    summary = summarizer([raw], words=3)[0].split()
+    assert summarizer.summarize_lines([raw], ratio=1.0) == ["Police said on Tuesday that 42 rebels left the city."]
+    summary = summarizer.summarize_lines([raw], words=3)[0].split()
     assert len(summary) == 3 and all(word in raw for word in summary)
-    assert summarizer(["police said the rebels left"], ratio=1.0) == ["police said the rebels left"]
+    assert summarizer.summarize_lines(["police said the rebels left"], ratio=1.0) == ["police said the rebels left"]
+
+
+def test_join_written_glues_what_the_text_writes_together():
+    raw = "Sen. Rob Portman, R-Ohio, backed the $1.2 trillion bill."
+    pieces = gigaword_normalize(raw).split()
+    spans = written_spans(raw, pieces)
+    assert join_written(raw, spans, list(range(len(pieces)))) == raw
+    kept = [pieces.index("portman"), pieces.index(","), pieces.index("$"), pieces.index("#.#"), pieces.index("bill")]
+    assert join_written(raw, spans, kept) == "Portman, $1.2 bill"
+    assert written_spans("Police met", ["police", "<unk>", "met"]) is None

@@ -140,12 +140,16 @@ def test_directory_without_txt_files(tmp_path):
     assert str(caught.value).startswith(str(tmp_path))
 
 
-def test_empty_file_in_directory_is_named(tmp_path):
+def test_blank_file_in_directory_is_skipped_with_a_note(tmp_path, capsys):
     (tmp_path / "a.txt").write_text("document\n", encoding="utf-8")
     (tmp_path / "b.txt").write_text("\n", encoding="utf-8")
-    with pytest.raises(DataError) as caught:
+    (tmp_path / "c.txt").write_text("another\n", encoding="utf-8")
+    assert list(read_texts(tmp_path)) == ["document", "another"]
+    assert capsys.readouterr().err == f"seqae: note: {tmp_path / 'b.txt'}: blank, skipped (no summary for it)\n"
+    (tmp_path / "a.txt").write_text(" \n", encoding="utf-8")
+    (tmp_path / "c.txt").write_text("", encoding="utf-8")
+    with pytest.raises(DataError, match="contains no documents"):
         list(read_texts(tmp_path))
-    assert str(caught.value) == f"{tmp_path / 'b.txt'}: is empty, expected one document"
 
 
 class EndlessStream:

@@ -5,8 +5,8 @@ import math
 import pytest
 
 from seqae.cli import main
-from seqae.sentence_select import (directed_centrality, dot, fill_budget, lexrank_scores, rank_sentences,
-                                   select_sentences, tfidf_vectors, word_count)
+from seqae.sentence_select import (CUT_MARK, directed_centrality, dot, fill_budget, lexrank_scores, rank_sentences,
+                                   readable_order, select_sentences, tfidf_vectors, word_count)
 
 
 def test_tfidf_vectors_by_hand():
@@ -83,18 +83,26 @@ def test_position_ranking_prefers_the_sentence_the_rest_elaborates():
 
 
 def test_fill_budget_counts_words_and_bytes_and_keeps_document_order():
-    sentences = ["one two three .", "four , five .", "six seven eight nine ."]
+    sentences = ["one two three four five .", "six , seven .", "eight nine ten eleven ."]
     order = [2, 0, 1]
-    assert fill_budget(sentences, order, count=2) == ["one two three .", "six seven eight nine ."]
-    # Words as ROUGE counts them (punctuation is free); the last sentence taken is cut at the budget.
-    assert fill_budget(sentences, order, words=6) == ["one two", "six seven eight nine ."]
-    assert word_count(" ".join(fill_budget(sentences, order, words=6))) == 6
-    # Bytes: joined by one space, at most N bytes.
-    chosen = fill_budget(sentences, order, n_bytes=30)
-    assert chosen == ["one two", "six seven eight nine ."] and len(" ".join(chosen).encode()) == 30
+    assert fill_budget(sentences, order, count=2) == ["one two three four five .", "eight nine ten eleven ."]
+    # Words as ROUGE counts them (punctuation is free); the sentence the budget reaches is cut there and says so.
+    assert fill_budget(sentences, order, words=8) == ["one two three four…", "eight nine ten eleven ."]
+    assert word_count(" ".join(fill_budget(sentences, order, words=8))) == 8
+    # A cut that would leave fewer than 4 words is left out; without `cut`, only whole sentences.
+    assert fill_budget(sentences, order, words=7) == ["eight nine ten eleven ."]
+    assert fill_budget(sentences, order, words=8, cut=False) == ["eight nine ten eleven ."]
+    # Bytes: joined by one space, the mark's 3 bytes included, at most N bytes.
+    chosen = fill_budget(sentences, order, n_bytes=45)
+    assert chosen == ["one two three four…", "eight nine ten eleven ."] and len(" ".join(chosen).encode()) == 45
     assert fill_budget(sentences, order, words=100) == sentences  # more than there is: all of it
     with pytest.raises(ValueError):
         fill_budget(sentences, order, count=1, words=2)
+
+
+def test_readable_order_leaves_out_short_lines_unless_nothing_else():
+    assert readable_order(["Sen.", "The Senate voted on it .", "Maria"], [0, 2, 1]) == [1]
+    assert readable_order(["Yes .", "No ."], [1, 0]) == [1, 0]
 
 
 def test_summarize_sentences_on_a_long_article(tiny_run, tmp_path, capsys):
@@ -118,17 +126,31 @@ def test_summarize_sentences_on_a_long_article(tiny_run, tmp_path, capsys):
     assert capsys.readouterr().out.splitlines() == central[:1]
 
 
-def test_long_documents_are_summarized_whole_at_an_exact_length(tiny_run, tmp_path, capsys):
+def test_long_documents_are_summarized_in_whole_sentences(tiny_run, tmp_path, capsys):
     sentences = [f"the s{i}a of s{i}b met s{i}c near the s{i}d ." for i in range(80)]
     article = tmp_path / "article.txt"
     article.write_text(" ".join(sentences) + "\n", encoding="utf-8")
-    for option, count in (("--words", 30), ("--ratio", 0.25)):
-        assert main(["summarize", str(tiny_run), str(article), option, str(count)]) == 0
-        captured = capsys.readouterr()
-        expected = 30 if option == "--words" else round(0.25 * word_count(article.read_text()))
-        assert word_count(captured.out) == expected, option  # of the whole document, not of what the model reads
-        assert "document mode" in captured.err  # the switch is said, not silent
-        assert set(captured.out.splitlines()) <= {" ".join(s.split()[:k]) for s in sentences for k in range(1, 12)}
+    # --words: whole sentences (9 words each), then the one the budget reaches cut there and marked.
+    assert main(["summarize", str(tiny_run), str(article), "--words", "32"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert word_count(" ".join(lines)) == 32 and sum(line.endswith(CUT_MARK) for line in lines) == 1
+    assert all(line in sentences or any(s.startswith(line.removesuffix(CUT_MARK) + " ") for s in sentences)
+               for line in lines)
+    # --ratio: whole sentences only, as many as fit.
+    assert main(["summarize", str(tiny_run), str(article), "--ratio", "0.25"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    budget = round(0.25 * word_count(article.read_text()))
+    assert set(lines) <= set(sentences) and budget - 9 < word_count(" ".join(lines)) <= budget
+    # No length given: 3 sentences of a document longer than the model reads, and a note says why.
+    assert main(["summarize", str(tiny_run), str(article)]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 3 and set(captured.out.splitlines()) <= set(sentences)
+    assert "document mode" in captured.err
+    # A budget shorter than a sentence: the model's headline of that many words, from one sentence.
+    assert main(["summarize", str(tiny_run), str(article), "--words", "5"]) == 0
+    headline = capsys.readouterr().out.splitlines()
+    assert len(headline) == 1 and len(headline[0].split()) == 5
+    assert any(set(headline[0].split()) <= set(s.split()) for s in sentences)
     assert main(["summarize", str(tiny_run), str(article), "--bytes", "100"]) == 0
     out = capsys.readouterr().out
     assert len(" ".join(out.split()).encode()) <= 100 and len(out.split()) > 5

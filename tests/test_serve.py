@@ -51,7 +51,7 @@ def test_summary_kept_words_scores_and_reconstruction(server, app, tiny_run):
     assert len(kept) == 3 and kept == sorted(set(kept)) and all(0 <= i < len(words) for i in kept)
     assert result["summary"] == " ".join(words[i] for i in kept)
     # The same summary as the library's (and `seqae summarize`'s) for the same input and length.
-    assert result["summary"] == app.state.explainer.summarizer([DOCUMENT], words=3)[0]
+    assert result["summary"] == app.state.explainer.summarizer.summarize_lines([DOCUMENT], words=3)[0]
     assert result["truncated"] is False and result["words_read"] == len(words)
     assert isinstance(result["reconstruction"], str)
     assert 1 <= len(result["reconstruction"].split()) <= len(words)
@@ -64,19 +64,22 @@ def test_summary_kept_words_scores_and_reconstruction(server, app, tiny_run):
     assert ranges["information"][1] > 0  # R's NLL of the document given nothing
 
 
-def test_a_long_document_is_summarized_whole_as_the_cli_does(server, app):
-    """Longer than the model reads: document mode on all of it, for words and ratio too (never only its lead)."""
+def test_documents_are_routed_as_the_cli_and_the_api_route_them(server, app):
+    """One routing (Summarizer.route) for the server, the API and the CLI: a budget shorter than the best sentence
+    gives a headline written from it; a longer one whole sentences of all of the document, never only its lead."""
     summarizer = app.state.explainer.summarizer
-    result = post(server, {"text": LONG_DOCUMENT, "ratio": 0.5}).json()
-    assert result["document_mode"] is True and result["truncated"] is False and result["mode"] == "ratio"
-    assert result["document_words"] == LONG_DOCUMENT.split() and result["document_word_count"] == len(WORDS) > 24
+    result = post(server, {"text": LONG_DOCUMENT, "ratio": 0.5}).json()  # one "sentence", longer than the model reads
+    assert result["headline"] is True and result["mode"] == "ratio"
     assert len(result["summary"].split()) == round(0.5 * len(WORDS))
-    assert result["summary"] == " ".join(summarizer.summarize_documents([LONG_DOCUMENT], ratio=0.5)[0])
-    assert result["summary"] == " ".join(result["document_words"][i] for i in result["kept"])
-    result = post(server, {"text": LONG_DOCUMENT, "words": 5}).json()
-    assert result["mode"] == "words" and len(result["kept"]) == 5
-    assert result["summary"] == " ".join(summarizer.summarize_documents([LONG_DOCUMENT], words=5)[0])
-    assert result["summary"] == " ".join(result["document_words"][i] for i in result["kept"])
+    assert result["summary"] == summarizer([LONG_DOCUMENT], ratio=0.5)[0]
+    sentences = [f"the s{i}a of s{i}b met s{i}c near the s{i}d ." for i in range(8)]
+    text = " ".join(sentences)
+    result = post(server, {"text": text, "words": 14}).json()  # 9 words each: one whole, 5 of the next
+    assert result["document_mode"] is True and result["mode"] == "words" and result["truncated"] is False
+    assert result["sentences"] == summarizer([text], words=14)[0].split("\n")
+    whole, cut = sorted(result["sentences"], key=lambda line: line.endswith("…"))
+    assert whole in sentences and cut.endswith("…") and len(cut.split()) == 5
+    assert result["summary"].replace("…", "") == " ".join(result["document_words"][i] for i in result["kept"])
     result = post(server, {"text": DOCUMENT, "words": 3}).json()
     assert result["document_mode"] is False  # read whole: the generator's own word summary
 

@@ -35,7 +35,7 @@ def test_summarize_stdin(tiny_run, monkeypatch, capsys):
 def test_summarize_ratio(tiny_run):
     summarizer = Summarizer(tiny_run)
     document = " ".join(["police", "army", "rebels", "talks", "city", "market", "prices", "oil", "bank", "fire"])
-    assert len(summarizer([document], ratio=0.5)[0].split()) == 5
+    assert len(summarizer.summarize_lines([document], ratio=0.5)[0].split()) == 5
 
 
 def test_missing_model_directory_is_a_clear_error(tmp_path, capsys):
@@ -67,7 +67,7 @@ def test_abstractive_summaries_never_contain_unknown_or_repeated_bigrams(tmp_pat
     assert main(tiny_train_args(tiny_corpus, out, "model.generator=abstractive", "rl.steps=1")) == 0
     summarizer = Summarizer(out)
     documents = tiny_corpus["articles"].read_text().splitlines()[:8] + ["zzz unseen qqq words police"]
-    for summary in summarizer(documents, num_beams=beams):
+    for summary in summarizer.summarize_lines(documents, num_beams=beams):
         words = summary.split()
         assert "<unk>" not in words and len(words) <= summarizer.config.decode.words
         bigrams = list(zip(words, words[1:]))
@@ -85,16 +85,85 @@ def test_a_raw_document_is_normalized_once(tiny_run, monkeypatch):
     monkeypatch.setattr(summarizer.config.data, "normalize", True)
     document = "Police said the army rebels held talks in the city."
     assert summarizer.reads_whole(document)
-    assert summarizer([document], words=3)[0]
+    assert summarizer.summarize_lines([document], words=3)[0]
     assert len(calls) == 1
+
+
+RAW_ARTICLE = ("WASHINGTON (AP) — The police met the union leader on Tuesday after the strike vote in the city. "
+               "Sen. Ann Lee, D-Ore., said the army and the rebels held talks in the market on Wednesday morning.\n\n"
+               "Oil prices rise as the bank shares fall after the election. The court trial of the party leader "
+               "opened with a vote of the workers and the union.")
+
+
+def test_the_api_routes_as_the_cli_does(tiny_run, tmp_path, capsys):
+    """Summarizer(...)(texts, words=|ratio=|sentences=|bytes=) gives what `seqae summarize` prints, notes as
+    warnings, and the CLI's one-line errors for bad options."""
+    import warnings
+
+    from seqae.errors import UsageError
+
+    summarizer = Summarizer(tiny_run)
+    article = tmp_path / "article.txt"
+    article.write_text(RAW_ARTICLE, encoding="utf-8")
+    for option, value in (("sentences", 2), ("words", 30), ("words", 5), ("ratio", 0.5), ("bytes", 120), (None, None)):
+        arguments = [f"--{option}", str(value)] if option else []
+        assert main(["summarize", str(tiny_run), str(article), *arguments]) == 0
+        cli = capsys.readouterr().out
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            api = summarizer([RAW_ARTICLE], **({option: value} if option else {}))[0]
+        assert api + "\n" == cli, option
+        # Never the dateline, never a line under 4 words.
+        assert not api.startswith("WASHINGTON") and all(len(line.split()) >= 4 for line in api.split("\n"))
+    assert "document mode" in str(caught[0].message)  # the default length of a long document is said
+    sentences = summarizer([RAW_ARTICLE], sentences=2)[0].split("\n")
+    assert sentences[0] == "The police met the union leader on Tuesday after the strike vote in the city."
+    assert sentences[1] in RAW_ARTICLE
+    with pytest.raises(UsageError, match="at most one of"):
+        summarizer([RAW_ARTICLE], words=3, sentences=1)
+    with pytest.raises(UsageError, match="--ratio"):
+        summarizer([RAW_ARTICLE], ratio=2.0)
+
+
+def test_a_long_sentence_stays_whole_and_a_long_line_is_summarized_as_the_bench_does(tiny_run, tmp_path, capsys):
+    """A sentence longer than the model reads is still one sentence in document mode; with --per-line the
+    default length is the model's word summary of what it reads, as `seqae bench gigaword` scores it."""
+    summarizer = Summarizer(tiny_run)
+    limit = summarizer.config.data.max_document_words
+    # Distinct words without digits (Gigaword's normalization would make w1 ... w9 one word, w#).
+    long_sentence = " ".join(["police"] + [f"w{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(limit + 19)]) + "."
+    document = f"{long_sentence} The union held talks in the city."
+    assert long_sentence in summarizer([document], sentences=2)[0].split("\n")
+    lines = tmp_path / "lines.txt"
+    lines.write_text(long_sentence + "\n", encoding="utf-8")
+    assert main(["summarize", str(tiny_run), str(lines), "--per-line"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == summarizer.summarize_lines([long_sentence])[0] + "\n"
+    assert len(captured.out.split()) == summarizer.config.decode.words
+    assert "1 text(s) longer than this model reads" in captured.err
+
+
+def spans_from(words: list[str], start: int, kept: list[str]) -> bool:
+    """`kept` follows `words` from `start` on, leaving out only articles."""
+    position = start
+    for word in kept:
+        while position < len(words) and words[position] != word and words[position] in ("the", "a", "an"):
+            position += 1
+        if position == len(words) or words[position] != word:
+            return False
+        position += 1
+    return True
 
 
 def test_spans_keep_the_words_in_runs_of_adjacent_document_words(tiny_run, tmp_path, capsys):
     document = "police said the army rebels talks in the city market prices rise on oil and bank fire"
     summarizer = Summarizer(tiny_run)
-    one_span = summarizer([document], words=4, spans=1)[0]
-    assert len(one_span.split()) == 4 and f" {one_span} " in f" {document} "
-    assert summarizer([document], words=4, spans=0)[0] == summarizer([document], words=4)[0]  # the tiny config: 0
+    one_span = summarizer.summarize_lines([document], words=4, spans=1)[0]
+    words, kept = document.split(), one_span.split()
+    # One span: the kept words follow each other in the document, with at most articles between them.
+    starts = [i for i in range(len(words)) if words[i] == kept[0]]
+    assert len(kept) == 4 and any(spans_from(words, start, kept) for start in starts)
+    assert summarizer([document], per_line=True, words=4, spans=1) == [one_span]  # the API routes it alike
     source = tmp_path / "article.txt"
     source.write_text(document + "\n")
     assert main(["summarize", str(tiny_run), str(source), "--per-line", "--words", "4", "--spans", "1"]) == 0

@@ -132,7 +132,7 @@ def test_summarize_with_search_keeps_length_and_document_words(tiny_corpus, tmp_
     from seqae.summarize import Summarizer
 
     prior = WordPrior.load(out / "model" / "word_prior.json")
-    greedy = Summarizer(out)(documents, words=4)
+    greedy = Summarizer(out).summarize_lines(documents, words=4)
     # The search accepts a swap only if the score does not fall: never worse than its start.
     assert all(prior.score(s) >= prior.score(g) - 1e-9 for s, g in zip(lines, greedy))
 

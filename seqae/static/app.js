@@ -75,11 +75,13 @@ function show(result) {
   words($("reconstruction"), result.reconstruction ? result.reconstruction.split(" ") : [],
         (word) => target.has(word), "recovered", "span");
   const note = $("note");
-  note.hidden = !(result.truncated || result.document_mode);
+  note.hidden = !(result.truncated || result.document_mode || result.headline);
   note.textContent = result.truncated ? `The model read the first ${result.words_read} of ` +
     `${result.document_word_count} words (its input limit); the summary comes from those.`
-    : result.document_mode ? `Document mode: sentences chosen from all ${result.document_word_count} words of ` +
-    "the document, in its order (a length in words or a ratio cuts the last one taken)." : "";
+    : result.headline ? "A headline written from the lead sentence (shown), dateline dropped: the length asked " +
+    "for is shorter than that sentence."
+    : result.document_mode ? `Document mode: whole sentences chosen from all ${result.document_word_count} words ` +
+    "of the document, in its order (a length in words cuts the last one taken, marked …)." : "";
   showScores(result.scores, result.score_ranges);
   $("result").hidden = false;
 }
