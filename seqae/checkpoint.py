@@ -151,13 +151,20 @@ def check_bundle(directory: Path) -> None:
     check_weights(directory)
 
 
+def is_inference_only(directory: Path, part: str = "generator") -> bool:
+    """A bundle made for summarizing alone (`seqae export --inference-bundle`): its generator is an ONNX export
+    without torch weights, and it has no other network."""
+    part_dir = Path(directory) / part
+    return part == "generator" and (part_dir / "model.onnx").is_file() and not any(part_dir.glob("*.safetensors"))
+
+
 def check_weights(directory: Path) -> None:
     """Every network of the bundle has weights and every `*.safetensors` is whole. A file cut short (a full
     disk, a copy that stopped) makes safetensors raise its own error type deep inside from_pretrained."""
     for part in MODEL_PARTS:
         part_dir = Path(directory) / part
         if (part_dir / "config.json").is_file() and not any(part_dir.glob("*.safetensors")) \
-                and not any(part_dir.glob("pytorch_model*.bin")):
+                and not any(part_dir.glob("pytorch_model*.bin")) and not is_inference_only(directory, part):
             raise DataError(directory, f"incomplete model: {part}/model.safetensors is missing")
     for path in sorted(Path(directory).glob("*/*.safetensors")):
         problem = _safetensors_problem(path)

@@ -24,8 +24,12 @@ def register(subparsers) -> None:
     train.set_defaults(func=run_train)
 
     summarize = subparsers.add_parser("summarize", help="summarize files (or stdin) with a trained model")
-    summarize.add_argument("model", help="a run directory or a model directory")
-    summarize.add_argument("files", nargs="*", help="input files (default: read stdin)")
+    summarize.add_argument("inputs", nargs="*", metavar="[MODEL] FILE",
+                           help="input files (default: read stdin), after an optional run or model directory (the "
+                                "form of --model)")
+    summarize.add_argument("--model", metavar="DIR",
+                           help="a run directory or a model directory (default: the Gigaword headline model that "
+                                "ships with seqae, docs/MODEL_CARD.md)")
     summarize.add_argument("--per-line", action="store_true",
                            help="one document per line (as Gigaword); a blank line gives a blank output line")
     summarize.add_argument("-o", "--output", help="write summaries here, atomically (default: stdout)")
@@ -71,6 +75,11 @@ def register(subparsers) -> None:
     export = subparsers.add_parser("export", help="add generator/model.onnx to a model saved before exports (lets "
                                                   "summarize start without torch)")
     export.add_argument("model", help="a run directory or a model directory")
+    export.add_argument("--inference-bundle", metavar="OUT",
+                        help="instead, write to the new directory OUT a copy that only summarizes: the tagger's "
+                             "export with int8 weights, the vocabulary, the sentence splitter and the config")
+    export.add_argument("overrides", nargs="*", metavar="decode.KEY=VALUE",
+                        help="with --inference-bundle: how the copy summarizes (e.g. decode.max_spans=2)")
     export.set_defaults(func=run_export)
 
     demo = subparsers.add_parser("demo", help="train a small model on the embedded Lee news corpus and show it")
@@ -159,7 +168,9 @@ def run_summarize(args) -> int:
     if args.output:
         check_output_path(args.output)
     from seqae.checkpoint import check_bundle, resolve_model_dir
+    from seqae.packaged import split_model_argument
 
+    args.model, args.files = split_model_argument(args.inputs, args.model)
     model_dir = resolve_model_dir(args.model)
     if args.output:
         check_not_an_input(args.output, [*args.files, model_dir], stdin=not args.files)
@@ -215,8 +226,15 @@ def run_summarize(args) -> int:
 
 def run_export(args) -> int:
     from seqae.onnx_tagger import export_bundle
+    from seqae.packaged import build_inference_bundle
 
-    print(f"wrote {export_bundle(args.model)}", file=sys.stderr)
+    if args.inference_bundle:
+        written = build_inference_bundle(args.model, args.inference_bundle, args.overrides)
+    elif args.overrides:
+        raise UsageError("decode.KEY=VALUE overrides go with --inference-bundle")
+    else:
+        written = export_bundle(args.model)
+    print(f"wrote {written}", file=sys.stderr)
     return 0
 
 

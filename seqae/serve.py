@@ -431,7 +431,9 @@ def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, bo
 
 def register(subparsers) -> None:
     serve = subparsers.add_parser("serve", help="serve a model over HTTP: an API and a page to try it in a browser")
-    serve.add_argument("model", help="a run directory or a model directory")
+    serve.add_argument("model", nargs="?",
+                       help="a run directory or a model directory (default: the Gigaword headline model that ships "
+                            "with seqae, docs/MODEL_CARD.md)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.add_argument("--allow-host", action="append", metavar="NAME",
@@ -476,6 +478,10 @@ def run_serve(args) -> int:
         scheme, _, authority = origin.partition("://")
         if origin != "*" and not (scheme in ("http", "https") and host_name(authority)):
             raise UsageError(f"--cors takes an origin such as https://example.org:8443 or *, got {origin!r}")
+    if args.model is None:
+        from seqae.packaged import packaged_model
+
+        args.model = packaged_model()
     check_bundle(resolve_model_dir(args.model))  # a wrong model path fails in one line, before any import
     try:
         import uvicorn

@@ -50,14 +50,20 @@ def summarize_in_batches(generator, documents: list[str], config, *, words: int 
 class Summarizer:
     """A trained seqae model, ready to summarize lists of documents."""
 
-    def __init__(self, model_dir, device: str | None = None, runtime: str = "auto"):
-        """`runtime`: `onnx` runs the extractive tagger's export, `torch` the network itself, `auto` the export
-        when the bundle has one and `device` is the CPU."""
+    def __init__(self, model_dir=None, device: str | None = None, runtime: str = "auto"):
+        """`model_dir`: a run or model directory (default: the Gigaword headline model that ships with seqae,
+        docs/MODEL_CARD.md). `runtime`: `onnx` runs the extractive tagger's export, `torch` the network itself,
+        `auto` the export when the bundle has one and `device` is the CPU."""
+        from seqae.checkpoint import is_inference_only
         from seqae.onnx_tagger import ONNX_FILE, OnnxTagger
+        from seqae.packaged import packaged_model
 
         if runtime not in RUNTIMES:
             raise UsageError(f"runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
-        self.directory = resolve_model_dir(model_dir)
+        self.directory = resolve_model_dir(packaged_model() if model_dir is None else model_dir)
+        if is_inference_only(self.directory) and (runtime == "torch" or device not in (None, "cpu")):
+            raise DataError(self.directory, "an inference-only model (an int8 ONNX tagger, no torch weights): it "
+                                            "runs with ONNX Runtime on the CPU (--runtime onnx or auto)")
         self.config = load_bundle_config(self.directory)
         self.codec = load_word_codec(self.directory / "tokenizer")
         exported = (self.directory / "generator" / ONNX_FILE).is_file()

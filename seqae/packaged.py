@@ -1,0 +1,96 @@
+"""Inference-only bundles, and the trained headline model that ships inside the package.
+
+`build_inference_bundle` copies what `Summarizer` needs from a trained bundle (config, word vocabulary, sentence
+splitter, the tagger's ONNX export) and quantizes the export's weights to int8 with ONNX Runtime's dynamic
+quantization, the word embedding included (Gather): the Gigaword tagger goes from 16 MB to 4 MB. The networks
+that only training uses (reconstructor, discriminator, reward models) are left out, so the bundle summarizes but
+cannot be trained further. `PACKAGED_MODEL` is such a bundle of the README recipe's model (docs/MODEL_CARD.md);
+`Summarizer()` and `seqae summarize FILE` use it when no model is named; its `card.json` holds the scores the
+tests hold it to.
+"""
+
+import hashlib
+import importlib.resources
+import json
+import os
+import shutil
+from pathlib import Path
+
+from seqae.errors import DataError, UsageError
+from seqae.io import atomic_write_text
+
+PACKAGED_MODEL = Path(str(importlib.resources.files("seqae") / "pretrained" / "gigaword"))
+INFERENCE_FILES = ("tokenizer/tokenizer.json", "tokenizer/tokenizer_config.json", "sentences/punkt.json",
+                   "generator/config.json")
+
+
+def packaged_model() -> Path:
+    """The model that ships in the package, or a clear error if this installation lacks it."""
+    if not (PACKAGED_MODEL / "config.yaml").is_file():
+        raise DataError(PACKAGED_MODEL, "the packaged model is missing from this installation: name a model "
+                                        "directory (seqae train ... --out DIR trains one)")
+    return PACKAGED_MODEL
+
+
+def holds_model(path) -> bool:
+    """Whether `path` is a model or run directory (rather than an input file or a folder of .txt files)."""
+    from seqae.checkpoint import list_checkpoints
+
+    path = Path(path)
+    return path.is_dir() and ((path / "config.yaml").is_file() or (path / "model" / "config.yaml").is_file()
+                              or bool(list_checkpoints(path)))
+
+
+def split_model_argument(inputs: list[str], model: str | None) -> tuple[Path | str, list[str]]:
+    """The model and the input files of `seqae summarize [MODEL] [FILE ...]` or `--model DIR FILE ...`: a first
+    positional that holds a model is the model (the form before the packaged model); else every positional is an
+    input and the packaged model summarizes."""
+    if model is not None:
+        return model, inputs
+    if inputs and holds_model(inputs[0]):
+        return inputs[0], inputs[1:]
+    return packaged_model(), inputs
+
+
+def build_inference_bundle(model_dir, out, decode_overrides: list[str] | None = None) -> Path:
+    """Write an inference-only copy of the bundle at `model_dir` to `out` (which must not exist): int8 ONNX tagger,
+    vocabulary, sentence splitter and the config, with `decode_overrides` (KEY=VALUE under `decode.`) applied to
+    how it summarizes. Returns `out`."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from seqae.checkpoint import check_bundle, resolve_model_dir
+    from seqae.config import load_config, save_config
+    from seqae.data.tokenizer import load_word_codec
+    from seqae.onnx_tagger import EXPORT_RECORD, ONNX_FILE, OnnxTagger
+
+    source, out = resolve_model_dir(model_dir), Path(out)
+    check_bundle(source)
+    if out.exists():
+        raise UsageError(f"{out}: exists; the inference bundle is written to a new directory")
+    overrides = decode_overrides or []
+    if any(not item.startswith("decode.") for item in overrides):
+        raise UsageError("an inference bundle takes decode.* overrides only (its training settings are a record)")
+    config = load_config(source / "config.yaml", overrides)
+    exported = source / "generator" / ONNX_FILE
+    if not exported.is_file():
+        raise DataError(source, f"no generator/{ONNX_FILE}: `seqae export` makes one (word-level extractive taggers)")
+    # Loading checks the export against the weights it was made from before anything is copied.
+    OnnxTagger.load(source / "generator", load_word_codec(source / "tokenizer"), config.data.max_document_words)
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        (tmp / "generator").mkdir(parents=True)
+        for name in INFERENCE_FILES:
+            if (source / name).is_file():
+                (tmp / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source / name, tmp / name)
+        save_config(config, tmp / "config.yaml")
+        quantize_dynamic(str(exported), str(tmp / "generator" / ONNX_FILE), weight_type=QuantType.QInt8,
+                         op_types_to_quantize=["MatMul", "Gather"])
+        quantized = (tmp / "generator" / ONNX_FILE).read_bytes()
+        atomic_write_text(tmp / "generator" / EXPORT_RECORD, json.dumps({
+            "onnx_sha256": hashlib.sha256(quantized).hexdigest(), "weights_sha256": {},
+            "quantized_from_onnx_sha256": hashlib.sha256(exported.read_bytes()).hexdigest()}, indent=1))
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
