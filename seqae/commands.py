@@ -24,7 +24,7 @@ def register(subparsers) -> None:
     train.set_defaults(func=run_train)
 
     summarize = subparsers.add_parser("summarize", help="summarize files (or stdin) with a trained model")
-    summarize.add_argument("inputs", nargs="*", metavar="[MODEL] FILE",
+    summarize.add_argument("files", nargs="*", metavar="[MODEL] FILE",
                            help="input files (default: read stdin), after an optional run or model directory (the "
                                 "form of --model)")
     summarize.add_argument("--model", metavar="DIR",
@@ -170,10 +170,12 @@ def run_summarize(args) -> int:
     from seqae.checkpoint import check_bundle, resolve_model_dir
     from seqae.packaged import split_model_argument
 
-    args.model, args.files = split_model_argument(args.inputs, args.model)
+    args.model, args.files = split_model_argument(args.files, args.model)
     model_dir = resolve_model_dir(args.model)
     if args.output:
-        check_not_an_input(args.output, [*args.files, model_dir], stdin=not args.files)
+        # A sentence encoder given as a directory is read too (`minilm` names the installed package instead).
+        encoder = [args.sentence_encoder] if args.sentence_encoder and Path(args.sentence_encoder).exists() else []
+        check_not_an_input(args.output, [*args.files, model_dir, *encoder], stdin=not args.files)
     check_bundle(model_dir)  # a wrong or damaged model path fails before any input is read
     # Read the first document before loading the model: a missing, empty or binary input fails at once.
     documents = iter_documents(args.files, args.per_line, args.max_bytes)

@@ -55,6 +55,17 @@ def test_an_output_that_is_an_input_is_refused_however_it_is_named(command, alia
     assert_refused(capsys, main([*argv, "-o", str(output)]), output, source)
 
 
+def test_an_output_inside_the_sentence_encoder_directory_is_refused(tiny_run, tmp_path, capsys):
+    source, encoder = tmp_path / "f.txt", tmp_path / "encoder"
+    source.write_text(TEXT, encoding="utf-8")
+    encoder.mkdir()
+    weights = encoder / "weights.txt"
+    weights.write_text(TEXT, encoding="utf-8")
+    code = main(["summarize", str(tiny_run), str(source), "--sentences", "1", "--sentence-encoder", str(encoder),
+                 "-o", str(weights)])
+    assert_refused(capsys, code, weights, weights)
+
+
 def test_an_output_that_stdin_reads_is_refused(tiny_run, tmp_path, capsys, monkeypatch):
     source = tmp_path / "f.txt"
     source.write_text(TEXT, encoding="utf-8")
