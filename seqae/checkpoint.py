@@ -152,10 +152,15 @@ def check_bundle(directory: Path) -> None:
 
 
 def is_inference_only(directory: Path, part: str = "generator") -> bool:
-    """A bundle made for summarizing alone (`seqae export --inference-bundle`): its generator is an ONNX export
-    without torch weights, and it has no other network."""
-    part_dir = Path(directory) / part
-    return part == "generator" and (part_dir / "model.onnx").is_file() and not any(part_dir.glob("*.safetensors"))
+    """A bundle made for summarizing alone (`seqae export --inference-bundle`): its generator is an ONNX export whose
+    record says it was made from no torch weights (a training bundle whose weights went missing is not one)."""
+    record = Path(directory) / part / "model.onnx.json"
+    if part != "generator" or not record.is_file():
+        return False
+    try:
+        return json.loads(record.read_text(encoding="utf-8")).get("weights_sha256") == {}
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def check_weights(directory: Path) -> None:
