@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from seqae.config import Config, load_config, save_config
-from seqae.errors import DataError, first_line
+from seqae.errors import DataError, UsageError, first_line
 
 CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d{7})$")
 STALE_PATTERN = re.compile(r"^\.checkpoint-\d{7}\.(?:tmp|old)-(\d+)$")  # save_bundle's temporary names
@@ -240,3 +240,19 @@ def trim_metrics(run_dir: Path, step: int) -> None:
         if isinstance(row, dict) and row.get("step", 0) <= step:
             rows.append(line)
     path.write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+
+
+def export_bundle(model_dir) -> Path:
+    """Export the tagger of a bundle saved before exports existed (`seqae export`); returns the file written."""
+    from seqae.data.tokenizer import load_word_codec
+    from seqae.generators import generator_class  # torch: kept out of the torch-free loaders above
+    from seqae.onnx_tagger import export_tagger, exportable
+
+    directory = resolve_model_dir(model_dir)
+    config = load_bundle_config(directory)
+    generator = generator_class(config.model.generator).load(
+        directory / "generator", load_word_codec(directory / "tokenizer"), config.data.max_document_words)
+    if not exportable(generator.model):
+        raise UsageError(f"{directory}: only word-level extractive taggers are exported; this generator "
+                         f"({config.model.generator}, {type(generator.model).__name__}) runs with torch")
+    return export_tagger(generator.model, directory / "generator")

@@ -214,7 +214,7 @@ def run_summarize(args) -> int:
 
 
 def run_export(args) -> int:
-    from seqae.onnx_tagger import export_bundle
+    from seqae.checkpoint import export_bundle
 
     print(f"wrote {export_bundle(args.model)}", file=sys.stderr)
     return 0

@@ -63,7 +63,7 @@ def is_demo_run(out: Path) -> bool:
 def run_demo(out: Path, overrides: list[str]) -> int:
     from seqae.checkpoint import holds_model
     from seqae.config import load_config
-    from seqae.eval.baselines import content_word_lead, lead_words
+    from seqae.data.baselines import content_word_lead, lead_words
     from seqae.summarize import Summarizer
     from seqae.train import Trainer
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from seqae.data.tokenizer import WordCodec
-from seqae.errors import DataError, UsageError, first_line
+from seqae.errors import DataError, first_line
 from seqae.io import atomic_write_text
 from seqae.selection import KeepSelection
 
@@ -102,20 +102,6 @@ def export_tagger(model, directory) -> Path:
     return path
 
 
-def export_bundle(model_dir) -> Path:
-    """Export the tagger of a bundle saved before exports existed (`seqae export`); returns the file written."""
-    from seqae.checkpoint import load_bundle_config, resolve_model_dir
-    from seqae.data.tokenizer import load_word_codec
-    from seqae.generators import generator_class
-
-    directory = resolve_model_dir(model_dir)
-    config = load_bundle_config(directory)
-    generator = generator_class(config.model.generator).load(
-        directory / "generator", load_word_codec(directory / "tokenizer"), config.data.max_document_words)
-    if not exportable(generator.model):
-        raise UsageError(f"{directory}: only word-level extractive taggers are exported; this generator "
-                         f"({config.model.generator}, {type(generator.model).__name__}) runs with torch")
-    return export_tagger(generator.model, directory / "generator")
 
 
 def _sha256(data: bytes) -> str:

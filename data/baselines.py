@@ -8,7 +8,7 @@ import math
 import random
 
 from seqae.data.heuristics import heuristic_summary
-from seqae.eval.rouge import truncate_utf8
+from seqae.data.rouge import truncate_utf8
 
 
 def lead_words(doc: str, n: int) -> str:
