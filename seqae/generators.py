@@ -195,9 +195,6 @@ class GeneratedNoRepeatNGram(LogitsProcessor):
         return scores
 
 
-OUTPUT_WORDS = ("vocabulary", "document", "document_and_prepositions")
-
-
 def allowed_tokens(prompt_ids: torch.Tensor, codec: WordCodec, vocab_size: int,
                    output_words: str) -> torch.Tensor | None:
     """[B, V] True for the tokens a row may write: its document's own words and </s> (plus the prepositions,

@@ -1,5 +1,6 @@
 """The training recipe: corpus -> tokenizer -> warm start (G, R) -> D warm start -> learning from search
-(optional) -> adversarial RL.
+(optional) -> RL on the weighted rewards (adversarial only where rl.discriminator_weight > 0; the Gigaword recipe
+sets it to 0).
 
 One global step counter runs through the stages (seqae.config.STAGES), so a checkpoint names one point of the run and
 `--resume` continues from it. Every step reseeds from (seed, step, process), and batches are a function of
