@@ -11,12 +11,11 @@ ROUGE-1 to the full model's greedy summaries on Gigaword test (docs/RESULTS.md: 
 
 import json
 import math
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 from seqae.errors import DataError
+from seqae.io import atomic_open
 
 FORMAT = "seqae-word-prior-1"
 
@@ -59,18 +58,11 @@ class WordPrior:
         return [self.score(s) for s in summaries]
 
     def save(self, path) -> None:
-        """Write the counts as JSON next to `path`, then rename: a reader never sees half a file."""
-        path = Path(path)
+        """Write the counts as JSON, atomically (seqae.io): a reader never sees half a file."""
         state = {"format": FORMAT, "n_summaries": self.n_summaries, "n_articles": self.n_articles,
                  "summary_df": self.summary_df, "article_df": self.article_df}
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(state, handle, ensure_ascii=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_open(path) as handle:
+            json.dump(state, handle, ensure_ascii=False)
 
     @classmethod
     def load(cls, path) -> "WordPrior":

@@ -19,7 +19,8 @@ A tagger with its own subword tokenizer (model.generator_init=minilm) is not exp
 
 import hashlib
 import json
-import os
+import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import numpy as np
 
 from seqae.data.tokenizer import WordCodec
 from seqae.errors import DataError, first_line
-from seqae.io import atomic_write_text
+from seqae.io import atomic_open, atomic_write_text
 from seqae.selection import KeepSelection
 
 ONNX_FILE = "model.onnx"
@@ -58,7 +59,8 @@ def export_tagger(model, directory) -> Path:
     if next(model.parameters()).device.type != "cpu" or next(model.parameters()).dtype != torch.float32:
         model = copy.deepcopy(model).float().cpu()  # trained on a GPU (or in half precision): export what CPUs run
     path = Path(directory) / ONNX_FILE
-    tmp = path.with_name(f".{ONNX_FILE}.tmp-{os.getpid()}")
+    scratch = Path(tempfile.mkdtemp(prefix="seqae-onnx-"))  # the exporter writes only to a path: check it there first
+    tmp = scratch / ONNX_FILE
     was_training = model.training
     model.eval()
     # Probe batches with padded rows, the second of another shape than the traced one: the dynamic axes and the
@@ -92,12 +94,14 @@ def export_tagger(model, directory) -> Path:
                 if not difference <= EXPORT_TOLERANCE:
                     raise RuntimeError(f"ONNX export differs from torch by {difference:.2g} on a "
                                        f"{tuple(input_ids.shape)} batch (tolerance {EXPORT_TOLERANCE})")
-        os.replace(tmp, path)
+        exported = tmp.read_bytes()
+        with atomic_open(path, "wb") as handle:
+            handle.write(exported)
         # Written after the export it describes: a kill in between leaves an export that fails its check on load.
         atomic_write_text(Path(directory) / EXPORT_RECORD, json.dumps(
-            {"onnx_sha256": _sha256(path.read_bytes()), "weights_sha256": _weights_sha256(directory)}, indent=1))
+            {"onnx_sha256": _sha256(exported), "weights_sha256": _weights_sha256(directory)}, indent=1))
     finally:
-        tmp.unlink(missing_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)
         model.train(was_training)
     return path
 
