@@ -2,8 +2,6 @@
 
 Before, SummaryLM.save deleted the old directory before its rename: a failure in between lost the model."""
 
-from pathlib import Path
-
 import pytest
 
 from seqae.io import atomic_directory
