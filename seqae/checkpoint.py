@@ -18,6 +18,7 @@ from pathlib import Path
 from seqae.config import Config, load_config, save_config
 from seqae.errors import DataError, UsageError, first_line
 from seqae.io import atomic_directory, atomic_write_text
+from seqae.onnx_tagger import export_tagger, exportable
 
 CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d{7})$")
 STALE_PATTERN = re.compile(r"^\.checkpoint-\d{7}\.(?:tmp|old)-(\d+)$")  # save_bundle's temporary names
@@ -36,7 +37,6 @@ def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: di
     """Write a complete bundle to `directory` via a temporary sibling and a rename (an old one is replaced)."""
     import torch
 
-    from seqae.onnx_tagger import export_tagger, exportable
     from seqae.optim import non_finite_tensor
     from seqae.tagger import save_tokenizer
 
@@ -231,8 +231,7 @@ def trim_metrics(run_dir: Path, step: int) -> None:
 def export_bundle(model_dir) -> Path:
     """Export the tagger of a bundle saved before exports existed (`seqae export`); returns the file written."""
     from seqae.data.tokenizer import load_word_codec
-    from seqae.generators import generator_class  # torch: kept out of the torch-free loaders above
-    from seqae.onnx_tagger import export_tagger, exportable
+    from seqae.generators import generator_class  # imports torch: the bundle loaders above must not
 
     directory = resolve_model_dir(model_dir)
     config = load_bundle_config(directory)
