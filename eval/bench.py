@@ -86,17 +86,6 @@ def metrics_rows(run: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def score(predictions: list[str], references: list[str], metrics=("rouge1", "rouge2", "rougeL")) -> dict:
-    from seqae.eval.rouge import score_corpus
-
-    scores = score_corpus(predictions, [references], metrics=metrics, bootstrap=1000)
-    row = {m: round(v["mean"], 2) for m, v in scores.items()}
-    row.update({f"{m}_ci95": [round(x, 2) for x in v["ci95"]] for m, v in scores.items()})
-    lengths = [len(p.split()) for p in predictions]
-    row["words"] = round(sum(lengths) / len(lengths), 2)
-    row["no_repeat_pct"] = round(100 * sum(len(set(p.split())) == len(p.split()) for p in predictions)
-                                 / len(predictions), 1)
-    return row
 
 
 def summarize_timed(model_dir: Path, documents: list[str], **kwargs) -> tuple[list[str], float]:
@@ -124,12 +113,13 @@ def choose_pseudo_target(config, words: int) -> tuple[str, dict]:
     """The warm-start pseudo-summary scheme with the best dev R-1 (dev only: never the test set)."""
     from seqae.data.corpus import load_corpus
     from seqae.data.heuristics import HEURISTICS, heuristic_summary
+    from seqae.data.rouge import bench_row
 
     corpus = load_corpus(config.data, config.seed)
     found = {}
     for target in HEURISTICS:
         predictions = [heuristic_summary(d, target, words, config.data.max_document_words) for d in corpus.dev_articles]
-        found[target] = score(predictions, corpus.dev_references)["rouge1"]
+        found[target] = bench_row(predictions, corpus.dev_references)["rouge1"]
     return max(found, key=found.get), found
 
 
@@ -268,9 +258,9 @@ def rl_from_lead(args, out: Path, first_run: Path, results: dict) -> dict:
 def run_gigaword_bench(args) -> int:
     from seqae.config import load_config
     from seqae.data.corpus import load_corpus
-    from seqae.eval.baselines import content_lead_prepositions, content_word_lead, lead_words
+    from seqae.data.baselines import content_lead_prepositions, content_word_lead, lead_words
     from seqae.summary_lm import SummaryLM
-    from seqae.eval.rouge import paired_difference, read_lines
+    from seqae.data.rouge import bench_row, paired_difference, read_lines
     from seqae.rl.rewards import FluencyReward, is_number_token
 
     bench_started = time.perf_counter()
@@ -313,7 +303,7 @@ def run_gigaword_bench(args) -> int:
     results["titles_with_a_number"] = len(with_number)
 
     def row_for(name: str, summaries: list[str], **extra) -> dict:
-        row = {"system": name, **score(summaries, test_titles),
+        row = {"system": name, **bench_row(summaries, test_titles),
                "readability": round(mean(FluencyReward(fluency, "slor")(summaries, summaries)), 3),
                "perplexity": round(fluency.perplexity(summaries), 1),
                "number_kept_pct": round(100 * sum(any(map(is_number_token, summaries[i].split())) for i in with_number)

@@ -102,7 +102,7 @@ def _pairs(items: list[str], option: str) -> dict[str, Path]:
 
 def read_measure(path: Path) -> list[float]:
     """One number a line (a blank line is an error: it would shift every later value)."""
-    from seqae.eval.rouge import read_lines
+    from seqae.data.rouge import read_lines
 
     values = []
     for number, line in enumerate(read_lines(path), start=1):
@@ -114,7 +114,7 @@ def read_measure(path: Path) -> list[float]:
 
 
 def run_make(args) -> int:
-    from seqae.eval.rouge import read_lines
+    from seqae.data.rouge import read_lines
     from seqae.io import atomic_write_text
 
     for suffix in ("key", "answers"):

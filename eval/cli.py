@@ -10,7 +10,7 @@ import sys
 
 from seqae.data.readers import MAX_BYTES
 from seqae.errors import DataError, UsageError
-from seqae.eval import baselines
+from seqae.data import baselines
 
 _METRIC_NAMES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "rougeLsum": "ROUGE-Lsum"}
 _BASELINES = ("lead", "prefix", "random", "content-lead", "content-lead-prepositions")
@@ -72,7 +72,7 @@ def run_evaluate(args) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     check_max_bytes(args.max_bytes)
-    from seqae.eval.rouge import LineTooLong, read_aligned, score_corpus
+    from seqae.data.rouge import LineTooLong, read_aligned, score_corpus
 
     predictions, references_list = read_aligned(args.pred, args.refs, args.max_bytes)
     total = len(predictions)
@@ -136,7 +136,7 @@ def check_max_bytes(value: int) -> None:
 def run_baseline(args) -> int:
     summarize = _baseline_function(args)
     check_max_bytes(args.max_bytes)
-    from seqae.eval.rouge import read_lines
+    from seqae.data.rouge import read_lines
     from seqae.io import atomic_open, check_not_an_input, check_output_path
 
     if args.output:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from seqae.eval.bench import score
+from seqae.data.rouge import bench_row
 
 # The standard test split lists CNN's 1,093 stories first, then DailyMail's 10,397; this copy keeps that order
 # (records 0-1092 are CNN: 1,067 of them carry the "( cnn )" dateline, no later record does).
@@ -69,7 +69,7 @@ def sumy_rankings(articles: list[list[str]], splitter, method: str) -> list[list
 
 def run_cnndm_bench(args) -> int:
     from seqae.eval.pages import write_section
-    from seqae.eval.rouge import paired_difference
+    from seqae.data.rouge import paired_difference
     from seqae.sentence_select import fill_budget, rank_sentences, word_count
     from seqae.summarize import Summarizer
 
@@ -128,7 +128,7 @@ def run_cnndm_bench(args) -> int:
     for (system, budget), predictions in outputs.items():
         row = {"system": system, "budget": budget}
         for part, indices in parts.items():
-            scored = score([predictions[i] for i in indices], [references[i] for i in indices], METRICS)
+            scored = bench_row([predictions[i] for i in indices], [references[i] for i in indices], METRICS)
             scored["words"] = round(sum(word_count(predictions[i]) for i in indices) / len(indices), 2)
             row[part] = scored if part == "all" else {m: scored[m] for m in (*METRICS, "words")}
         rows.append(row)

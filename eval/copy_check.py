@@ -9,7 +9,7 @@ import argparse
 import time
 from pathlib import Path
 
-from seqae.eval.rouge import paired_difference, read_lines, score_corpus
+from seqae.data.rouge import paired_difference, read_lines, score_corpus
 from seqae.summarize import Summarizer
 
 

@@ -7,7 +7,7 @@ decode.words; fewer only where the document has fewer distinct words):
   as `ExtractiveGenerator.decode` keeps them);
 - lead-k, content lead and the content_lead_prepositions heuristic (seqae.data.heuristics; a heuristic that
   finds fewer than k words in the document is left out, and counted);
-- `--samples` exact-length Gumbel-top-k samples of the tagger at `--temperature` (seqae.rl.sampling);
+- `--samples` exact-length Gumbel-top-k samples of the tagger at `--temperature` (seqae.sampling);
 - `--swaps` one-word swaps of greedy (drop one kept word, keep one dropped word that is not already kept:
   the neighbourhood of the test-time search, seqae.rl.search);
 - `--random` random in-order k-word subsets of the first 25 words.
@@ -298,7 +298,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
     from seqae.checkpoint import load_bundle_config, resolve_model_dir
     from seqae.data.corpus import load_corpus
     from seqae.generators import generator_class
-    from seqae.rl.sampling import gumbel_top_k, keep_scores
+    from seqae.sampling import gumbel_top_k, keep_scores
     from seqae.selection import select_positions
     from seqae.summarize import Summarizer
     from seqae.tagger import tag_words
@@ -531,14 +531,3 @@ def register(subparsers) -> None:
     parser.add_argument("--device", default="cpu", help="where the models and reward terms run (cpu, cuda)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run_diagnose)
-
-
-def main(argv=None) -> int:
-    """`python -m seqae.eval.diagnose RUN_DIR ...`, the same as `seqae diagnose-reward RUN_DIR ...`."""
-    from seqae.cli import main as seqae_main
-
-    return seqae_main(["diagnose-reward", *(sys.argv[1:] if argv is None else argv)])
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,5 +1,5 @@
-"""One adversarial RL step, readable top to bottom: sample, score, advantage, policy update, then R and D
-learn from the same samples.
+"""One RL step, readable top to bottom: sample, score, advantage, policy update, then R and D (where their rewards
+are weighed) learn from the same samples.
 
 The advantage (rl.update) compares each sample with its group's mean (group_relative), or with the greedy
 summary of its document, scored by the same rewards (self_critical; best_of_k moves only the best sample of

@@ -1,5 +1,5 @@
-"""Policy-gradient math as pure functions: advantages (group-relative, self-critical, best-of-k), action
-log-probs, the REINFORCE loss.
+"""Policy-gradient math as pure functions: advantages (group-relative, self-critical, best-of-k), the
+REINFORCE loss. The actions' log-probabilities live below, in `seqae.sampling`, beside the sampling that draws them.
 
 Shared by both generators: for the abstractive LM an action is a vocabulary token, for the extractive
 tagger it is keep (1) or drop (0) of one document word.
@@ -24,15 +24,8 @@ def group_relative_advantages(rewards: torch.Tensor, group_size: int, scale: boo
     return advantages.reshape(-1)
 
 
-def action_logprobs(logits: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
-    """log pi(action) at every position: logits [N, T, A], actions [N, T] -> [N, T]."""
-    return torch.log_softmax(logits.float(), dim=-1).gather(-1, actions.unsqueeze(-1)).squeeze(-1)
 
 
-def action_entropy(logits: torch.Tensor) -> torch.Tensor:
-    """Entropy of the action distribution at every position: [N, T, A] -> [N, T]."""
-    logp = torch.log_softmax(logits.float(), dim=-1)
-    return -(logp.exp() * logp).sum(-1)
 
 
 def policy_gradient_loss(logprobs: torch.Tensor, mask: torch.Tensor, advantages: torch.Tensor) -> torch.Tensor:
@@ -49,10 +42,6 @@ def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (values * mask).sum() / mask.sum().clamp(min=1)
 
 
-def completion_mask(completion: torch.Tensor, eos_id: int) -> torch.Tensor:
-    """1 for the generated tokens up to and including the first EOS, 0 after it."""
-    is_eos = (completion == eos_id).long()
-    return ((is_eos.cumsum(dim=1) - is_eos) == 0).long()
 
 
 def self_critical_advantages(rewards: torch.Tensor, baseline: torch.Tensor, group_size: int) -> torch.Tensor:

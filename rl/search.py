@@ -75,17 +75,6 @@ def _climb(documents_words: list[list[str]], starts, score: Callable, rounds: in
     return current, current_scores
 
 
-def hill_climb(words: list[str], start: Sequence[int], score_fn: Callable[[list[str]], list[float]],
-               rounds: int = 8, swaps_per_round: int = 10,
-               rng: random.Random | None = None) -> tuple[list[int], float]:
-    """Search one document: the best positions found (document order) and their score.
-
-    `score_fn(summaries) -> scores` is called once per round with the round's candidates (the start joins
-    the first round). `rng` draws the swaps; None means random.Random(0).
-    """
-    positions, scores = _climb([words], [start], lambda _, summaries: score_fn(summaries), rounds,
-                               swaps_per_round, [rng or random.Random(0)])
-    return positions[0], scores[0]
 
 
 def search_batch(documents_words: list[list[str]], starts: list[Sequence[int]],

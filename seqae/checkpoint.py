@@ -16,7 +16,9 @@ import sys
 from pathlib import Path
 
 from seqae.config import Config, load_config, save_config
-from seqae.errors import DataError, first_line
+from seqae.errors import DataError, UsageError, first_line
+from seqae.io import atomic_directory, atomic_write_text
+from seqae.onnx_tagger import export_tagger, exportable
 
 CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d{7})$")
 STALE_PATTERN = re.compile(r"^\.checkpoint-\d{7}\.(?:tmp|old)-(\d+)$")  # save_bundle's temporary names
@@ -35,7 +37,6 @@ def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: di
     """Write a complete bundle to `directory` via a temporary sibling and a rename (an old one is replaced)."""
     import torch
 
-    from seqae.onnx_tagger import export_tagger, exportable
     from seqae.optim import non_finite_tensor
     from seqae.tagger import save_tokenizer
 
@@ -46,42 +47,27 @@ def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: di
         bad = non_finite_tensor(model.state_dict().items())
         if bad is not None:
             raise DataError(directory, f"not saved: the {name}'s weight {bad} is NaN or inf (training diverged)")
-    tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    for name, model in models.items():
-        model.save_pretrained(tmp / name, safe_serialization=True)
-        save_tokenizer(model, tmp / name)  # a pretrained tagger's own subword tokenizer, if it has one
-    if "generator" in models and exportable(models["generator"]):
-        try:
-            export_tagger(models["generator"], tmp / "generator")
-        except Exception as error:  # noqa: BLE001 - the export only speeds up start-up: never lose a checkpoint to it
-            print(f"seqae: warning: {directory}: no ONNX export of the tagger ({first_line(error)}); summarizing "
-                  "will run it with torch", file=sys.stderr)
-    tokenizer.save_pretrained(tmp / "tokenizer")
-    if splitter is not None:
-        splitter.save(tmp / "sentences")
-    if word_prior is not None:
-        word_prior.save(tmp / WORD_PRIOR_FILE)
-    for name, fixed in (fixed_models or {}).items():  # the fixed reward models: SUMMARY_LM_DIR, COVERAGE_DIR
-        fixed.save(tmp / name)
-    save_config(config, tmp / "config.yaml")
-    if state is not None:
-        torch.save(state["tensors"], tmp / "trainer_state.pt")
-        (tmp / "trainer_state.json").write_text(json.dumps(state["info"], indent=1), encoding="utf-8")
-    _fsync_tree(tmp)
-    old = directory.parent / f".{directory.name}.old-{os.getpid()}"
-    if directory.exists():
-        os.replace(directory, old)
-    os.replace(tmp, directory)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _fsync_tree(root: Path) -> None:
-    for path in root.rglob("*"):
-        if path.is_file():
-            with open(path, "rb") as handle:
-                os.fsync(handle.fileno())
+    with atomic_directory(directory) as tmp:
+        for name, model in models.items():
+            model.save_pretrained(tmp / name, safe_serialization=True)
+            save_tokenizer(model, tmp / name)  # a pretrained tagger's own subword tokenizer, if it has one
+        if "generator" in models and exportable(models["generator"]):
+            try:
+                export_tagger(models["generator"], tmp / "generator")
+            except Exception as error:  # noqa: BLE001 - the export only speeds up start-up: never lose a checkpoint to it
+                print(f"seqae: warning: {directory}: no ONNX export of the tagger ({first_line(error)}); summarizing "
+                      "will run it with torch", file=sys.stderr)
+        tokenizer.save_pretrained(tmp / "tokenizer")
+        if splitter is not None:
+            splitter.save(tmp / "sentences")
+        if word_prior is not None:
+            word_prior.save(tmp / WORD_PRIOR_FILE)
+        for name, fixed in (fixed_models or {}).items():  # the fixed reward models: SUMMARY_LM_DIR, COVERAGE_DIR
+            fixed.save(tmp / name)
+        save_config(config, tmp / "config.yaml")
+        if state is not None:
+            torch.save(state["tensors"], tmp / "trainer_state.pt")
+            (tmp / "trainer_state.json").write_text(json.dumps(state["info"], indent=1), encoding="utf-8")
 
 
 def checkpoint_path(run_dir: Path, step: int) -> Path:
@@ -251,4 +237,19 @@ def trim_metrics(run_dir: Path, step: int) -> None:
             continue
         if isinstance(row, dict) and row.get("step", 0) <= step:
             rows.append(line)
-    path.write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+    atomic_write_text(path, "".join(r + "\n" for r in rows))  # a kill mid-rewrite must not lose the kept rows
+
+
+def export_bundle(model_dir) -> Path:
+    """Export the tagger of a bundle saved before exports existed (`seqae export`); returns the file written."""
+    from seqae.data.tokenizer import load_word_codec
+    from seqae.generators import generator_class  # imports torch: the bundle loaders above must not
+
+    directory = resolve_model_dir(model_dir)
+    config = load_bundle_config(directory)
+    generator = generator_class(config.model.generator).load(
+        directory / "generator", load_word_codec(directory / "tokenizer"), config.data.max_document_words)
+    if not exportable(generator.model):
+        raise UsageError(f"{directory}: only word-level extractive taggers are exported; this generator "
+                         f"({config.model.generator}, {type(generator.model).__name__}) runs with torch")
+    return export_tagger(generator.model, directory / "generator")

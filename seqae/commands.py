@@ -12,7 +12,7 @@ from seqae.options import MAX_BATCH_SIZE, MAX_BEAMS, MAX_SEARCH_ROUNDS, check_op
 
 
 def register(subparsers) -> None:
-    train = subparsers.add_parser("train", help="train a model (warm start, then adversarial RL)")
+    train = subparsers.add_parser("train", help="train a model (warm start, then RL on the rewards)")
     train.add_argument("config", help="YAML config (see configs/)")
     train.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="override config keys, e.g. rl.steps=50")
     train.add_argument("--out", required=True, help="run directory: checkpoints, metrics.jsonl, model/")
@@ -227,7 +227,7 @@ def run_summarize(args) -> int:
 
 
 def run_export(args) -> int:
-    from seqae.onnx_tagger import export_bundle
+    from seqae.checkpoint import export_bundle
     from seqae.packaged import build_inference_bundle
 
     if args.inference_bundle:

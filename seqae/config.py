@@ -19,6 +19,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from seqae.errors import DataError, UsageError, first_line
+from seqae.io import atomic_write_text
 
 # The training stages, in order (seqae.train): one global step counter runs through them.
 STAGES = ("warm_start", "discriminator", "distill", "rl")
@@ -483,4 +484,4 @@ def load_config(path=None, overrides: list[str] = ()) -> Config:
 
 
 def save_config(config: Config, path) -> None:
-    Path(path).write_text(OmegaConf.to_yaml(OmegaConf.structured(config), sort_keys=False), encoding="utf-8")
+    atomic_write_text(path, OmegaConf.to_yaml(OmegaConf.structured(config), sort_keys=False))

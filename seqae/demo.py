@@ -11,6 +11,7 @@ import random
 from pathlib import Path
 
 from seqae.errors import SeqaeError, UsageError
+from seqae.io import atomic_write_text
 
 HELD_OUT_ARTICLES = 30
 SHOWN = 5
@@ -43,8 +44,8 @@ def prepare_demo_data(out: Path, seed: int) -> tuple[Path, Path, list[str]]:
     data_dir = out / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     documents_path, summaries_path = data_dir / "documents.txt", data_dir / "summaries.txt"
-    documents_path.write_text("\n".join(documents) + "\n", encoding="utf-8")
-    summaries_path.write_text("\n".join(short) + "\n", encoding="utf-8")
+    atomic_write_text(documents_path, "\n".join(documents) + "\n")
+    atomic_write_text(summaries_path, "\n".join(short) + "\n")
     return documents_path, summaries_path, held_out
 
 
@@ -63,7 +64,7 @@ def is_demo_run(out: Path) -> bool:
 def run_demo(out: Path, overrides: list[str]) -> int:
     from seqae.checkpoint import holds_model
     from seqae.config import load_config
-    from seqae.eval.baselines import content_word_lead, lead_words
+    from seqae.data.baselines import content_word_lead, lead_words
     from seqae.summarize import Summarizer
     from seqae.train import Trainer
 

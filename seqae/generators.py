@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from tqdm import tqdm
 from transformers import (
     AutoModelForCausalLM,
     AutoModelForTokenClassification,
@@ -29,8 +30,8 @@ from seqae.errors import UsageError
 from seqae.losses import keep_drop_loss, per_sequence_nll
 from seqae.models import PRETRAINED, bert_config, causal_lm, load_model, resolve_pretrained, vocab_prefix
 from seqae.optim import NonFiniteStep
-from seqae.rl.pg import action_entropy, action_logprobs, completion_mask
-from seqae.rl.sampling import gumbel_top_k, keep_scores, plackett_luce_logprob, positions_to_summary, repeat_rows
+from seqae.sampling import (action_entropy, action_logprobs, completion_mask, gumbel_top_k, keep_scores,
+                            plackett_luce_logprob, positions_to_summary, repeat_rows)
 from seqae.selection import KeepSelection
 from seqae.tagger import attach_tokenizer, has_tokenizer_files, load_subword_tokenizer, tag_words
 
@@ -192,9 +193,6 @@ class GeneratedNoRepeatNGram(LogitsProcessor):
             if banned:
                 scores[row, banned] = float("-inf")
         return scores
-
-
-OUTPUT_WORDS = ("vocabulary", "document", "document_and_prepositions")
 
 
 def allowed_tokens(prompt_ids: torch.Tensor, codec: WordCodec, vocab_size: int,
@@ -368,3 +366,24 @@ def generator_class(name: str) -> type[Generator]:
     if name not in GENERATORS:
         raise UsageError(f"model.generator must be one of {', '.join(GENERATORS)}, got {name!r}")
     return GENERATORS[name]
+
+
+def summarize_in_batches(generator, documents: list[str], config, *, words: int | None = None,
+                         ratio: float | None = None, max_spans: int | None = None, num_beams: int | None = None,
+                         batch_size: int | None = None, progress: bool = False, prepare=None) -> list[str]:
+    """Summaries of `documents` by a `seqae.generators.Generator`, in batches, with the config's decoding
+    settings unless overridden."""
+    decode = config.decode
+    words = words or decode.words
+    batch_size = batch_size or decode.batch_size
+    summaries = []
+    for start in tqdm(range(0, len(documents), batch_size), desc="summarize", unit="batch", disable=not progress):
+        batch = documents[start:start + batch_size]
+        if prepare is not None:
+            batch = [prepare(d) for d in batch]
+        summaries += generator.decode(batch, words=words, ratio=ratio,
+                                      max_spans=decode.max_spans if max_spans is None else max_spans,
+                                      min_words=min(decode.min_words, words),
+                                      num_beams=num_beams if num_beams is not None else decode.num_beams,
+                                      no_repeat_ngram_size=decode.no_repeat_ngram_size)
+    return summaries

@@ -1,8 +1,11 @@
-"""Atomic file output: write beside the target, fsync, then rename, so no half-written file looks complete."""
+"""Atomic output: write beside the target, fsync, then rename, so no half-written file or directory looks complete.
+
+Every module that writes a file or a directory others read goes through here."""
 
 import contextlib
 import errno
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -98,3 +101,32 @@ def _umask() -> int:
 def atomic_write_text(path, text: str) -> None:
     with atomic_open(path) as handle:
         handle.write(text)
+
+
+@contextlib.contextmanager
+def atomic_directory(directory):
+    """Yield an empty temporary sibling of `directory` to fill; if the block succeeds, fsync it and rename it into
+    place. An old `directory` is renamed aside first and deleted only after, so a kill at any point leaves either
+    the old directory or the new one under the name (or, between the two renames, the old one beside it)."""
+    directory = Path(directory)
+    tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)  # a leftover of an earlier process with this id
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+        _fsync_tree(tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = directory.parent / f".{directory.name}.old-{os.getpid()}"
+    if directory.exists():
+        os.replace(directory, old)
+    os.replace(tmp, directory)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in root.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())

@@ -19,15 +19,16 @@ A tagger with its own subword tokenizer (model.generator_init=minilm) is not exp
 
 import hashlib
 import json
-import os
+import shutil
+import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from seqae.data.tokenizer import WordCodec
-from seqae.errors import DataError, UsageError, first_line
-from seqae.io import atomic_write_text
+from seqae.errors import DataError, first_line
+from seqae.io import atomic_open, atomic_write_text
 from seqae.selection import KeepSelection
 
 ONNX_FILE = "model.onnx"
@@ -58,7 +59,8 @@ def export_tagger(model, directory) -> Path:
     if next(model.parameters()).device.type != "cpu" or next(model.parameters()).dtype != torch.float32:
         model = copy.deepcopy(model).float().cpu()  # trained on a GPU (or in half precision): export what CPUs run
     path = Path(directory) / ONNX_FILE
-    tmp = path.with_name(f".{ONNX_FILE}.tmp-{os.getpid()}")
+    scratch = Path(tempfile.mkdtemp(prefix="seqae-onnx-"))  # the exporter writes only to a path: check it there first
+    tmp = scratch / ONNX_FILE
     was_training = model.training
     model.eval()
     # Probe batches with padded rows, the second of another shape than the traced one: the dynamic axes and the
@@ -92,30 +94,18 @@ def export_tagger(model, directory) -> Path:
                 if not difference <= EXPORT_TOLERANCE:
                     raise RuntimeError(f"ONNX export differs from torch by {difference:.2g} on a "
                                        f"{tuple(input_ids.shape)} batch (tolerance {EXPORT_TOLERANCE})")
-        os.replace(tmp, path)
+        exported = tmp.read_bytes()
+        with atomic_open(path, "wb") as handle:
+            handle.write(exported)
         # Written after the export it describes: a kill in between leaves an export that fails its check on load.
         atomic_write_text(Path(directory) / EXPORT_RECORD, json.dumps(
-            {"onnx_sha256": _sha256(path.read_bytes()), "weights_sha256": _weights_sha256(directory)}, indent=1))
+            {"onnx_sha256": _sha256(exported), "weights_sha256": _weights_sha256(directory)}, indent=1))
     finally:
-        tmp.unlink(missing_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)
         model.train(was_training)
     return path
 
 
-def export_bundle(model_dir) -> Path:
-    """Export the tagger of a bundle saved before exports existed (`seqae export`); returns the file written."""
-    from seqae.checkpoint import load_bundle_config, resolve_model_dir
-    from seqae.data.tokenizer import load_word_codec
-    from seqae.generators import generator_class
-
-    directory = resolve_model_dir(model_dir)
-    config = load_bundle_config(directory)
-    generator = generator_class(config.model.generator).load(
-        directory / "generator", load_word_codec(directory / "tokenizer"), config.data.max_document_words)
-    if not exportable(generator.model):
-        raise UsageError(f"{directory}: only word-level extractive taggers are exported; this generator "
-                         f"({config.model.generator}, {type(generator.model).__name__}) runs with torch")
-    return export_tagger(generator.model, directory / "generator")
 
 
 def _sha256(data: bytes) -> str:

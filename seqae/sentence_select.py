@@ -170,8 +170,3 @@ def fill_budget(sentences: list[str], order: list[int], *, count: int | None = N
             chosen[index] = " ".join(kept) + CUT_MARK
         break
     return [chosen[i] for i in sorted(chosen)]
-
-
-def select_sentences(sentences: list[str], count: int, method: str = "position", embed=None) -> list[str]:
-    """The `count` best-ranked sentences, in document order."""
-    return fill_budget(sentences, rank_sentences(sentences, method, embed), count=count)

@@ -26,25 +26,6 @@ CACHED_CHARACTERS = 4000  # normalized documents up to this length are cached (G
 LONGEST_SENTENCE = 150
 
 
-def summarize_in_batches(generator, documents: list[str], config, *, words: int | None = None,
-                         ratio: float | None = None, max_spans: int | None = None, num_beams: int | None = None,
-                         batch_size: int | None = None, progress: bool = False, prepare=None) -> list[str]:
-    """Summaries of `documents` by a `seqae.generators.Generator`, in batches, with the config's decoding
-    settings unless overridden."""
-    decode = config.decode
-    words = words or decode.words
-    batch_size = batch_size or decode.batch_size
-    summaries = []
-    for start in tqdm(range(0, len(documents), batch_size), desc="summarize", unit="batch", disable=not progress):
-        batch = documents[start:start + batch_size]
-        if prepare is not None:
-            batch = [prepare(d) for d in batch]
-        summaries += generator.decode(batch, words=words, ratio=ratio,
-                                      max_spans=decode.max_spans if max_spans is None else max_spans,
-                                      min_words=min(decode.min_words, words),
-                                      num_beams=num_beams if num_beams is not None else decode.num_beams,
-                                      no_repeat_ngram_size=decode.no_repeat_ngram_size)
-    return summaries
 
 
 class Summarizer:
@@ -258,6 +239,8 @@ class Summarizer:
             by_index = dict(zip(written, summaries))
             return [by_index.get(i, "") for i in range(len(documents))]
         if search_rounds is None and not self.generator.selects_words:
+            from seqae.generators import summarize_in_batches  # torch: an abstractive model has it loaded already
+
             return summarize_in_batches(self.generator, documents, self.config, words=words,
                                         ratio=ratio, max_spans=spans, num_beams=num_beams, batch_size=batch_size, progress=progress,
                                         prepare=self.prepare)

@@ -18,15 +18,14 @@ adds: word order, agreement, a phrase that ends where phrases end.
 
 import json
 import math
-import os
 import random
-import shutil
 from pathlib import Path
 
 import torch
 
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer, load_word_tokenizer
 from seqae.encoding import conditional_lm_batch
+from seqae.io import atomic_directory
 from seqae.losses import per_sequence_nll
 from seqae.models import causal_lm, load_model
 from seqae.optim import fit
@@ -116,16 +115,12 @@ class SummaryLM:
         return math.exp(sum(sums) / max(1, sum(counts)))
 
     def save(self, directory) -> None:
-        """Atomically: into a temporary sibling, then renamed into place."""
-        directory = Path(directory)
-        tmp = directory.parent / f".{directory.name}.tmp-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        self.model.save_pretrained(tmp / "model")
-        self.tokenizer.save_pretrained(tmp / "tokenizer")
-        if self.unigram_log_probs is not None:
-            (tmp / UNIGRAM_FILE).write_text(json.dumps(self.unigram_log_probs), encoding="utf-8")
-        shutil.rmtree(directory, ignore_errors=True)
-        os.replace(tmp, directory)
+        """Atomically: into a temporary sibling, then renamed into place (seqae.io.atomic_directory)."""
+        with atomic_directory(directory) as tmp:
+            self.model.save_pretrained(tmp / "model")
+            self.tokenizer.save_pretrained(tmp / "tokenizer")
+            if self.unigram_log_probs is not None:
+                (tmp / UNIGRAM_FILE).write_text(json.dumps(self.unigram_log_probs), encoding="utf-8")
 
     @classmethod
     def load(cls, directory, texts: list[str] | None = None) -> "SummaryLM":

@@ -1,5 +1,6 @@
 """The training recipe: corpus -> tokenizer -> warm start (G, R) -> D warm start -> learning from search
-(optional) -> adversarial RL.
+(optional) -> RL on the weighted rewards (adversarial only where rl.discriminator_weight > 0; the Gigaword recipe
+sets it to 0).
 
 One global step counter runs through the stages (seqae.config.STAGES), so a checkpoint names one point of the run and
 `--resume` continues from it. Every step reseeds from (seed, step, process), and batches are a function of
@@ -36,7 +37,7 @@ from seqae.data.corpus import batch_documents, load_corpus
 from seqae.data.heuristics import heuristic_summary
 from seqae.data.tokenizer import WordCodec
 from seqae.errors import SeqaeError, UsageError
-from seqae.generators import generator_class
+from seqae.generators import generator_class, summarize_in_batches
 from seqae.io import atomic_write_text
 from seqae.losses import reconstructor_loss
 from seqae.models import build_discriminator, build_reconstructor, load_discriminator, load_reconstructor
@@ -45,7 +46,6 @@ from seqae.rl.coverage import CoverageModel
 from seqae.rl.loop import rl_step
 from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_rewards
 from seqae.rl.word_prior import WordPrior
-from seqae.summarize import summarize_in_batches
 from seqae.summary_lm import SummaryLM
 
 
@@ -269,7 +269,7 @@ class Trainer:
 
     def evaluate_dev(self) -> dict:
         """ROUGE on the dev slice (greedy decoding, for speed); keeps the best model so far in out/model."""
-        from seqae.eval.rouge import score_corpus
+        from seqae.data.rouge import score_corpus
 
         if not self.corpus.dev_references or not self.is_main:
             return {}

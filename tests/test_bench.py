@@ -3,11 +3,14 @@ and its JSON are written, and --keep reuses finished runs."""
 
 import json
 
+import pytest
+
 from seqae.cli import main
 
 from conftest import TINY_CONFIG, paired_texts
 
 
+@pytest.mark.slow
 def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
     articles, titles = paired_texts(80, seed=7, title_words=5)
     paths = {name: tmp_path / f"{name}.txt" for name in ("articles", "titles", "test_articles", "test_titles")}

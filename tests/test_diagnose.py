@@ -97,6 +97,7 @@ def titled_run(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_diagnose_reward_on_a_tiny_run(titled_run, tmp_path, capsys):
     path = tmp_path / "diag.json"
     assert main(["diagnose-reward", str(titled_run), "--docs", "4", "--words", str(K), "--weights", "word_prior=1",
@@ -143,6 +144,7 @@ def test_diagnose_reward_on_a_tiny_run(titled_run, tmp_path, capsys):
     assert [d["reference"] for d in result["documents"]] == corpus.dev_references[:4]
 
 
+@pytest.mark.slow
 def test_diagnose_reward_is_seeded(titled_run, tmp_path):
     paths = [tmp_path / "a.json", tmp_path / "b.json"]
     for path in paths:
@@ -166,6 +168,7 @@ def test_diagnose_reward_refuses_without_references_or_a_tagger(tiny_run, titled
     assert "extractive" in error and len(error.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_diagnose_reward_trains_what_a_run_lacks_for_each_term(titled_run, tmp_path, capsys):
     # coverage, fluency and SLOR models the run never trained are trained here (coverage with the run's sizes)
     path = tmp_path / "terms.json"

@@ -12,6 +12,8 @@ import pytest
 
 from conftest import TINY_CONFIG
 
+pytestmark = pytest.mark.slow  # two `accelerate launch` runs
+
 WORKER = Path(__file__).with_name("distributed_worker.py")
 
 

@@ -63,6 +63,7 @@ def reference_run(tmp_path_factory, tiny_corpus) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_sigkill_during_training_then_resume_matches_uninterrupted_run(tmp_path, tiny_corpus, reference_run):
     run = tmp_path / "run"
     child = subprocess.Popen([sys.executable, "-m", "seqae", *tiny_train_args(tiny_corpus, run, *FAULT_ARGS)],

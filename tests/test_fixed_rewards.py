@@ -5,6 +5,7 @@ import math
 import random
 from types import SimpleNamespace
 
+import pytest
 import torch
 
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer
@@ -73,6 +74,7 @@ def _documents(count: int, seed: int) -> list[str]:
     return [" ".join(f"{rng.choice(nouns)} of the {rng.choice(nouns)}" for _ in range(3)) for _ in range(count)]
 
 
+@pytest.mark.slow
 def test_coverage_reward_prefers_the_document_s_own_content_words(tmp_path):
     documents = _documents(300, seed=0)
     codec = WordCodec.from_tokenizer(build_word_tokenizer(texts=documents, vocab_size=64))

@@ -107,6 +107,7 @@ def timed(times: dict, function, *args):
     return result
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
 def test_text_functions_are_linear_on_adversarial_text(make, splitter):
     times = {}

@@ -84,6 +84,7 @@ def test_diagnose_json_that_is_a_training_file_is_refused(tiny_run, tiny_corpus,
     assert articles.read_bytes() == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_during_a_run_leaves_no_temporary_file(signum, tiny_run, tmp_path):
     """SIGTERM (as SIGINT) while the output is being written: a non-zero exit, one line, no temporary file."""
@@ -132,6 +133,7 @@ def test_overwrite_trains_a_new_model_in_place_of_the_old_run(tiny_run, tiny_cor
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"  # what training did not write stays
 
 
+@pytest.mark.slow
 def test_demo_replaces_its_own_run_and_refuses_any_other_model(tiny_run, tmp_path, capsys):
     """The demo trains anew over its own earlier run (said in its --help), and never over another model."""
     import shutil

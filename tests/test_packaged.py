@@ -7,7 +7,7 @@ import pytest
 
 from seqae import Summarizer
 from seqae.cli import main
-from seqae.eval.rouge import score_corpus
+from seqae.data.rouge import score_corpus
 from seqae.packaged import PACKAGED_MODEL
 
 GIGAWORD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gigaword"

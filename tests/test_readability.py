@@ -61,6 +61,7 @@ def test_slor_is_lm_log_probability_minus_unigram_log_probability_per_token():
         FluencyReward(lm, "perplexity")
 
 
+@pytest.mark.slow
 def test_slor_takes_each_word_s_frequency_out_and_keeps_what_order_adds():
     rng = random.Random(7)
     # "police" headlines are frequent, "rebels attack" ones rare; both are fluent

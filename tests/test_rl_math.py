@@ -6,16 +6,14 @@ import pytest
 import torch
 
 from seqae.rl.pg import (
-    action_entropy,
-    action_logprobs,
     best_of_k_advantages,
-    completion_mask,
     group_relative_advantages,
     masked_mean,
     policy_gradient_loss,
     self_critical_advantages,
 )
 from seqae.rl.rewards import length_reward, repetition_reward
+from seqae.sampling import action_entropy, action_logprobs, completion_mask
 
 
 def test_group_relative_advantages_unscaled():

@@ -7,7 +7,7 @@ import pytest
 from rouge_score import rouge_scorer
 
 from seqae.errors import DataError
-from seqae.eval.rouge import bootstrap_ci, line_scores, read_aligned, read_lines, score_corpus
+from seqae.data.rouge import bootstrap_ci, line_scores, read_aligned, read_lines, score_corpus
 
 
 def means(predictions, references_list, **options):
@@ -164,7 +164,7 @@ def test_read_aligned_reports_both_files_and_counts(tmp_path):
 
 
 def test_paired_difference_of_a_system_with_itself_is_zero_and_a_better_one_is_positive():
-    from seqae.eval.rouge import paired_difference
+    from seqae.data.rouge import paired_difference
 
     references = ["police arrest five protesters", "oil prices rise", "storm hits coast"]
     same = paired_difference(references, references, references, bootstrap=200)

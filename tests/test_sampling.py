@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from seqae.rl.sampling import (
+from seqae.sampling import (
     gumbel_top_k,
     keep_scores,
     plackett_luce_logprob,

@@ -6,7 +6,7 @@ import pytest
 
 from seqae.cli import main
 from seqae.sentence_select import (CUT_MARK, directed_centrality, dot, fill_budget, lexrank_scores, rank_sentences,
-                                   readable_order, select_sentences, tfidf_vectors, word_count)
+                                   readable_order, tfidf_vectors, word_count)
 
 
 def test_tfidf_vectors_by_hand():
@@ -31,14 +31,15 @@ def test_lexrank_star_graph_by_hand():
     assert sum(scores) == pytest.approx(1.0)
 
 
-def test_select_sentences_returns_the_central_ones_in_document_order():
+def test_lexrank_budget_keeps_the_central_sentences_in_document_order():
     sentences = ["weather was fine .", "the bank raised rates .", "markets fell after the bank raised rates .",
                  "a dog barked .", "rates and the bank worried markets ."]
-    chosen = select_sentences(sentences, 2, method="lexrank")
+    chosen = fill_budget(sentences, rank_sentences(sentences, "lexrank"), count=2)
     assert len(chosen) == 2 and "a dog barked ." not in chosen and "weather was fine ." not in chosen
     assert chosen == [s for s in sentences if s in chosen]  # document order
-    assert select_sentences(sentences, 10, method="lexrank") == sentences  # more than there are: all of them, in order
-    assert select_sentences([], 3) == []
+    # more than there are: all of them, in order
+    assert fill_budget(sentences, rank_sentences(sentences, "lexrank"), count=10) == sentences
+    assert fill_budget([], rank_sentences([], "position"), count=3) == []
 
 
 def test_directed_centrality_by_hand():

@@ -18,6 +18,8 @@ from live_server import LiveServer  # noqa: E402
 from seqae.eval.serve_bench import headless_chromium  # noqa: E402
 from seqae.serve import create_app  # noqa: E402
 
+pytestmark = pytest.mark.slow  # drives Chromium
+
 DOCUMENT = "police said on tuesday the army rebels set fire to the city market as oil prices rise after the strike"
 
 

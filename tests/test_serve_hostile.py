@@ -74,6 +74,7 @@ def read_response(sock: socket.socket) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
+@pytest.mark.slow
 def test_idle_half_sent_connections_do_not_block_requests_and_are_closed_by_the_deadline(server):
     opened, sockets = [], []
     try:
@@ -108,6 +109,7 @@ def test_idle_half_sent_connections_do_not_block_requests_and_are_closed_by_the_
             sock.close()
 
 
+@pytest.mark.slow
 def test_headers_trickled_a_byte_at_a_time_are_cut_at_the_deadline(server):
     request = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + b"a" * 100
     with connect(server) as sock:
@@ -119,6 +121,7 @@ def test_headers_trickled_a_byte_at_a_time_are_cut_at_the_deadline(server):
         assert time.monotonic() - started < HEADER_TIMEOUT + SLACK
 
 
+@pytest.mark.slow
 def test_a_kept_alive_connection_gets_the_same_header_deadline(server):
     with connect(server) as sock:
         sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
@@ -129,6 +132,7 @@ def test_a_kept_alive_connection_gets_the_same_header_deadline(server):
         assert time.monotonic() - started > HEADER_TIMEOUT * 0.9
 
 
+@pytest.mark.slow
 def test_a_body_trickled_a_byte_at_a_time_gets_408_at_the_deadline(server):
     with connect(server) as sock:
         sock.sendall(b"POST /api/summarize HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -145,6 +149,7 @@ def test_a_body_trickled_a_byte_at_a_time_gets_408_at_the_deadline(server):
         assert b"not received within 1 s" in answer + closed_within(sock, SLACK)
 
 
+@pytest.mark.slow
 def test_a_request_whose_work_outlasts_the_header_deadline_still_gets_its_answer(server, app, monkeypatch):
     explain = app.state.explainer.explain
     monkeypatch.setattr(app.state.explainer, "explain",
@@ -281,6 +286,7 @@ def spinning(explain, seconds: float):
     return work
 
 
+@pytest.mark.slow
 def test_health_answers_within_a_second_while_work_runs_and_waits(server, app, monkeypatch):
     pool = app.state.pool
     # Long enough that the first request is still running after five /health calls on a loaded machine.
@@ -300,6 +306,7 @@ def test_health_answers_within_a_second_while_work_runs_and_waits(server, app, m
     assert answers == [200, 200]
 
 
+@pytest.mark.slow
 def test_a_timed_out_request_frees_its_place_at_once_and_health_still_answers(server, app, monkeypatch):
     pool, limit = app.state.pool, app.state.timeout_s
     # The work outlasts both deadlines by seconds, so the running one still holds its worker when /health is asked.

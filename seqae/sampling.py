@@ -5,6 +5,9 @@ exp(keep score), i.e. a Plackett–Luce distribution. The Gumbel-top-k trick dra
 every score with Gumbel noise, take the k largest), and `plackett_luce_logprob` gives the draw's
 log-probability for the policy gradient. Positions are LongTensors [B, k], padded with -1 where a document has
 fewer than k words.
+
+Also the log-probability and entropy of any categorical action (the abstractive LM's token, the tagger's
+keep/drop), which both generators and the policy gradient (`seqae.rl.pg`) need: core math, below the RL layer.
 """
 
 import torch
@@ -93,3 +96,20 @@ def positions_to_summary(words: list[str], positions) -> str:
     if kept and kept[-1] >= len(words):
         raise ValueError(f"position {kept[-1]} is past the document's {len(words)} words")
     return " ".join(words[p] for p in kept)
+
+
+def action_logprobs(logits: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+    """log pi(action) at every position: logits [N, T, A], actions [N, T] -> [N, T]."""
+    return torch.log_softmax(logits.float(), dim=-1).gather(-1, actions.unsqueeze(-1)).squeeze(-1)
+
+
+def action_entropy(logits: torch.Tensor) -> torch.Tensor:
+    """Entropy of the action distribution at every position: [N, T, A] -> [N, T]."""
+    logp = torch.log_softmax(logits.float(), dim=-1)
+    return -(logp.exp() * logp).sum(-1)
+
+
+def completion_mask(completion: torch.Tensor, eos_id: int) -> torch.Tensor:
+    """1 for the generated tokens up to and including the first EOS, 0 after it."""
+    is_eos = (completion == eos_id).long()
+    return ((is_eos.cumsum(dim=1) - is_eos) == 0).long()

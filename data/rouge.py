@@ -237,3 +237,16 @@ def paired_difference(predictions_a, predictions_b, references, *, metric: str =
     difference = 100 * (a - b)
     low, high = bootstrap_ci(difference, resamples=bootstrap, seed=seed)
     return {"mean": float(difference.mean()), "ci95": (float(low), float(high))}
+
+
+def bench_row(predictions: list[str], references: list[str], metrics=("rouge1", "rouge2", "rougeL")) -> dict:
+    """One row of a bench table: each metric's mean and 95% interval (rounded), the mean length in words and the
+    share of summaries that repeat no word."""
+    scores = score_corpus(predictions, [references], metrics=metrics, bootstrap=1000)
+    row = {m: round(v["mean"], 2) for m, v in scores.items()}
+    row.update({f"{m}_ci95": [round(x, 2) for x in v["ci95"]] for m, v in scores.items()})
+    lengths = [len(p.split()) for p in predictions]
+    row["words"] = round(sum(lengths) / len(lengths), 2)
+    row["no_repeat_pct"] = round(100 * sum(len(set(p.split())) == len(p.split()) for p in predictions)
+                                 / len(predictions), 1)
+    return row

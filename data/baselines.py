@@ -8,7 +8,7 @@ import math
 import random
 
 from seqae.data.heuristics import heuristic_summary
-from seqae.eval.rouge import truncate_utf8
+from seqae.data.rouge import truncate_utf8
 
 
 def lead_words(doc: str, n: int) -> str:
@@ -42,5 +42,6 @@ def content_word_lead(doc: str, n: int) -> str:
 
 
 def content_lead_prepositions(doc: str, n: int) -> str:
-    """The content-word lead that keeps prepositions: the heuristic the warm start imitates by default."""
+    """The content-word lead that keeps prepositions: the heuristic the Gigaword recipe's warm start imitates
+    (configs/gigaword.yaml; the config's default is content_lead)."""
     return heuristic_summary(doc, "content_lead_prepositions", n)
