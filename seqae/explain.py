@@ -45,8 +45,9 @@ def sentence_positions(all_sentences: list[str], chosen: list[str]) -> list[int]
 
 
 class Explainer:
-    """A trained bundle's generator (through `Summarizer`), reconstructor, discriminator and, when the bundle
-    has one, summary language model, loaded once."""
+    """A trained bundle's generator (through `Summarizer`) and, when the bundle has them (an inference-only bundle,
+    such as the packaged model, has none), its reconstructor, discriminator and summary language model, loaded
+    once."""
 
     def __init__(self, model_dir, device: str | None = None):
         self.summarizer = Summarizer(model_dir, device)
@@ -54,10 +55,13 @@ class Explainer:
         self.codec = self.summarizer.codec
         self.max_words = config.data.max_document_words
         device = self.summarizer.generator.device
-        self.reconstructor = load_reconstructor(directory / "reconstructor").to(device).eval()
-        self.discriminator = load_discriminator(directory / "discriminator").to(device).eval()
-        # Scoring only: no optimizer and no accelerator, since R never trains here.
-        self.information = ReconstructionReward(self.reconstructor, self.codec, None, None, self.max_words)
+        self.reconstructor = self.discriminator = self.information = None
+        if (directory / "reconstructor" / "config.json").is_file():
+            self.reconstructor = load_reconstructor(directory / "reconstructor").to(device).eval()
+            # Scoring only: no optimizer and no accelerator, since R never trains here.
+            self.information = ReconstructionReward(self.reconstructor, self.codec, None, None, self.max_words)
+        if (directory / "discriminator" / "config.json").is_file():
+            self.discriminator = load_discriminator(directory / "discriminator").to(device).eval()
         self.fluency = None
         if (directory / SUMMARY_LM_DIR).is_dir():
             from seqae.summary_lm import SummaryLM
@@ -94,7 +98,8 @@ class Explainer:
             read, scored = result.pop("read"), result.pop("scored")
             result["scores"], result["score_ranges"] = self.scores(read, scored)
             result["reconstruction_target"] = " ".join(truncate_words(read, self.max_words))
-            result["reconstruction"] = self.reconstruct(scored, result["reconstruction_target"])
+            result["reconstruction"] = (self.reconstruct(scored, result["reconstruction_target"])
+                                        if self.reconstructor is not None else "")
         return result
 
     def _words(self, text: str, words: int | None, ratio: float | None) -> dict:
@@ -110,7 +115,9 @@ class Explainer:
                                                               ratio=ratio, max_spans=summarizer.config.decode.max_spans)
             normalized, kept = document[0], positions[0]
             document_words = summarizer.written_words(text, normalized)  # shown as the document writes them
-            summary, scored = (" ".join(row[i] for i in kept) for row in (document_words, normalized))
+            # The summary exactly as `seqae summarize` writes it ("$1.2", not "$ 1.2"); R, D and the LM score the
+            # model's normalized form.
+            summary, scored = summarizer.written_summary(text, normalized, kept), " ".join(normalized[i] for i in kept)
         else:
             summary = scored = summarizer.summarize_lines([text], words=words)[0]
             document_words = read.split()
@@ -135,12 +142,16 @@ class Explainer:
           its range tops out at the whole NLL given nothing (a summary that makes the document certain);
         - readability: D's probability that the summary was written by a person;
         - fluency: minus the summary LM's mean NLL per token; its floor is a uniform guess, -log(vocabulary)."""
-        information = self.information([document], [summary])[0]
-        nothing = reconstruction_nll(self.reconstructor, self.codec, [""], [document], self.max_words)[0].item()
-        # As DiscriminatorReward scores (class 1 = human), without its training state (optimizer, human texts).
-        human = torch.softmax(discriminator_logits(self.discriminator, self.codec, [summary]), -1)[0, 1].item()
-        scores = {"information": information, "readability": human}
-        ranges = {"information": [0.0, nothing], "readability": [0.0, 1.0]}
+        scores, ranges = {}, {}
+        if self.reconstructor is not None:
+            scores["information"] = self.information([document], [summary])[0]
+            nothing = reconstruction_nll(self.reconstructor, self.codec, [""], [document], self.max_words)[0].item()
+            ranges["information"] = [0.0, nothing]
+        if self.discriminator is not None:
+            # As DiscriminatorReward scores (class 1 = human), without its training state (optimizer, human texts).
+            scores["readability"] = torch.softmax(discriminator_logits(self.discriminator, self.codec, [summary]),
+                                                  -1)[0, 1].item()
+            ranges["readability"] = [0.0, 1.0]
         if self.fluency is not None:
             scores["fluency"] = self.fluency([document], [summary])[0]
             ranges["fluency"] = [self.fluency.worst, 0.0]

@@ -56,3 +56,12 @@ def test_an_inference_bundle_summarizes_as_its_model_does_and_cannot_be_run_with
     assert "exists" in capsys.readouterr().err
     assert main(["export", str(tiny_run), "--inference-bundle", str(tmp_path / "b2"), "rl.steps=3"]) == 2
     assert "decode.* overrides only" in capsys.readouterr().err
+
+
+def test_the_packaged_model_is_explained_without_the_networks_it_does_not_ship():
+    from seqae.explain import Explainer
+
+    result = Explainer(None).explain(ARTICLE, words=10)
+    assert result["summary"] == Summarizer()([ARTICLE], words=10)[0]
+    assert "information" not in result["scores"] and "readability" not in result["scores"]  # no R, no D: left out
+    assert result["reconstruction"] == ""
