@@ -25,11 +25,22 @@ def test_summarize_file_per_line_exact_length(tiny_run, tiny_corpus, tmp_path):
         assert all(word in document.split() for word in words)  # extractive: document words only
 
 
+def is_subsequence(kept: list[str], words: list[str]) -> bool:
+    remaining = iter(words)
+    return all(word in remaining for word in kept)
+
+
 def test_summarize_stdin(tiny_run, monkeypatch, capsys):
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"police said the army rebels talks\n"
-                                                                   b"market prices rise on oil\n")))
+    documents = ["police said the army rebels talks", "market prices rise on oil"]
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("".join(d + "\n" for d in documents).encode())))
     assert main(["summarize", str(tiny_run), "--per-line", "--words", "2"]) == 0
-    assert len(capsys.readouterr().out.splitlines()) == 2
+    summaries = capsys.readouterr().out.splitlines()
+    # Each line's summary: two of its own words in its order (the two documents share no word, so a summary of
+    # the wrong line fails), and what the Python API gives for it.
+    assert len(summaries) == len(documents)
+    for summary, document in zip(summaries, documents):
+        assert len(summary.split()) == 2 and is_subsequence(summary.split(), document.split()), (summary, document)
+    assert summaries == Summarizer(tiny_run).summarize_lines(documents, words=2)
 
 
 def test_summarize_ratio(tiny_run):
