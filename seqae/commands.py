@@ -78,6 +78,9 @@ def register(subparsers) -> None:
     export.add_argument("--inference-bundle", metavar="OUT",
                         help="instead, write to the new directory OUT a copy that only summarizes: the tagger's "
                              "export with int8 weights, the vocabulary, the sentence splitter and the config")
+    export.add_argument("--vocab-size", type=int, metavar="N",
+                        help="with --inference-bundle: keep the tagger's embeddings of only the N most frequent words "
+                             "(the rest read as <unk>): a smaller file")
     export.add_argument("overrides", nargs="*", metavar="decode.KEY=VALUE",
                         help="with --inference-bundle: how the copy summarizes (e.g. decode.max_spans=2)")
     export.set_defaults(func=run_export)
@@ -231,9 +234,9 @@ def run_export(args) -> int:
     from seqae.packaged import build_inference_bundle
 
     if args.inference_bundle:
-        written = build_inference_bundle(args.model, args.inference_bundle, args.overrides)
-    elif args.overrides:
-        raise UsageError("decode.KEY=VALUE overrides go with --inference-bundle")
+        written = build_inference_bundle(args.model, args.inference_bundle, args.overrides, args.vocab_size)
+    elif args.overrides or args.vocab_size is not None:
+        raise UsageError("decode.KEY=VALUE overrides and --vocab-size go with --inference-bundle")
     else:
         written = export_bundle(args.model)
     print(f"wrote {written}", file=sys.stderr)

@@ -16,8 +16,9 @@ ARTICLE = ("BERLIN (Reuters) - Germany's economy shrank 0.5 percent in the third
 
 
 def test_the_packaged_model_is_small_and_summarizes_without_a_model_argument(tmp_path, capsys):
-    size = sum(path.stat().st_size for path in PACKAGED_MODEL.rglob("*") if path.is_file())
-    assert size < 10_000_000, f"the packaged model is {size / 1e6:.1f} MB"
+    sizes = {path: path.stat().st_size for path in PACKAGED_MODEL.rglob("*") if path.is_file()}
+    assert sum(sizes.values()) < 10_000_000, f"the packaged model is {sum(sizes.values()) / 1e6:.1f} MB"
+    assert max(sizes.values()) < 2_000_000, "no file of the repository over 2 MB"
     headline = Summarizer()([ARTICLE], words=10)[0]
     assert 1 <= len(headline.split()) <= 10 and "BERLIN" not in headline
     assert all(word in ARTICLE for word in headline.split())  # the article's own written forms
@@ -56,6 +57,20 @@ def test_an_inference_bundle_summarizes_as_its_model_does_and_cannot_be_run_with
     assert "exists" in capsys.readouterr().err
     assert main(["export", str(tiny_run), "--inference-bundle", str(tmp_path / "b2"), "rl.steps=3"]) == 2
     assert "decode.* overrides only" in capsys.readouterr().err
+    assert main(["export", str(tiny_run), "--inference-bundle", str(tmp_path / "b3"), "--vocab-size", "0"]) == 2
+    assert "--vocab-size must be in" in capsys.readouterr().err
+
+
+def test_an_inference_bundle_with_a_cut_vocabulary_reads_the_rest_as_unknown(tiny_run, tmp_path):
+    out = tmp_path / "bundle"
+    assert main(["export", str(tiny_run), "--inference-bundle", str(out), "--vocab-size", "30"]) == 0
+    assert json.loads((out / "generator" / "config.json").read_text())["vocab_size"] == 30
+    bundle = Summarizer(out)
+    words, _ = bundle.generator.keep_probabilities(["police said the army rebels talks"])
+    summary = bundle.summarize_lines(["police said the army rebels talks"], words=3)[0].split()
+    assert len(summary) == 3 and set(summary) <= set(words[0])
+    ids = bundle.codec.ids(words[0], bundle.generator.vocab_size)
+    assert max(ids) < 30  # the words past the cut read as <unk>, inside the smaller embedding
 
 
 def test_the_packaged_model_is_explained_without_the_networks_it_does_not_ship():
