@@ -33,13 +33,16 @@ def packaged_model() -> Path:
     return PACKAGED_MODEL
 
 
-def holds_model(path) -> bool:
-    """Whether `path` is a model or run directory (rather than an input file or a folder of .txt files)."""
-    from seqae.checkpoint import list_checkpoints
+def names_a_model(path) -> bool:
+    """Whether `path` is a model or run directory, as resolve_model_dir finds one (rather than an input file or a
+    folder of .txt files)."""
+    from seqae.checkpoint import resolve_model_dir
 
-    path = Path(path)
-    return path.is_dir() and ((path / "config.yaml").is_file() or (path / "model" / "config.yaml").is_file()
-                              or bool(list_checkpoints(path)))
+    try:
+        resolve_model_dir(path)
+    except DataError:
+        return False
+    return True
 
 
 def split_model_argument(inputs: list[str], model: str | None) -> tuple[Path | str, list[str]]:
@@ -48,7 +51,7 @@ def split_model_argument(inputs: list[str], model: str | None) -> tuple[Path | s
     input and the packaged model summarizes."""
     if model is not None:
         return model, inputs
-    if inputs and holds_model(inputs[0]):
+    if inputs and names_a_model(inputs[0]):
         return inputs[0], inputs[1:]
     return packaged_model(), inputs
 
