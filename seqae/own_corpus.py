@@ -68,9 +68,12 @@ def lead_documents(articles: list[str]) -> list[str]:
     from seqae.data.sentences import SentenceSplitter, is_written
     from seqae.sentence_select import document_sentences, lead_sentence
 
+    from tqdm import tqdm
+
     lowercased = [article for article in articles if not is_written(article)]
     splitter = SentenceSplitter.train(lowercased[:SPLITTER_ARTICLES]) if lowercased else None
-    leads = (lead_sentence(document_sentences(article, splitter)) for article in articles)
+    leads = (lead_sentence(document_sentences(article, splitter))
+             for article in tqdm(articles, desc="lead sentences", unit="article", disable=None))
     return [text for text in (normalized(lead) for lead in leads if lead) if text]
 
 
