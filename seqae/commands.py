@@ -200,9 +200,9 @@ def run_summarize(args) -> int:
     output = atomic_open(args.output) if args.output else contextlib.nullcontext(sys.stdout)
     embed = None
     if args.sentence_encoder:
-        from seqae.rl.rewards import SimilarityReward
+        from seqae.sentence_encoder import SentenceEncoder
 
-        embed = SimilarityReward.load(args.sentence_encoder).embed
+        embed = SentenceEncoder.load(args.sentence_encoder).embed
     # Summarizer.route decides, for the CLI, the API and seqae serve alike: document mode (whole sentences, or a
     # headline when the budget is shorter than a sentence) for a whole document, the word summary for a line.
     options = {"per_line": args.per_line, "words": args.words, "ratio": args.ratio, "sentences": args.sentences,
