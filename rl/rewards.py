@@ -3,7 +3,8 @@
 Rewards score; the RL step trains. The two terms that own a network (R, D) also have `update(...)`, one
 optimizer step on the samples they just scored, which returns its metrics; the step calls it after the
 policy update (seqae.rl.loop). The similarity reward's encoder (seqae.sentence_encoder) is pretrained and frozen.
-`build_rewards` assembles the weighted terms of a config, for the trainer and the benchmarks alike.
+`reward_term` makes one term from its ingredients, for the trainer, test-time search and diagnose-reward alike;
+`build_rewards` assembles the weighted terms of a config.
 """
 
 import functools
@@ -203,6 +204,28 @@ def weighted_reward(terms: dict, weights: dict):
     return total
 
 
+def reward_term(name: str, *, target_words: int = 0, similarity_model: str = "minilm",
+                fluency_measure: str = "log_prob", reconstruction=None, discriminator=None, word_prior=None,
+                summary_lm=None, coverage=None, similarity: "SimilarityReward | None" = None, device=None):
+    """The reward callable `name`, for the trainer (build_rewards), test-time search (search_reward) and
+    `seqae diagnose-reward` alike. A term that scores with a network or a fixed model is given it (the caller
+    knows whether it trains); the similarity term loads its sentence encoder unless `similarity` is one."""
+    makers = {
+        "word_prior": lambda: word_prior,
+        "reconstruction": lambda: reconstruction,
+        "discriminator": lambda: discriminator,
+        "length": lambda: functools.partial(length_reward, target_words=target_words),
+        "repetition": lambda: repetition_reward,
+        # loads a frozen sentence encoder (MiniLM by default): only when used
+        "similarity": lambda: similarity or SimilarityReward.load(similarity_model, device),
+        "fluency": lambda: FluencyReward(summary_lm, fluency_measure),
+        "coverage": lambda: CoverageReward(coverage),
+        "phrase": lambda: phrase_reward,
+        "number": lambda: number_reward,
+    }
+    return makers[name]()
+
+
 def search_reward(settings, word_prior, similarity_model: str, device=None, summary_lm=None,
                   similarity: "SimilarityReward | None" = None):
     """The score test-time search climbs (the `search` config section): word prior + similarity (+ fluency,
@@ -215,11 +238,10 @@ def search_reward(settings, word_prior, similarity_model: str, device=None, summ
         raise ValueError("search: every *_weight is 0: nothing to search on")
     if weights["fluency"] and summary_lm is None:
         raise ValueError("search.fluency_weight is set but there is no summary language model")
-    makers = {"word_prior": lambda: word_prior,
-              "similarity": lambda: similarity or SimilarityReward.load(similarity_model, device),
-              "fluency": lambda: FluencyReward(summary_lm, settings.fluency_measure),
-              "phrase": lambda: phrase_reward, "number": lambda: number_reward}
-    return weighted_reward({name: makers[name]() for name, weight in weights.items() if weight}, weights)
+    terms = {name: reward_term(name, similarity_model=similarity_model, fluency_measure=settings.fluency_measure,
+                               word_prior=word_prior, summary_lm=summary_lm, similarity=similarity, device=device)
+             for name, weight in weights.items() if weight}
+    return weighted_reward(terms, weights)
 
 
 @dataclass
@@ -266,18 +288,10 @@ def build_rewards(settings, reconstruction: ReconstructionReward, discriminator:
         raise ValueError("rl.fluency_weight is set but no summary language model was given")
     if weights["coverage"] and coverage is None:
         raise ValueError("rl.coverage_weight is set but no coverage model was given")
-    makers = {
-        "word_prior": lambda: word_prior,
-        "reconstruction": lambda: reconstruction,
-        "discriminator": lambda: discriminator,
-        "length": lambda: functools.partial(length_reward, target_words=settings.target_words),
-        "repetition": lambda: repetition_reward,
-        # loads a frozen sentence encoder (MiniLM by default): only when used
-        "similarity": lambda: SimilarityReward.load(settings.similarity_model, device),
-        "fluency": lambda: FluencyReward(summary_lm, settings.fluency_measure),
-        "coverage": lambda: CoverageReward(coverage),
-        "phrase": lambda: phrase_reward,
-        "number": lambda: number_reward,
-    }
     used = {name: weight for name, weight in weights.items() if weight != 0}
-    return Rewards({name: makers[name]() for name in used}, used)
+    return Rewards({name: reward_term(name, target_words=settings.target_words,
+                                      similarity_model=settings.similarity_model,
+                                      fluency_measure=settings.fluency_measure, reconstruction=reconstruction,
+                                      discriminator=discriminator, word_prior=word_prior, summary_lm=summary_lm,
+                                      coverage=coverage, device=device)
+                    for name in used}, used)

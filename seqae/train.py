@@ -43,6 +43,7 @@ from seqae.losses import reconstructor_loss
 from seqae.models import build_discriminator, build_reconstructor, load_discriminator, load_reconstructor
 from seqae.optim import NonFiniteStep, NonFiniteWeights, non_finite_tensor, optimizer_step
 from seqae.rl.coverage import CoverageModel
+from seqae.rl.fixed_models import load_coverage, train_coverage, train_summary_lm
 from seqae.rl.loop import rl_step
 from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_rewards
 from seqae.rl.word_prior import WordPrior
@@ -170,7 +171,7 @@ class Trainer:
             ).to(accelerator.device)
         if config.rl.coverage_weight:
             self.fixed_models[COVERAGE_DIR] = self._fixed_model(COVERAGE_DIR, self._train_coverage, lambda path: (
-                CoverageModel.load(path, self.codec, max_words, config.coverage.shared_candidates)
+                load_coverage(path, config, self.codec)
             )).to(accelerator.device)
         self.rewards = build_rewards(config.rl, self.reconstruction, self.discrimination, self.word_prior,
                                      accelerator.device, self.fixed_models.get(SUMMARY_LM_DIR),
@@ -195,21 +196,11 @@ class Trainer:
 
     def _train_summary_lm(self) -> SummaryLM:
         """On the run's human summaries (the titles half), never on articles."""
-        settings = self.config.summary_lm
-        return SummaryLM.train(self.corpus.summaries, seed=self.config.seed, steps=settings.steps,
-                               batch_size=settings.batch_size, lr=settings.lr, hidden=settings.hidden_size,
-                               layers=settings.num_layers, vocab_size=settings.vocab_size,
-                               device=self.accelerator.device, progress=self.is_main)
+        return train_summary_lm(self.config, self.corpus.summaries, self.accelerator.device, self.is_main)
 
     def _train_coverage(self) -> CoverageModel:
         """On the run's articles with random summaries of their content words."""
-        settings = self.config.coverage
-        return CoverageModel.train(self.corpus.articles, self.codec, max_words=self.config.data.max_document_words,
-                                   seed=self.config.seed, steps=settings.steps, batch_size=settings.batch_size,
-                                   lr=settings.lr, hidden=settings.hidden_size, layers=settings.num_layers,
-                                   max_summary_words=settings.max_summary_words,
-                                   shared_candidates=settings.shared_candidates,
-                                   device=self.accelerator.device, progress=self.is_main)
+        return train_coverage(self.config, self.corpus.articles, self.codec, self.accelerator.device, self.is_main)
 
     # ----- helpers -----
     @property
