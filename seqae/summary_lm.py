@@ -4,7 +4,7 @@ A small word-level Llama over `<sep> summary </s>`, trained on human-written sum
 with articles). Two users, two models that never share data:
 - the fluency reward (seqae.rl.rewards.FluencyReward): trained at the start of a run on the run's own
   human summaries (the titles half of the unsupervised split);
-- the bench's readability numbers (seqae.eval.bench): trained once on human summaries that training never
+- the bench's readability numbers (seqae.eval.bench_scoring): trained once on human summaries that training never
   saw (held out), and never used as a reward.
 A word outside the vocabulary counts as `<unk>`.
 
