@@ -17,7 +17,7 @@ from seqae.data.heuristics import HEURISTICS, heuristic_summary
 from seqae.data.rouge import bench_row
 from seqae.errors import UsageError
 
-# The rewards of the recipe that read as bags of words (blind reading, shared notes 2026-12-04), for RL and for
+# The rewards of the recipe that read as bags of words (blind reading, docs/readability.md), for RL and for
 # the search that labels learning from search: fluency as mean log-likelihood (frequent title words), no number
 # term. Kept as a row (with its own learning from search) so the trade stays visible.
 BAG_OF_WORDS_REWARDS = [f"{section}.{key}" for section in ("rl", "search") for key in

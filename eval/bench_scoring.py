@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from statistics import mean
 
-from seqae.data.baselines import content_lead_prepositions, content_word_lead, lead_words
+from seqae.data.baselines import content_lead_prepositions, content_lead, lead_words
 from seqae.data.heuristics import is_number_token
 from seqae.data.rouge import bench_row, paired_difference
 from seqae.io import atomic_write_text
@@ -67,7 +67,7 @@ def baseline_summaries(test_articles: list[str], words: int, length: int) -> dic
     """The baseline rows' summaries: Lead-8, Lead-N at the longest seqae row's length, the content-word lead at
     8, the recipe's and that length, and the warm start's teacher."""
     baselines = [("Lead-8", lead_words, 8), (f"Lead-{length}", lead_words, length)] + \
-                [(f"content-word lead {n}", content_word_lead, n) for n in sorted({8, words, length})] + \
+                [(f"content-word lead {n}", content_lead, n) for n in sorted({8, words, length})] + \
                 [(f"content_lead_prepositions {words} (the warm start's teacher)", content_lead_prepositions, words)]
     return {name: [function(a, n) for a in test_articles] for name, function, n in baselines}
 

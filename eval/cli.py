@@ -174,7 +174,7 @@ def _baseline_function(args):
         ("lead", "words"): baselines.lead_words,
         ("lead", "bytes"): baselines.lead_bytes,
         ("prefix", "ratio"): baselines.prefix,
-        ("content-lead", "words"): baselines.content_word_lead,
+        ("content-lead", "words"): baselines.content_lead,
         ("content-lead-prepositions", "words"): baselines.content_lead_prepositions,
     }[args.kind, option]
     return lambda doc: function(doc, value)

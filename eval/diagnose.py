@@ -5,7 +5,7 @@ candidate summaries that all have the inference summary's length (k words, `--wo
 decode.words; fewer only where the document has fewer distinct words):
 - greedy: the tagger's inference summary (its top-k words in document order, a repeated word skipped, exactly
   as `ExtractiveGenerator.decode` keeps them);
-- lead-k, content lead and the content_lead_prepositions heuristic (seqae.data.heuristics; a heuristic that
+- lead-k, the content-word lead and the content_lead_prepositions heuristic (seqae.data.heuristics; a heuristic that
   finds fewer than k words in the document is left out, and counted);
 - `--samples` exact-length Gumbel-top-k samples of the tagger at `--temperature` (seqae.sampling);
 - `--swaps` one-word swaps of greedy (drop one kept word, keep one dropped word that is not already kept:

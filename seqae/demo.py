@@ -64,7 +64,7 @@ def is_demo_run(out: Path) -> bool:
 def run_demo(out: Path, overrides: list[str]) -> int:
     from seqae.checkpoint import holds_model
     from seqae.config import load_config
-    from seqae.data.baselines import content_word_lead, lead_words
+    from seqae.data.baselines import content_lead, lead_words
     from seqae.summarize import Summarizer
     from seqae.train import Trainer
 
@@ -86,7 +86,7 @@ def run_demo(out: Path, overrides: list[str]) -> int:
     for article, summary in zip(held_out, summaries):
         print(f"\narticle : {' '.join(article.split()[:40])} ...")
         print(f"lead-{words} : {lead_words(article, words)}")
-        print(f"content : {content_word_lead(article, words)}")
+        print(f"content : {content_lead(article, words)}")
         print(f"seqae   : {summary}")
     print(f"\nsummarize your own: seqae summarize {out} FILE  (metrics: {out}/metrics.jsonl)")
     return 0
