@@ -26,6 +26,7 @@ from pathlib import Path
 from statistics import mean
 
 from seqae.errors import DataError, UsageError
+from seqae.eval import cnndm_bench, sentence_bench, serve_bench, startup_bench
 
 # What bench makes in --out: a directory a generator kind (its runs), and the evaluation LM.
 BENCH_DIRECTORIES = ("extractive", "abstractive", "fluency_lm", "summaries")
@@ -143,8 +144,6 @@ def run_gigaword_bench(args) -> int:
 
 def register(subparsers) -> None:
     """`seqae bench NAME`: one sub-command a benchmark, each writing its own section of docs/RESULTS.md."""
-    from seqae.eval import cnndm_bench, sentence_bench, serve_bench, startup_bench
-
     benches = subparsers.add_parser(
         "bench", help="benchmarks (gigaword, cnndm, ...), each writing its section of docs/RESULTS.md")
     names = benches.add_subparsers(dest="bench", required=True, metavar="NAME", parser_class=type(benches))

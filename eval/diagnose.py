@@ -30,9 +30,16 @@ import sys
 import time
 from pathlib import Path
 
-from seqae.data.heuristics import HEURISTICS
+from tqdm import tqdm
+
+from seqae.data.corpus import load_corpus
+from seqae.data.heuristics import HEURISTICS, heuristic_positions
 from seqae.errors import DataError, UsageError
+from seqae.io import atomic_write_text, check_not_an_input, check_output_path
 from seqae.rl.search import one_word_swaps
+
+# The imports inside functions load torch, transformers or omegaconf, which `seqae --help` (it imports this module to
+# register diagnose-reward) must not pay for.
 
 TERMS = ("reconstruction", "discriminator", "word_prior", "similarity", "fluency", "slor", "phrase", "number", "coverage")
 DEFAULT_WEIGHTS = {"word_prior": 1.0, "similarity": 8.0, **{name: 0.0 for name in TERMS if name not in
@@ -122,8 +129,6 @@ def document_candidates(words: list[str], greedy: list[int], samples: list[list[
                         randoms: int, rng: random.Random) -> tuple[list[dict], dict]:
     """The candidates of one document, deduplicated: [{"summary", "sources", "positions"}], greedy first;
     and the count of heuristic candidates left out for being shorter than greedy."""
-    from seqae.data.heuristics import heuristic_positions
-
     k = len(greedy)
     by_summary: dict[str, dict] = {}
     short = {}
@@ -283,10 +288,8 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
     """All the numbers of the diagnosis (see the module docstring), with every document's candidates."""
     import torch
     from rouge_score import rouge_scorer
-    from tqdm import tqdm
 
     from seqae.checkpoint import load_bundle_config, resolve_model_dir
-    from seqae.data.corpus import load_corpus
     from seqae.generators import generator_class
     from seqae.sampling import gumbel_top_k, keep_scores
     from seqae.selection import select_positions
@@ -476,7 +479,6 @@ def format_table(result: dict) -> str:
 
 def run_diagnose(args) -> int:
     from seqae.checkpoint import load_bundle_config, resolve_model_dir
-    from seqae.io import atomic_write_text, check_not_an_input, check_output_path
 
     if args.json:
         check_output_path(args.json)
