@@ -35,7 +35,8 @@ from seqae.checkpoint import (
 from seqae.config import STAGES, Config, architecture_change
 from seqae.data.corpus import batch_documents, load_corpus
 from seqae.data.heuristics import heuristic_summary
-from seqae.data.tokenizer import WordCodec
+from seqae.data.sentences import SentenceSplitter
+from seqae.data.tokenizer import WordCodec, build_word_tokenizer, load_word_tokenizer
 from seqae.errors import SeqaeError, UsageError
 from seqae.generators import generator_class, summarize_in_batches
 from seqae.io import atomic_write_text
@@ -45,7 +46,8 @@ from seqae.optim import NonFiniteStep, NonFiniteWeights, non_finite_tensor, opti
 from seqae.rl.coverage import CoverageModel
 from seqae.rl.fixed_models import load_coverage, train_coverage, train_summary_lm
 from seqae.rl.loop import rl_step
-from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_rewards
+from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_rewards, search_reward
+from seqae.rl.search import improve_selections
 from seqae.rl.word_prior import WordPrior
 from seqae.summary_lm import SummaryLM
 
@@ -101,9 +103,6 @@ class Trainer:
                              f"run into another --out")
 
     def _fresh(self) -> dict:
-        from seqae.data.sentences import SentenceSplitter
-        from seqae.data.tokenizer import build_word_tokenizer
-
         config = self.config
         torch.manual_seed(config.seed)
         self.tokenizer = build_word_tokenizer(texts=self.corpus.articles + self.corpus.summaries,
@@ -118,9 +117,6 @@ class Trainer:
         return {}
 
     def _restore(self, directory: Path) -> dict:
-        from seqae.data.sentences import SentenceSplitter
-        from seqae.data.tokenizer import load_word_tokenizer
-
         state = load_trainer_state(directory)
         self.tokenizer = load_word_tokenizer(directory / "tokenizer")
         self.splitter = SentenceSplitter.load(directory / "sentences")
@@ -297,9 +293,6 @@ class Trainer:
     def search_targets(self) -> list[tuple[str, list[int]]]:
         """(document, positions) for distill.documents training articles: the tagger's greedy choice improved by
         test-time search. Computed once, when the stage starts, and kept in the run directory for resumes."""
-        from seqae.rl.rewards import search_reward
-        from seqae.rl.search import improve_selections
-
         path, config = self.out_dir / SEARCH_TARGETS_FILE, self.config
         if self.is_main and not path.exists():
             documents = batch_documents(self.corpus.articles, config.distill.documents, 0, config.seed + 2)
@@ -393,7 +386,7 @@ class Trainer:
 
     def run_trl(self, steps: int, progress) -> None:
         """The rest of the RL stage in one trl GRPOTrainer run with the same rewards; one checkpoint ends it."""
-        from seqae.rl.trl_grpo import run_grpo_stage
+        from seqae.rl.trl_grpo import run_grpo_stage  # trl takes seconds to import: only rl.backend=trl needs it
 
         first_step = self.step
         rows = run_grpo_stage(self.generator.module, self.tokenizer, self.corpus.articles, self.rewards,
