@@ -22,6 +22,7 @@ import random
 from pathlib import Path
 
 import torch
+from transformers import AutoModelForCausalLM
 
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer, load_word_tokenizer
 from seqae.encoding import conditional_lm_batch
@@ -125,8 +126,6 @@ class SummaryLM:
     @classmethod
     def load(cls, directory, texts: list[str] | None = None) -> "SummaryLM":
         """`texts`: the texts it learned from, to count the unigram frequencies of a model saved before SLOR."""
-        from transformers import AutoModelForCausalLM
-
         directory = Path(directory)
         unigram = directory / UNIGRAM_FILE
         lm = cls(load_model(directory / "model", AutoModelForCausalLM, "summary language model"),
