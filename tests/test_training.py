@@ -210,17 +210,23 @@ def test_exact_length_samples_and_greedy_baseline_train_the_tagger(tmp_path, tin
     assert (tmp_path / "run" / "model" / "word_prior.json").is_file()
 
 
+def searched_summaries(run, articles, rounds: int, output) -> tuple[list[str], list[str]]:
+    """`seqae summarize RUN ARTICLES --per-line --words 4 --search ROUNDS`: the documents and their summaries, each
+    checked to be 4 words of its own document in the document's order."""
+    assert main(["summarize", str(run), str(articles), "--per-line", "--words", "4", "--search", str(rounds),
+                 "-o", str(output)]) == 0
+    documents, lines = articles.read_text().splitlines(), output.read_text().splitlines()
+    assert len(lines) == len(documents)
+    for summary, document in zip(lines, documents):
+        remaining = iter(document.split())
+        assert len(summary.split()) == 4 and all(word in remaining for word in summary.split()), (summary, document)
+    return documents, lines
+
+
 def test_summarize_with_search_keeps_length_and_document_words(tiny_corpus, tmp_path, capsys):
     out = tmp_path / "run"
     assert main(tiny_train_args(tiny_corpus, out, "search.similarity_weight=0")) == 0
-    summaries = tmp_path / "searched.txt"
-    assert main(["summarize", str(out), str(tiny_corpus["articles"]), "--per-line", "--words", "4",
-                 "--search", "3", "-o", str(summaries)]) == 0
-    documents = tiny_corpus["articles"].read_text().splitlines()
-    lines = summaries.read_text().splitlines()
-    assert len(lines) == len(documents)
-    for summary, document in zip(lines, documents):
-        assert len(summary.split()) == 4 and set(summary.split()) <= set(document.split())
+    documents, lines = searched_summaries(out, tiny_corpus["articles"], 3, tmp_path / "searched.txt")
     from seqae.rl.word_prior import WordPrior
     from seqae.summarize import Summarizer
 
@@ -268,16 +274,7 @@ def test_fixed_reward_models_are_trained_once_logged_apart_and_kept_for_resume(t
     assert not (branch / "summary_lm").exists() and not (branch / "coverage").exists()
     trainer.run()
     assert (branch / "model" / "summary_lm" / "model" / "model.safetensors").read_bytes() == weights
-    # test-time search on the saved model weighs the fluency term too
-    summaries = tmp_path / "searched.txt"
-    assert main(["summarize", str(out), str(tiny_corpus["articles"]), "--per-line", "--words", "4",
-                 "--search", "2", "-o", str(summaries)]) == 0
-    documents = tiny_corpus["articles"].read_text().splitlines()
-    lines = summaries.read_text().splitlines()
-    assert len(lines) == len(documents)
-    for summary, document in zip(lines, documents):  # each line: 4 words of its own document, in its order
-        remaining = iter(document.split())
-        assert len(summary.split()) == 4 and all(word in remaining for word in summary.split()), (summary, document)
+    searched_summaries(out, tiny_corpus["articles"], 2, tmp_path / "searched.txt")  # search weighs fluency too
 
 
 def test_warm_start_without_the_reconstructor_leaves_it_untouched(tmp_path, tiny_corpus):
