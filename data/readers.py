@@ -114,12 +114,12 @@ def iter_lines(path, max_line_bytes: int = MAX_BYTES, max_file_bytes: int | None
 
 
 def read_texts(path, *, field: str = "text", per_line: bool = True, keep_blank: bool = False,
-               max_bytes: int = MAX_BYTES) -> Iterator[str]:
+               max_bytes: int = MAX_BYTES, join_lists: bool = True) -> Iterator[str]:
     """Stream the documents (or summaries) stored at `path`, one string each.
 
     - a directory: every `.txt` file in it is one document, in file-name order (`per_line` ignored);
     - `.jsonl` / `.json` (JSON lines): the string in `field` of each record; a list of strings (such as
-      CNN/DailyMail `highlights`) is joined with single spaces;
+      CNN/DailyMail `highlights`) is joined with single spaces, or with `join_lists` False each string is a text;
     - any other file: one document per line, or the whole file as one document if `per_line` is False;
     - files may be gzipped (`.gz` after the format suffix).
 
@@ -137,7 +137,7 @@ def read_texts(path, *, field: str = "text", per_line: bool = True, keep_blank: 
             raise DataError(path, "directory has no .txt files")
         documents = read_directory_files(files, max_bytes)
     elif format_suffix(path) in JSON_SUFFIXES:
-        documents = read_json_lines(path, field, max_bytes)
+        documents = read_json_lines(path, field, max_bytes, join_lists)
     elif per_line:
         documents = (line.strip() for _, line in iter_lines(path, max_bytes))
     else:
@@ -172,7 +172,7 @@ def read_directory_files(files: list[Path], max_bytes: int = MAX_BYTES) -> Itera
         yield text
 
 
-def read_json_lines(path: Path, field: str, max_bytes: int = MAX_BYTES) -> Iterator[str]:
+def read_json_lines(path: Path, field: str, max_bytes: int = MAX_BYTES, join_lists: bool = True) -> Iterator[str]:
     for lineno, line in iter_lines(path, max_bytes):
         if not line.strip():
             continue
@@ -189,7 +189,10 @@ def read_json_lines(path: Path, field: str, max_bytes: int = MAX_BYTES) -> Itera
         if isinstance(value, str):
             yield value.strip()
         elif isinstance(value, list) and all(isinstance(item, str) for item in value):
-            yield " ".join(item.strip() for item in value if item.strip())
+            if join_lists:
+                yield " ".join(item.strip() for item in value if item.strip())
+            else:
+                yield from (item.strip() for item in value)
         else:
             raise DataError(
                 path,

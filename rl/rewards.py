@@ -244,6 +244,10 @@ def search_reward(settings, word_prior, similarity_model: str, device=None, summ
     return weighted_reward(terms, weights)
 
 
+LEARNED_TERMS = ("reconstruction", "discriminator")  # their networks train beside the generator
+SHAPE_TERMS = ("length", "repetition")  # they check a summary's form, not what it says
+
+
 @dataclass
 class Rewards:
     """The weighted reward terms of a run. Terms with weight 0 are left out: not computed, and their
@@ -264,6 +268,12 @@ class Rewards:
 
     def total(self, scores: dict[str, torch.Tensor]) -> torch.Tensor:
         return sum(self.weights[name] * values for name, values in scores.items())
+
+    def fixed(self) -> "Rewards":
+        """The terms that do not learn (all but the reconstructor's and the discriminator's): a score that means
+        the same at every step, for model selection."""
+        return Rewards({name: term for name, term in self.terms.items() if name not in LEARNED_TERMS},
+                       {name: weight for name, weight in self.weights.items() if name not in LEARNED_TERMS})
 
     @property
     def reconstruction(self) -> ReconstructionReward | None:

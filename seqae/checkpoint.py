@@ -122,13 +122,16 @@ def resolve_model_dir(path) -> Path:
         raise DataError(path, "does not exist (no model directory here)")
     if not path.is_dir():
         raise DataError(path, "is not a directory (expected a trained seqae model)")
-    if (path / "config.yaml").exists():
+    # A run directory may hold a config.yaml of its own (`train --articles` writes the config it built there).
+    if (path / "config.yaml").exists() and (path / "tokenizer").is_dir():
         return path
     if (path / "model" / "config.yaml").exists():
         return path / "model"
     checkpoints = list_checkpoints(path)
     if checkpoints:
         return checkpoints[-1]
+    if (path / "config.yaml").exists():
+        return path  # a bundle with files missing: check_bundle names them
     raise DataError(path, "not a seqae model (no config.yaml, model/ or checkpoint-* inside)")
 
 

@@ -20,10 +20,25 @@ from seqae.packaged import build_inference_bundle, split_model_argument
 
 
 def register(subparsers) -> None:
-    train = subparsers.add_parser("train", help="train a model (warm start, then RL on the rewards)")
-    train.add_argument("config", help="YAML config (see configs/)")
+    train = subparsers.add_parser(
+        "train", help="train a model (warm start, learning from search, then RL on the rewards)",
+        description="Train from a YAML config (see configs/), or on your own corpus: --articles and --summaries build "
+                    "the config from a recipe (the Gigaword recipe unless a config is given) and the data "
+                    "(seqae.own_corpus), written to OUT/config.yaml.")
+    train.add_argument("config", nargs="?",
+                       help="YAML config (see configs/); with --articles, the recipe whose data section the corpus "
+                            "fills in (default: configs/gigaword.yaml)")
     train.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="override config keys, e.g. rl.steps=50")
     train.add_argument("--out", required=True, help="run directory: checkpoints, metrics.jsonl, model/")
+    train.add_argument("--articles", nargs="+", metavar="PATH",
+                       help="your own corpus: article files (one article a line; a directory of .txt files, one a "
+                            "file; JSON lines; any of them gzipped)")
+    train.add_argument("--summaries", nargs="+", metavar="PATH",
+                       help="with --articles: human-written short texts (headlines, highlights, abstracts) of other "
+                            "documents, at least 200, in the same formats; each string of a JSON list is one")
+    train.add_argument("--articles-field", default="text", metavar="NAME", help="the JSON field of an article")
+    train.add_argument("--summaries-field", default="text", metavar="NAME",
+                       help="the JSON field of a summary (CNN/DailyMail: highlights)")
     existing = train.add_mutually_exclusive_group()
     existing.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
     existing.add_argument("--overwrite", action="store_true",
@@ -105,7 +120,20 @@ def run_train(args) -> int:
     from seqae.checkpoint import holds_model
     from seqae.config import load_config
 
-    config = load_config(args.config, args.overrides)
+    # `seqae train --articles A --summaries S --out D rl.steps=5`: an override is not a config file.
+    overrides = list(args.overrides)
+    if args.config is not None and "=" in args.config and not Path(args.config).exists():
+        args.config, overrides = None, [args.config, *overrides]
+    own_corpus = bool(args.articles or args.summaries)
+    if not own_corpus and args.config is None:
+        raise UsageError("give a config file (see configs/), or your own corpus with --articles and --summaries")
+    if own_corpus and args.resume:
+        raise UsageError(f"--resume continues a run from its own config: seqae train {Path(args.out) / 'config.yaml'} "
+                         f"--out {args.out} --resume")
+    # A bad config or override fails here, before any corpus is read; with --articles it is the recipe.
+    config = None if own_corpus else load_config(args.config, overrides)
+    if own_corpus and args.config is not None:
+        load_config(args.config, overrides)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise DataError(out, "exists and is not a directory")
@@ -114,6 +142,8 @@ def run_train(args) -> int:
                          f"--overwrite to replace it, or choose another --out")
     if args.resume and not out.is_dir():
         raise UsageError(f"{out}: --resume but the run directory does not exist")
+    if own_corpus:
+        config = build_own_corpus_config(args, out, overrides)
     from seqae.train import Trainer
 
     # Reads the corpus first: bad data fails before out is made, or an old run in it deleted (--overwrite).
@@ -123,8 +153,30 @@ def run_train(args) -> int:
     except OSError as error:
         raise DataError(out, f"cannot create the run directory ({error.strerror or error})") from None
     model_dir = trainer.run()
+    dev = trainer.best_dev_row
+    if dev and "dev_reward" in dev:
+        print(f"dev ({len(trainer.corpus.dev_articles[:config.dev_eval_size]):,} held-out documents): the recipe's "
+              f"reward {dev['dev_reward']:.3f}, the content-word lead's {dev['dev_reward_content_word_lead']:.3f}",
+              file=sys.stderr)
     print(f"model: {model_dir}", file=sys.stderr)
     return 0
+
+
+def build_own_corpus_config(args, out: Path, overrides: list[str]):
+    """`--articles` / `--summaries`: the corpus read, checked and written to out/data, the config built from it and
+    saved to out/config.yaml (seqae.own_corpus)."""
+    from seqae import own_corpus
+    from seqae.config import save_config
+
+    own_corpus.check_sources(args.articles or [], args.summaries or [])
+    similarity = own_corpus.similarity_installed()
+    prepared = own_corpus.prepare_corpus(args.articles, args.summaries, out / "data",
+                                         articles_field=args.articles_field, summaries_field=args.summaries_field)
+    config = own_corpus.corpus_config(prepared, overrides, similarity, args.config)
+    save_config(config, out / "config.yaml")
+    print(own_corpus.describe(prepared, similarity), file=sys.stderr)
+    print(f"config: {out / 'config.yaml'}", file=sys.stderr)
+    return config
 
 
 def _stdin_documents(per_line: bool, max_bytes: int) -> Iterator[str]:

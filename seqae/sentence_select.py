@@ -21,6 +21,7 @@ import math
 from collections import Counter
 
 from seqae.data.heuristics import is_function_token
+from seqae.data.normalize import strip_datelines
 
 
 def tfidf_vectors(sentences: list[str]) -> list[dict[str, float]]:
@@ -125,8 +126,49 @@ def word_count(text: str) -> int:
     return sum(any(c.isalnum() for c in token) for token in text.split())
 
 
+# Words: a run this long without a sentence end is no sentence a reader wants whole (news sentences rarely pass 60);
+# document mode cuts it into runs of this many so that ranking and budgets still work on a text without periods.
+LONGEST_SENTENCE = 150
 SHORTEST_LINE = 4  # words: a shorter "sentence" is a byline, a name or an abbreviation split off, not a summary line
 CUT_MARK = "…"  # ends the one sentence a words or bytes budget cuts, so the reader knows it goes on
+
+
+def document_sentences(document: str, splitter=None) -> list[str]:
+    """The document's sentences as document mode chooses among them, datelines and bylines dropped
+    (seqae.data.normalize.strip_datelines). Written text (with capitals) is split by
+    seqae.data.sentences.split_written; text in the corpora's lowercased form by `splitter` (a trained
+    seqae.data.sentences.SentenceSplitter; ValueError without one). A piece of at most two words (an abbreviation
+    or a name the splitter cut off) joins the sentence before it, and a run of more than LONGEST_SENTENCE words
+    without a sentence end is cut into runs of that many."""
+    from seqae.data.sentences import is_written, split_written  # imports nltk: only once a document is split
+
+    text = strip_datelines(document)
+    if not text.strip():
+        return []
+    if is_written(text):
+        pieces = split_written(text)
+    elif splitter is not None:
+        pieces = splitter.split(" ".join(text.split()))
+    else:
+        raise ValueError("lowercased text needs a trained sentence splitter")
+    joined = []
+    for piece in pieces:
+        if joined and len(piece.split()) <= 2:
+            joined[-1] += " " + piece
+        else:
+            joined.append(piece)
+    if len(joined) > 1 and len(joined[0].split()) <= 2:
+        joined[:2] = [joined[0] + " " + joined[1]]
+    return [" ".join(tokens[start:start + LONGEST_SENTENCE])
+            for tokens in (sentence.split() for sentence in joined)
+            for start in range(0, len(tokens), LONGEST_SENTENCE)]
+
+
+def lead_sentence(sentences: list[str]) -> str | None:
+    """The first sentence that may be a summary line (SHORTEST_LINE words or more; any, if none has that many): the
+    sentence a document's headline is written from."""
+    order = readable_order(sentences, list(range(len(sentences))))
+    return sentences[min(order)] if order else None
 
 
 def readable_order(sentences: list[str], order: list[int]) -> list[int]:

@@ -19,7 +19,7 @@ from tqdm import tqdm
 from seqae.checkpoint import SUMMARY_LM_DIR, WORD_PRIOR_FILE, is_inference_only, load_bundle_config, resolve_model_dir
 from seqae.data.normalize import (gigaword_normalize, join_written, looks_normalized, strip_datelines, written_forms,
                                   written_spans)
-from seqae.data.sentences import SentenceSplitter, is_written, split_written
+from seqae.data.sentences import SentenceSplitter, is_written
 from seqae.data.tokenizer import load_word_codec
 from seqae.errors import DataError, UsageError
 from seqae.onnx_tagger import ONNX_FILE, OnnxTagger
@@ -27,15 +27,10 @@ from seqae.options import check_options
 from seqae.packaged import packaged_model
 from seqae.rl.search import search_batch
 from seqae.rl.word_prior import WordPrior
-from seqae.sentence_select import fill_budget, rank_sentences, readable_order, word_count
+from seqae.sentence_select import document_sentences, fill_budget, rank_sentences, readable_order, word_count
 
 RUNTIMES = ("auto", "onnx", "torch")
 CACHED_CHARACTERS = 4000  # normalized documents up to this length are cached (Gigaword's read whole: ~400)
-# Words: a run this long without a sentence end is no sentence a reader wants whole (news sentences rarely pass 60);
-# document mode cuts it into runs of this many so that ranking and budgets still work on a text without periods.
-LONGEST_SENTENCE = 150
-
-
 
 
 class Summarizer:
@@ -333,31 +328,13 @@ class Summarizer:
         return lines
 
     def split_sentences(self, document: str) -> list[str]:
-        """The document's sentences as document mode chooses among them, datelines and bylines dropped
-        (seqae.data.normalize.strip_datelines). Written text (with capitals) is split by
-        seqae.data.sentences.split_written; text in the corpora's lowercased form by the model's Punkt splitter.
-        A piece of at most two words (an abbreviation or a name the splitter cut off) joins the sentence before
-        it, and a run of more than LONGEST_SENTENCE words without a sentence end is cut into runs of that many."""
-        text = strip_datelines(document)
-        if not text.strip():
-            return []
-        if is_written(text):
-            pieces = split_written(text)
-        elif self.splitter is not None:
-            pieces = self.splitter.split(" ".join(text.split()))
-        else:
-            raise DataError(self.directory, "no sentence splitter (sentences/) in this model for lowercased text")
-        joined = []
-        for piece in pieces:
-            if joined and len(piece.split()) <= 2:
-                joined[-1] += " " + piece
-            else:
-                joined.append(piece)
-        if len(joined) > 1 and len(joined[0].split()) <= 2:
-            joined[:2] = [joined[0] + " " + joined[1]]
-        return [" ".join(tokens[start:start + LONGEST_SENTENCE])
-                for tokens in (sentence.split() for sentence in joined)
-                for start in range(0, len(tokens), LONGEST_SENTENCE)]
+        """The document's sentences as document mode chooses among them (seqae.sentence_select.document_sentences,
+        with the model's Punkt splitter for text in the corpora's lowercased form)."""
+        try:
+            return document_sentences(document, self.splitter)
+        except ValueError:
+            raise DataError(self.directory, "no sentence splitter (sentences/) in this model for lowercased text") \
+                from None
 
     def compress_sentences(self, sentences: list[str], keep: float) -> list[str]:
         """Each sentence shortened by the generator to about `keep` of its words (words as ROUGE counts them;

@@ -46,7 +46,7 @@ from seqae.optim import NonFiniteStep, NonFiniteWeights, non_finite_tensor, opti
 from seqae.rl.coverage import CoverageModel
 from seqae.rl.fixed_models import load_coverage, train_coverage, train_summary_lm
 from seqae.rl.loop import rl_step
-from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_rewards, search_reward
+from seqae.rl.rewards import SHAPE_TERMS, DiscriminatorReward, ReconstructionReward, build_rewards, search_reward
 from seqae.rl.search import improve_selections
 from seqae.rl.word_prior import WordPrior
 from seqae.summary_lm import SummaryLM
@@ -72,6 +72,8 @@ class Trainer:
         """`overwrite`: delete an earlier run's model, checkpoints and metrics in `out_dir` first (clear_run), once
         the corpus has been read and the config checked, so that bad data fails before anything is deleted."""
         self.config, self.out_dir = config, Path(out_dir)
+        self.best_dev_row: dict | None = None  # the dev evaluation that chose out/model, in this process
+        self._content_word_lead_dev: float | None = None
         checkpoints = list_checkpoints(self.out_dir) if resume else []
         if resume and not checkpoints:
             raise UsageError(f"{self.out_dir}: --resume but no checkpoint-* to resume from")
@@ -255,20 +257,48 @@ class Trainer:
         return {"words": self.config.decode.words, "max_spans": self.config.decode.max_spans}
 
     def evaluate_dev(self) -> dict:
-        """ROUGE on the dev slice (greedy decoding, for speed); keeps the best model so far in out/model."""
+        """The dev score of greedy decoding (for speed); keeps the best model so far in out/model. With references
+        (paired dev files), ROUGE-1; without (a corpus of articles alone), the recipe's fixed reward
+        (Rewards.fixed; when it has a term besides SHAPE_TERMS), beside the content-word lead's at the same length, and
+        only RL, the stage that climbs that
+        reward, chooses the model by it (a run without RL keeps its last step)."""
         from seqae.data.rouge import score_corpus
 
-        if not self.corpus.dev_references or not self.is_main:
+        if not self.corpus.dev_articles or not self.is_main:
             return {}
-        count = self.config.dev_eval_size
-        predictions = summarize_in_batches(self.generator, self.corpus.dev_articles[:count], self.config, num_beams=1)
-        scores = score_corpus(predictions, [self.corpus.dev_references[:count]], bootstrap=0)
-        row = {f"dev_{metric}": value["mean"] for metric, value in scores.items()}
+        if not self.corpus.dev_references and not set(self.rewards.fixed().terms) - set(SHAPE_TERMS):
+            return {}  # a reward of length and repetition alone says nothing of which model is better
+        documents = self.corpus.dev_articles[:self.config.dev_eval_size]
+        if not documents:
+            return {}
+        predictions = summarize_in_batches(self.generator, documents, self.config, num_beams=1)
+        if self.corpus.dev_references:
+            scores = score_corpus(predictions, [self.corpus.dev_references[:len(documents)]], bootstrap=0)
+            row = {f"dev_{metric}": value["mean"] for metric, value in scores.items()}
+            score = row["dev_rouge1"]
+        else:
+            row = {"dev_reward": self.dev_reward(documents, predictions),
+                   "dev_reward_content_word_lead": self.content_word_lead_dev_reward(documents)}
+            score = row["dev_reward"] if self._stage(self.step - 1) == "rl" else None
         row["dev_summary_words"] = sum(len(p.split()) for p in predictions) / max(1, len(predictions))
-        if self.best_dev is None or row["dev_rouge1"] > self.best_dev:
-            self.best_dev, row["dev_best"] = row["dev_rouge1"], True
+        if score is not None and (self.best_dev is None or score > self.best_dev):
+            self.best_dev, row["dev_best"] = score, True
+            self.best_dev_row = row
             self._save_bundle(self.out_dir / "model")
         return row
+
+    def dev_reward(self, documents: list[str], summaries: list[str]) -> float:
+        fixed = self.rewards.fixed()
+        return fixed.total(fixed.score(documents, summaries)).mean().item()
+
+    def content_word_lead_dev_reward(self, documents: list[str]) -> float:
+        """The baseline's dev reward, computed once (it does not change while the generator trains)."""
+        from seqae.data.baselines import content_lead
+
+        if self._content_word_lead_dev is None:
+            words = self.config.decode.words
+            self._content_word_lead_dev = self.dev_reward(documents, [content_lead(d, words) for d in documents])
+        return self._content_word_lead_dev
 
     # ----- the stages -----
     def warm_start_step(self, documents: list[str]) -> dict:
@@ -372,10 +402,10 @@ class Trainer:
                 row["samples"] = samples
             if not bad_steps and (self.step % config.dev_every == 0 or self.step == self.stage_ends[stage]):
                 row.update(self.evaluate_dev())
-            if self.step % config.log_every == 0 or "dev_rouge1" in row or "samples" in row or "skipped" in row:
+            if self.step % config.log_every == 0 or "dev_summary_words" in row or "samples" in row or "skipped" in row:
                 self._log({"step": self.step, "stage": stage, **row})
                 progress.set_postfix({k: round(v, 3) for k, v in row.items()
-                                      if k in ("generator_loss", "reward", "dev_rouge1", "summary_words")})
+                                      if k in ("generator_loss", "reward", "dev_rouge1", "dev_reward", "summary_words")})
             if not bad_steps and (self.step % config.checkpoint_every == 0 or self.step == total):
                 self.checkpoint()
         progress.close()

@@ -48,6 +48,6 @@ def test_function_tokens():
     assert {"the", "a", "an", "of", "to", "in", "'s", "said", "-rrb-", "''"} <= FUNCTION_WORDS
 
 
-def test_content_word_lead():
+def test_content_lead():
     assert content_lead(DOC, 6) == "japan nec corp. UNK computer corp."
     assert content_lead("the ## killed in -lrb- bomb -rrb- blast", 3) == "killed bomb blast"
