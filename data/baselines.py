@@ -36,7 +36,7 @@ def random_words(doc: str, n: int, rng: random.Random) -> str:
     return " ".join(words[i] for i in kept)
 
 
-def content_word_lead(doc: str, n: int) -> str:
+def content_lead(doc: str, n: int) -> str:
     """The first `n` tokens that are not function words, punctuation or unscorable symbols."""
     return heuristic_summary(doc, "content_lead", n)
 

@@ -7,6 +7,9 @@ own title; dev references are only ever used for model selection.
 import random
 from dataclasses import dataclass
 
+from seqae.data.normalize import gigaword_normalize
+from seqae.data.readers import read_texts
+from seqae.data.splits import split_train_dev, unsupervised_split
 from seqae.errors import UsageError
 
 
@@ -21,10 +24,6 @@ class Corpus:
 
 def load_corpus(data, seed: int) -> Corpus:
     """Articles, human summaries and a dev slice for the `data` section of a config."""
-    from seqae.data.normalize import gigaword_normalize
-    from seqae.data.readers import read_texts
-    from seqae.data.splits import split_train_dev, unsupervised_split
-
     if not data.articles:
         raise UsageError("config: data.articles is empty: give at least one article file")
     if data.titles:

@@ -18,6 +18,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from sentencex import segment
+
 from seqae.data.normalize import import_nltk
 from seqae.errors import DataError
 from seqae.io import atomic_write_text
@@ -55,8 +57,6 @@ def split_written(text: str) -> list[str]:
     takes time quadratic in a long run of some characters (0.23 s for 32 KB of backticks, 0.90 s for 64 KB), so it
     reads a paragraph in the blocks Punkt reads (`_blocks`), and a run of over LONGEST_RUN characters without a space
     in pieces of that length."""
-    from sentencex import segment
-
     return [sentence for paragraph in paragraphs(text) for block in _blocks(paragraph) for run in _short_runs(block)
             for piece in segment("en", run) if (sentence := piece.strip())]
 

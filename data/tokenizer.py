@@ -98,7 +98,7 @@ def build_word_tokenizer(
     alphabetically, so the same counts always give the same ids). No special token is added when
     encoding: callers add <s>, </s> and <sep> where their model needs them.
     """
-    from transformers import PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast  # seconds to import: summarizing reads the WordCodec without it
 
     if texts is None and counts_path is None:
         raise UsageError("a word tokenizer needs texts or a word-count file to build its vocabulary from")
@@ -136,7 +136,7 @@ def build_word_tokenizer(
 
 def load_word_tokenizer(directory) -> PreTrainedTokenizerFast:
     """Load a tokenizer written by `save_pretrained`; a missing or corrupt one raises DataError."""
-    from transformers import PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast  # as in build_word_tokenizer
 
     directory = Path(directory)
     if not (directory / "tokenizer.json").is_file():

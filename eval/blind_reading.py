@@ -17,7 +17,9 @@ import random
 import sys
 from pathlib import Path
 
+from seqae.data.rouge import read_lines
 from seqae.errors import DataError, UsageError
+from seqae.io import atomic_write_text
 
 LETTERS = "ABCDEFGHIJ"
 SCALES = ("readable", "informative")
@@ -102,8 +104,6 @@ def _pairs(items: list[str], option: str) -> dict[str, Path]:
 
 def read_measure(path: Path) -> list[float]:
     """One number a line (a blank line is an error: it would shift every later value)."""
-    from seqae.data.rouge import read_lines
-
     values = []
     for number, line in enumerate(read_lines(path), start=1):
         try:
@@ -114,9 +114,6 @@ def read_measure(path: Path) -> list[float]:
 
 
 def run_make(args) -> int:
-    from seqae.data.rouge import read_lines
-    from seqae.io import atomic_write_text
-
     for suffix in ("key", "answers"):
         if Path(f"{args.out}.{suffix}.json").exists():
             raise UsageError(f"{args.out}.{suffix}.json exists: a new sheet would be scored against answers to the "

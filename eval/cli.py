@@ -8,9 +8,11 @@ import json
 import random
 import sys
 
-from seqae.data.readers import MAX_BYTES
-from seqae.errors import DataError, UsageError
 from seqae.data import baselines
+from seqae.data.readers import MAX_BYTES
+from seqae.data.rouge import LineTooLong, read_aligned, read_lines, score_corpus
+from seqae.errors import DataError, UsageError
+from seqae.io import atomic_open, check_not_an_input, check_output_path
 
 _METRIC_NAMES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "rougeLsum": "ROUGE-Lsum"}
 _BASELINES = ("lead", "prefix", "random", "content-lead", "content-lead-prepositions")
@@ -72,8 +74,6 @@ def run_evaluate(args) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     check_max_bytes(args.max_bytes)
-    from seqae.data.rouge import LineTooLong, read_aligned, score_corpus
-
     predictions, references_list = read_aligned(args.pred, args.refs, args.max_bytes)
     total = len(predictions)
     predictions, references_list, blank = leave_out_blank_references(predictions, references_list)
@@ -136,9 +136,6 @@ def check_max_bytes(value: int) -> None:
 def run_baseline(args) -> int:
     summarize = _baseline_function(args)
     check_max_bytes(args.max_bytes)
-    from seqae.data.rouge import read_lines
-    from seqae.io import atomic_open, check_not_an_input, check_output_path
-
     if args.output:
         # Fail on an unwritable output, or one that would replace the input, before reading the input.
         check_output_path(args.output)
@@ -174,7 +171,7 @@ def _baseline_function(args):
         ("lead", "words"): baselines.lead_words,
         ("lead", "bytes"): baselines.lead_bytes,
         ("prefix", "ratio"): baselines.prefix,
-        ("content-lead", "words"): baselines.content_word_lead,
+        ("content-lead", "words"): baselines.content_lead,
         ("content-lead-prepositions", "words"): baselines.content_lead_prepositions,
     }[args.kind, option]
     return lambda doc: function(doc, value)

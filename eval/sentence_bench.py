@@ -14,9 +14,13 @@ With `--model`, the model's document-mode summaries of the same articles are che
 import importlib.resources
 import json
 import time
+import warnings
 from pathlib import Path
 
+from seqae.data.normalize import ABBREVIATIONS, strip_datelines
 from seqae.errors import DataError, UsageError
+from seqae.eval.pages import write_section
+from seqae.sentence_select import SHORTEST_LINE, word_count
 
 TEST_SET = "sentence_boundaries.txt"
 
@@ -89,6 +93,8 @@ def boundary_scores(articles, split) -> dict:
             "boundaries": gold, "wrong_articles": wrong}
 
 
+# Each splitter is imported when it is measured: pysbd, syntok and blingfire are optional (seqae[bench]), a missing one
+# is reported as such, and nltk and sentencex take a while to import, which `seqae --help` must not pay.
 def _pysbd():
     import pysbd
 
@@ -128,14 +134,12 @@ def _punkt(abbreviations: set[str]):
 
 def candidates(model: str | None) -> dict:
     """Splitter name -> a function from text to sentences, or the reason it cannot run here."""
-    from seqae.data.normalize import ABBREVIATIONS, import_nltk
-    from seqae.data.sentences import SentenceSplitter, split_written
+    from seqae.data.sentences import SentenceSplitter, split_written  # nltk, as above
 
-    import_nltk()
     found = {"seqae (split_written)": lambda: split_written}
     found.update({"pysbd": _pysbd, "syntok": _syntok, "sentencex": _sentencex, "blingfire": _blingfire})
     if model:
-        from seqae.checkpoint import resolve_model_dir
+        from seqae.checkpoint import resolve_model_dir  # omegaconf, as above
 
         directory = resolve_model_dir(model) / "sentences"
         found["Punkt trained on the model's corpus"] = lambda: SentenceSplitter.load(directory).split
@@ -158,8 +162,6 @@ CHECKED_BUDGETS = ({}, {"sentences": 1}, {"sentences": 2}, {"sentences": 3}, {"w
 def starts_with_dateline(line: str, dateline: str) -> bool:
     """Whether a summary line begins with the article's dateline or byline, or with anything strip_datelines takes
     for one."""
-    from seqae.data.normalize import strip_datelines
-
     return bool(dateline and line.startswith(dateline.strip())) or strip_datelines(line) != line
 
 
@@ -168,11 +170,7 @@ def document_checks(model: str, articles) -> dict:
     each of CHECKED_BUDGETS: summaries that start with a dateline or byline, lines under 4 words, `sentences` outputs
     that are not exactly that many of the article's sentences verbatim (the first one without its dateline), and
     10-word headlines longer than 10 words or with a word the article does not write so."""
-    import warnings
-
-    from seqae.data.normalize import strip_datelines
-    from seqae.sentence_select import SHORTEST_LINE, word_count
-    from seqae.summarize import Summarizer
+    from seqae.summarize import Summarizer  # omegaconf and nltk, as above
 
     summarizer = Summarizer(model)
     texts = [raw for _, raw, _ in articles]
@@ -248,9 +246,7 @@ def compress_checks(model: str, articles, keep: float = 0.7) -> dict:
     """How many of the articles' sentences `--compress KEEP` leaves broken, by three checks that need no parser:
     a dangling word (`dangles`), a lost final period (or ! ?), a lost first word (a capital no longer first);
     beside how many of the sentences themselves trip the dangling check."""
-    import warnings
-
-    from seqae.summarize import Summarizer
+    from seqae.summarize import Summarizer  # omegaconf and nltk, as above
 
     summarizer = Summarizer(model)
     originals, compressed = [], []
@@ -309,8 +305,6 @@ def render_markdown(results: dict) -> str:
 
 
 def run_sentence_bench(args) -> int:
-    from seqae.eval.pages import write_section
-
     if args.test_set:
         path = Path(args.test_set)
         if not path.is_file():

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from seqae.errors import DataError, UsageError
+from seqae.eval.pages import write_section
 
 # On a closed network chromium waits on its background services unless they are all switched off.
 CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -48,7 +49,7 @@ def rss_mb(pid: int) -> float:
 def server_process(model: str, options: list[str], startup_s: float = 180):
     """`seqae serve MODEL` in a child process on a free loopback port; yields (url, process) once /health
     answers, and stops it afterwards. Its log goes to a temporary file, shown when it fails to start."""
-    import httpx
+    import httpx  # seqae[dev], only for this bench
 
     url = f"http://127.0.0.1:{free_port()}"
     with tempfile.TemporaryFile(mode="w+") as log:
@@ -86,7 +87,7 @@ def percentile(values: list[float], fraction: float) -> float:
 async def send_all(url: str, documents: list[str], concurrency: int, on_done) -> tuple[list[float], list[str]]:
     """POST every document, `concurrency` at a time; returns the latencies (s) of the answered requests and one
     line per failure (a status other than 200, or no answer). `on_done(count)` runs after each request."""
-    import httpx
+    import httpx  # seqae[dev], only for this bench
 
     latencies, failures, done = [], [], 0
     queue = iter(documents)
@@ -135,6 +136,7 @@ def load_run(url: str, pid: int, documents: list[str], concurrency: int, timeout
 
 def headless_chromium(profile: str, width: int = 1000, height: int = 900):
     """Debian's chromium, headless, with a fresh profile, driven through chromedriver (selenium)."""
+    # seqae[dev], only for the screenshots
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -152,6 +154,7 @@ def headless_chromium(profile: str, width: int = 1000, height: int = 900):
 
 def screenshot(url: str, document: str, path: Path, width: int = 1000) -> None:
     """The page after summarizing `document`, the whole page tall."""
+    # seqae[dev], only for the screenshots
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
@@ -191,8 +194,6 @@ def render_markdown(results: dict) -> str:
 
 
 def run_serve_bench(args) -> int:
-    from seqae.eval.pages import write_section
-
     if args.requests < 1 or args.concurrency < 1:
         raise UsageError("--requests and --concurrency must be at least 1")
     if args.screenshot and not 0 <= args.screenshot_article < args.requests:

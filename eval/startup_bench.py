@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from seqae.errors import DataError, UsageError
+from seqae.eval.pages import write_section
 
 RAW_LINE = ("HARBOR CITY, Ore. (AP) — The City Council approved $42 million for a flood barrier on Monday after a "
             "heated debate, voting 5-2 to build the wall along the river by 2028.")
@@ -63,8 +64,6 @@ def render_markdown(results: dict) -> str:
 
 
 def run_startup_bench(args) -> int:
-    from seqae.eval.pages import write_section
-
     if args.runs < 1:
         raise UsageError("--runs must be at least 1")
     validation = Path(args.data) / "cnndm" / "val.jsonl.gz"

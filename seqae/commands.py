@@ -1,4 +1,8 @@
-"""Subcommands that touch the models: train, summarize, export, demo. Heavy imports happen inside the handlers."""
+"""Subcommands that touch the models: train, summarize, export, demo.
+
+The imports inside the handlers load omegaconf, torch or ONNX Runtime: `seqae --help` imports this module to
+register the commands, and `seqae summarize` with an ONNX tagger never imports torch.
+"""
 
 import contextlib
 import itertools
@@ -6,9 +10,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from seqae.data.readers import MAX_BYTES
+from tqdm import tqdm
+
+from seqae.data.readers import MAX_BYTES, bounded_lines, read_texts
 from seqae.errors import DataError, UsageError
+from seqae.io import atomic_open, check_not_an_input, check_output_path
 from seqae.options import MAX_BATCH_SIZE, MAX_BEAMS, MAX_SEARCH_ROUNDS, check_options
+from seqae.packaged import build_inference_bundle, split_model_argument
 
 
 def register(subparsers) -> None:
@@ -148,7 +156,7 @@ def run_train(args) -> int:
     dev = trainer.best_dev_row
     if dev and "dev_reward" in dev:
         print(f"dev ({len(trainer.corpus.dev_articles[:config.dev_eval_size]):,} held-out documents): the recipe's "
-              f"reward {dev['dev_reward']:.3f}, the content-word lead's {dev['dev_reward_content_word_lead']:.3f}",
+              f"reward {dev['dev_reward']:.3f}, the content-word lead's {dev['dev_reward_content_lead']:.3f}",
               file=sys.stderr)
     print(f"model: {model_dir}", file=sys.stderr)
     return 0
@@ -174,8 +182,6 @@ def build_own_corpus_config(args, out: Path, overrides: list[str]):
 def _stdin_documents(per_line: bool, max_bytes: int) -> Iterator[str]:
     """Documents from stdin, read in bounded pieces (seqae.data.readers.bounded_lines): one a line, streamed (a line
     is decoded and checked at a time), or the whole text."""
-    from seqae.data.readers import bounded_lines
-
     lines = bounded_lines(sys.stdin.buffer, "<stdin>", max_bytes, None if per_line else max_bytes)
     if not per_line:
         text = "".join(line for _, line in lines).removeprefix("\ufeff")
@@ -199,8 +205,6 @@ def iter_documents(files: list[str], per_line: bool, max_bytes: int) -> Iterator
     reached (naming the file and line), as does a document of more than `max_bytes` bytes. With `per_line`, a blank
     line is a blank document (a blank output line).
     """
-    from seqae.data.readers import read_texts
-
     if not files:
         return _stdin_documents(per_line, max_bytes)
     sources = [read_texts(Path(name), per_line=per_line, keep_blank=per_line, max_bytes=max_bytes) for name in files]
@@ -213,8 +217,6 @@ def _batches(items: Iterator[str], size: int) -> Iterator[list[str]]:
 
 
 def run_summarize(args) -> int:
-    from seqae.io import atomic_open, check_not_an_input, check_output_path
-
     check_options(words=args.words, ratio=args.ratio, sentences=args.sentences, n_bytes=args.n_bytes,
                   compress=args.compress, search_rounds=args.search, num_beams=args.beams,
                   batch_size=args.batch_size, sentence_encoder=args.sentence_encoder, spans=args.spans)
@@ -223,7 +225,6 @@ def run_summarize(args) -> int:
     if args.output:
         check_output_path(args.output)
     from seqae.checkpoint import check_bundle, resolve_model_dir
-    from seqae.packaged import split_model_argument
 
     args.model, args.files = split_model_argument(args.files, args.model)
     model_dir = resolve_model_dir(args.model)
@@ -239,8 +240,6 @@ def run_summarize(args) -> int:
         raise DataError(" ".join(args.files) or "<stdin>", "no text to summarize")
     documents = itertools.chain([first], documents)
 
-    from tqdm import tqdm
-
     from seqae.summarize import Summarizer
 
     summarizer = Summarizer(args.model, runtime=args.runtime)
@@ -252,9 +251,9 @@ def run_summarize(args) -> int:
     output = atomic_open(args.output) if args.output else contextlib.nullcontext(sys.stdout)
     embed = None
     if args.sentence_encoder:
-        from seqae.rl.rewards import SimilarityReward
+        from seqae.sentence_encoder import SentenceEncoder
 
-        embed = SimilarityReward.load(args.sentence_encoder).embed
+        embed = SentenceEncoder.load(args.sentence_encoder).embed
     # Summarizer.route decides, for the CLI, the API and seqae serve alike: document mode (whole sentences, or a
     # headline when the budget is shorter than a sentence) for a whole document, the word summary for a line.
     options = {"per_line": args.per_line, "words": args.words, "ratio": args.ratio, "sentences": args.sentences,
@@ -283,7 +282,6 @@ def run_summarize(args) -> int:
 
 def run_export(args) -> int:
     from seqae.checkpoint import export_bundle
-    from seqae.packaged import build_inference_bundle
 
     if args.inference_bundle:
         written = build_inference_bundle(args.model, args.inference_bundle, args.overrides, args.vocab_size)

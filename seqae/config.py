@@ -18,6 +18,7 @@ import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from seqae.data.readers import read_bounded
 from seqae.errors import DataError, UsageError, first_line
 from seqae.io import atomic_write_text
 
@@ -428,8 +429,6 @@ def check_integers(section, prefix: str = "") -> None:
 
 
 def _read_yaml(path: Path) -> dict:
-    from seqae.data.readers import read_bounded
-
     if not path.is_file():
         raise DataError(path, "does not exist" if not path.exists() else "is not a file")
     try:

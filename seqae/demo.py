@@ -10,9 +10,17 @@ import os
 import random
 from pathlib import Path
 
+from seqae.checkpoint import holds_model, resolve_model_dir
+from seqae.config import load_config
+from seqae.data.baselines import content_lead, lead_words
+from seqae.data.normalize import gigaword_normalize
+from seqae.data.readers import read_texts
+from seqae.data.sentences import SentenceSplitter
 from seqae.errors import SeqaeError, UsageError
 from seqae.io import atomic_write_text
 from seqae.own_corpus import similarity_installed
+from seqae.summarize import Summarizer
+from seqae.train import Trainer
 
 HELD_OUT_ARTICLES = 30
 SHOWN = 5
@@ -31,9 +39,6 @@ def lee_corpus_path() -> Path:
 
 def prepare_demo_data(out: Path, seed: int) -> tuple[Path, Path, list[str]]:
     """Write training sentences and short 'human' sentences under out/data; return them and held-out articles."""
-    from seqae.data.normalize import gigaword_normalize
-    from seqae.data.readers import read_texts
-    from seqae.data.sentences import SentenceSplitter
 
     articles = [gigaword_normalize(a) for a in read_texts(lee_corpus_path())]
     random.Random(seed).shuffle(articles)
@@ -52,8 +57,6 @@ def prepare_demo_data(out: Path, seed: int) -> tuple[Path, Path, list[str]]:
 
 def is_demo_run(out: Path) -> bool:
     """Whether the model in `out` is one that seqae demo trained there: it read the demo's own data file in `out`."""
-    from seqae.checkpoint import resolve_model_dir
-    from seqae.config import load_config
 
     try:
         articles = load_config(resolve_model_dir(out) / "config.yaml").data.articles
@@ -63,11 +66,6 @@ def is_demo_run(out: Path) -> bool:
 
 
 def run_demo(out: Path, overrides: list[str]) -> int:
-    from seqae.checkpoint import holds_model
-    from seqae.config import load_config
-    from seqae.data.baselines import content_word_lead, lead_words
-    from seqae.summarize import Summarizer
-    from seqae.train import Trainer
 
     # Each demo trains anew, replacing the demo's own earlier run (with its overrides), never another model.
     if holds_model(out) and not is_demo_run(out):
@@ -88,7 +86,7 @@ def run_demo(out: Path, overrides: list[str]) -> int:
     summarizer = Summarizer(out)
     words = config.decode.words
     systems = {"seqae": summarizer.summarize_lines(held_out, words=words),
-               "content-word lead": [content_word_lead(article, words) for article in held_out],
+               "content-word lead": [content_lead(article, words) for article in held_out],
                f"lead-{words}": [lead_words(article, words) for article in held_out]}
     for index, article in enumerate(held_out[:SHOWN]):
         print(f"\narticle : {' '.join(article.split()[:40])} ...")

@@ -16,6 +16,7 @@ from seqae.models import load_discriminator, load_reconstructor
 from seqae.rl.rewards import FluencyReward, ReconstructionReward
 from seqae.sentence_select import CUT_MARK
 from seqae.summarize import Summarizer
+from seqae.summary_lm import SummaryLM
 
 
 def used_positions(document_words: list[str], summary_words: list[str]) -> list[int]:
@@ -64,8 +65,6 @@ class Explainer:
             self.discriminator = load_discriminator(directory / "discriminator").to(device).eval()
         self.fluency = None
         if (directory / SUMMARY_LM_DIR).is_dir():
-            from seqae.summary_lm import SummaryLM
-
             self.fluency = FluencyReward(SummaryLM.load(directory / SUMMARY_LM_DIR).to(device))
 
     @property

@@ -17,6 +17,7 @@ an error), and `seqae export` writes both again.
 A tagger with its own subword tokenizer (model.generator_init=minilm) is not exported: it runs with torch.
 """
 
+import copy
 import hashlib
 import json
 import shutil
@@ -40,6 +41,7 @@ EXPORT_TOLERANCE = 1e-4  # largest |logit difference| allowed between the export
 
 def exportable(model) -> bool:
     """Whether `model` is a word-level keep/drop tagger (what OnnxTagger runs)."""
+    # torch and transformers, here and in export_tagger: running an export must not import them
     from transformers import BertForTokenClassification
 
     from seqae.tagger import subword_tokenizer
@@ -51,8 +53,6 @@ def exportable(model) -> bool:
 def export_tagger(model, directory) -> Path:
     """Write `directory/model.onnx` (atomically) from a word-level tagger, after checking that ONNX Runtime
     gives torch's logits on a probe batch; returns its path."""
-    import copy
-
     import torch
 
     model = getattr(model, "module", model)
@@ -207,7 +207,7 @@ def _varint(message: memoryview, position: int) -> tuple[int, int]:
 
 def _session(model):
     """An ONNX Runtime session on a model file's path or its bytes."""
-    import onnxruntime
+    import onnxruntime  # a tenth of a second: bundles are read and written without running the tagger
 
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only: its warnings are about graph optimizations, not the user's input

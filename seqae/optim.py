@@ -10,6 +10,7 @@ anything is saved from them.
 import math
 
 import torch
+from tqdm import tqdm
 
 
 class NonFiniteStep(Exception):
@@ -82,8 +83,6 @@ def fit(model, batch_loss, steps: int, lr: float, desc: str, progress: bool = Tr
 
     Nothing is skipped here: a non-finite loss or gradient raises NonFiniteStep, non-finite weights after a step
     NonFiniteWeights, each naming the step."""
-    from tqdm import tqdm
-
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
     model.train()
     for step in tqdm(range(1, steps + 1), desc=desc, unit="step", disable=not progress):

@@ -20,11 +20,20 @@ import importlib.resources
 import importlib.util
 import json
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from tqdm import tqdm
+
+from seqae.config import load_config
+from seqae.data.normalize import gigaword_normalize, looks_normalized
+from seqae.data.readers import read_texts
+from seqae.data.sentences import SentenceSplitter, is_written
 from seqae.errors import DataError, UsageError
 from seqae.io import atomic_write_text
+from seqae.models import PRETRAINED
+from seqae.sentence_select import document_sentences, lead_sentence
 
 MIN_DOCUMENTS = 200  # fewer leave too little for a dev slice and the batches of the recipe
 MIN_SUMMARIES = 200  # the summary language model and the word prior are fitted on them
@@ -50,25 +59,17 @@ class PreparedCorpus:
 
 
 def read_all(paths: list[str], field: str, join_lists: bool) -> list[str]:
-    from seqae.data.readers import read_texts
-
     return [text for path in paths for text in read_texts(path, field=field, join_lists=join_lists)]
 
 
 def normalized(text: str) -> str:
     """`text` in the recipe's form (seqae.summarize.Summarizer.normalize_words does the same to raw input)."""
-    from seqae.data.normalize import gigaword_normalize, looks_normalized
-
     text = " ".join(text.split())
     return text if looks_normalized(text) else gigaword_normalize(text)
 
 
 def lead_documents(articles: list[str]) -> list[str]:
     """Each article's lead sentence, normalized; an article that yields no sentence gives none."""
-    from seqae.data.sentences import SentenceSplitter, is_written
-    from seqae.sentence_select import document_sentences, lead_sentence
-
-    from tqdm import tqdm
 
     lowercased = [article for article in articles if not is_written(article)]
     splitter = SentenceSplitter.train(lowercased[:SPLITTER_ARTICLES]) if lowercased else None
@@ -86,8 +87,6 @@ def prepare_corpus(article_paths: list[str], summary_paths: list[str], data_dir:
                    articles_field: str = "text", summaries_field: str = "text") -> PreparedCorpus:
     """Read, check and measure the corpus, then write its documents and summaries under `data_dir` (one a line).
     Every check comes before anything is written: bad data leaves no files."""
-    from collections import Counter
-
     articles = read_all(article_paths, articles_field, join_lists=True)
     summaries = [text for text in (normalized(s) for s in read_all(summary_paths, summaries_field, join_lists=False))
                  if text]
@@ -115,8 +114,6 @@ def prepare_corpus(article_paths: list[str], summary_paths: list[str], data_dir:
 
 def similarity_installed() -> bool:
     """Whether the recipe's MiniLM similarity term can run (seqae[pretrained])."""
-    from seqae.models import PRETRAINED
-
     return importlib.util.find_spec(PRETRAINED["minilm"]) is not None
 
 
@@ -143,8 +140,6 @@ def corpus_choices(prepared: PreparedCorpus, recipe, similarity: bool) -> dict:
 def corpus_config(prepared: PreparedCorpus, overrides: list[str], similarity: bool, recipe_path=None):
     """The recipe's config (the Gigaword recipe unless `recipe_path` names another) with the corpus's choices, then
     the user's KEY=VALUE overrides, which win."""
-    from seqae.config import load_config
-
     recipe_path = recipe_path or Path(str(importlib.resources.files("seqae.configs") / "gigaword.yaml"))
     recipe = load_config(recipe_path)
     # JSON is YAML: each choice goes through the same checked path as a user's override.

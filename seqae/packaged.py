@@ -17,6 +17,7 @@ import os
 import shutil
 from pathlib import Path
 
+from seqae.data.tokenizer import load_word_codec
 from seqae.errors import DataError, UsageError
 from seqae.io import atomic_write_text
 
@@ -36,7 +37,7 @@ def packaged_model() -> Path:
 def names_a_model(path) -> bool:
     """Whether `path` is a model or run directory, as resolve_model_dir finds one (rather than an input file or a
     folder of .txt files)."""
-    from seqae.checkpoint import resolve_model_dir
+    from seqae.checkpoint import resolve_model_dir  # omegaconf and numpy: `seqae --help` imports this module
 
     try:
         resolve_model_dir(path)
@@ -63,11 +64,11 @@ def build_inference_bundle(model_dir, out, decode_overrides: list[str] | None = 
     how it summarizes. With `vocab_size`, the tagger keeps the embeddings of only that many most frequent words
     (the vocabulary is ordered by frequency; WordCodec.ids reads the rest as <unk>, as for any generator that
     reads a prefix of the vocabulary). Returns `out`."""
+    # ONNX Runtime's quantizer, omegaconf and numpy: `seqae --help` imports this module
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from seqae.checkpoint import check_bundle, resolve_model_dir
     from seqae.config import load_config, save_config
-    from seqae.data.tokenizer import load_word_codec
     from seqae.onnx_tagger import EXPORT_RECORD, ONNX_FILE, OnnxTagger
 
     source, out = resolve_model_dir(model_dir), Path(out)
@@ -111,7 +112,7 @@ def build_inference_bundle(model_dir, out, decode_overrides: list[str] | None = 
 
 def _cut_vocabulary(model_path: Path, out_path: Path, config_path: Path, vocab_size: int) -> None:
     """Keep the first `vocab_size` rows of the tagger's word embedding (in the ONNX graph and its config.json)."""
-    import onnx
+    import onnx  # only building a bundle needs it
     from onnx import numpy_helper
 
     model = onnx.load(str(model_path))

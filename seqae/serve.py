@@ -30,6 +30,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from seqae.errors import SeqaeError, UsageError
+from seqae.packaged import packaged_model
+
+# The imports inside functions are FastAPI and uvicorn (optional: seqae[serve]) and torch, transformers or omegaconf,
+# which `seqae --help` (it imports this module to register `seqae serve`) must not pay for.
 
 STATIC = Path(__file__).resolve().parent / "static"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
@@ -479,8 +483,6 @@ def run_serve(args) -> int:
         if origin != "*" and not (scheme in ("http", "https") and host_name(authority)):
             raise UsageError(f"--cors takes an origin such as https://example.org:8443 or *, got {origin!r}")
     if args.model is None:
-        from seqae.packaged import packaged_model
-
         args.model = packaged_model()
     check_bundle(resolve_model_dir(args.model))  # a wrong model path fails in one line, before any import
     try:

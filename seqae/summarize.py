@@ -12,12 +12,22 @@ has one, so that summarizing never imports torch or transformers.
 """
 
 import functools
+import warnings
 
 from tqdm import tqdm
 
-from seqae.checkpoint import SUMMARY_LM_DIR, WORD_PRIOR_FILE, load_bundle_config, resolve_model_dir
+from seqae.checkpoint import SUMMARY_LM_DIR, WORD_PRIOR_FILE, is_inference_only, load_bundle_config, resolve_model_dir
+from seqae.data.normalize import (gigaword_normalize, join_written, looks_normalized, strip_datelines, written_forms,
+                                  written_spans)
+from seqae.data.sentences import SentenceSplitter, is_written
 from seqae.data.tokenizer import load_word_codec
 from seqae.errors import DataError, UsageError
+from seqae.onnx_tagger import ONNX_FILE, OnnxTagger
+from seqae.options import check_options
+from seqae.packaged import packaged_model
+from seqae.rl.search import search_batch
+from seqae.rl.word_prior import WordPrior
+from seqae.sentence_select import document_sentences, fill_budget, rank_sentences, readable_order, word_count
 
 RUNTIMES = ("auto", "onnx", "torch")
 CACHED_CHARACTERS = 4000  # normalized documents up to this length are cached (Gigaword's read whole: ~400)
@@ -30,10 +40,6 @@ class Summarizer:
         """`model_dir`: a run or model directory (default: the Gigaword headline model that ships with seqae,
         docs/MODEL_CARD.md). `runtime`: `onnx` runs the extractive tagger's export, `torch` the network itself,
         `auto` the export when the bundle has one and `device` is the CPU."""
-        from seqae.checkpoint import is_inference_only
-        from seqae.onnx_tagger import ONNX_FILE, OnnxTagger
-        from seqae.packaged import packaged_model
-
         if runtime not in RUNTIMES:
             raise UsageError(f"runtime must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
         self.directory = resolve_model_dir(packaged_model() if model_dir is None else model_dir)
@@ -56,7 +62,7 @@ class Summarizer:
                     raise
                 self.fallback = str(error)
         if self.generator is None:
-            from seqae.generators import generator_class
+            from seqae.generators import generator_class  # torch: the ONNX runtime above summarizes without it
 
             self.generator = generator_class(self.config.model.generator).load(
                 self.directory / "generator", self.codec, self.config.data.max_document_words)
@@ -68,13 +74,8 @@ class Summarizer:
 
     @functools.cached_property
     def splitter(self):
-        """The model's Punkt sentence splitter, or None. Loaded on first use: importing nltk costs seconds, and a
-        document the model reads whole never needs it."""
-        from seqae.data.normalize import import_nltk
-
-        import_nltk()
-        from seqae.data.sentences import SentenceSplitter
-
+        """The model's Punkt sentence splitter, or None. Loaded on first use: a document the model reads whole never
+        needs it."""
         directory = self.directory / "sentences"
         return SentenceSplitter.load(directory) if directory.exists() else None
 
@@ -91,15 +92,11 @@ class Summarizer:
         return self._normalized(document) if len(document) <= CACHED_CHARACTERS else self._normalize(document)
 
     def _normalize(self, document: str) -> str:
-        from seqae.data.normalize import strip_datelines
-
         return self.normalize_words(strip_datelines(document))
 
     def normalize_words(self, text: str) -> str:
         """Gigaword's normalization when data.normalize is set, or when the model's vocabulary is lowercase and the
         text is not yet in that form; else only whitespace is collapsed."""
-        from seqae.data.normalize import gigaword_normalize, looks_normalized
-
         text = " ".join(text.split())
         if self.config.data.normalize or (self.lowercase_vocabulary and not looks_normalized(text)):
             text = gigaword_normalize(text)
@@ -135,10 +132,6 @@ class Summarizer:
         decode.max_spans; 0: the top-scoring words anywhere). A document's summary lines are joined by a line break
         (one sentence a line, as the CLI writes them), a line's by a space; a blank text gets "". What the CLI says
         as notes comes as warnings."""
-        import warnings
-
-        from seqae.options import check_options
-
         check_options(words=words, ratio=ratio, sentences=sentences, n_bytes=bytes, compress=compress,
                       search_rounds=search_rounds, num_beams=num_beams, batch_size=batch_size, spans=spans)
         lines, counts = self.summarize(texts, per_line=per_line, words=words, ratio=ratio, sentences=sentences,
@@ -157,8 +150,6 @@ class Summarizer:
         compress), and for test-time search; else document mode with the budget given, or by default 3 sentences
         of a document longer than the model reads (or with `compress`) and a headline of the model's length from a
         shorter one."""
-        from seqae.data.sentences import is_written
-
         forced = sentences is not None or n_bytes is not None or compress is not None
         if search_rounds is not None or (per_line and not forced):
             return None
@@ -249,8 +240,6 @@ class Summarizer:
                 read += batch_read
                 positions += batch_positions
         else:
-            from seqae.rl.search import search_batch
-
             score = self.search_score  # checks first that this generator selects words
             read, starts = self.generator.select([self.prepare(d) for d in documents], words=count, ratio=ratio)
             positions = search_batch(read, starts, score, rounds=search_rounds,
@@ -261,8 +250,6 @@ class Summarizer:
     def written_summary(self, document: str, read: list[str], kept: list[int]) -> str:
         """The kept words of what the model read of `document` as the document writes them: their written forms
         (`written_words`), and no space between two neighbours the document writes together ("$1.2", "Ohio,")."""
-        from seqae.data.normalize import join_written, strip_datelines, written_spans
-
         stripped = strip_datelines(document)
         spans = None if self.normalize(document) == " ".join(stripped.split()) else written_spans(stripped, read)
         if spans is None:
@@ -272,8 +259,6 @@ class Summarizer:
     def written_words(self, document: str, read: list[str]) -> list[str]:
         """The words the model read of `document` (a prefix of its normalized words, seqae.data.normalize
         .written_forms) as the document writes them; the same words for a document already in the model's form."""
-        from seqae.data.normalize import strip_datelines, written_forms
-
         stripped = strip_datelines(document)
         if self.normalize(document) == " ".join(stripped.split()):
             return read
@@ -313,8 +298,6 @@ class Summarizer:
                       method: str = "position", embed=None) -> list[str] | tuple[str, int]:
         """One document's summary lines in document mode (see summarize_documents), or (sentence, words) when the
         summary is to be a headline of that many words written from that sentence."""
-        from seqae.sentence_select import fill_budget, rank_sentences, readable_order, word_count
-
         split = self.split_sentences(document)
         if not split:
             return []
@@ -347,8 +330,6 @@ class Summarizer:
     def split_sentences(self, document: str) -> list[str]:
         """The document's sentences as document mode chooses among them (seqae.sentence_select.document_sentences,
         with the model's Punkt splitter for text in the corpora's lowercased form)."""
-        from seqae.sentence_select import document_sentences
-
         try:
             return document_sentences(document, self.splitter)
         except ValueError:
@@ -361,8 +342,6 @@ class Summarizer:
         written (case, digits): each written token is normalized on its own, so the model's scores map back to
         it (a token scores as its best piece; tokens past what the model reads are kept). An abstractive model
         rewrites the sentence at that length."""
-        from seqae.sentence_select import word_count
-
         if not self.generator.selects_words:
             return [self.generator.decode([self.prepare(s)], words=max(1, round(keep * word_count(s))))[0]
                     for s in sentences]
@@ -389,8 +368,8 @@ class Summarizer:
     def search_score(self):
         """word prior + similarity (+ fluency, phrase, number), weighted by the bundle's `search` section
         (seqae.rl.rewards.search_reward)."""
+        # torch: only test-time search needs them
         from seqae.rl.rewards import search_reward
-        from seqae.rl.word_prior import WordPrior
         from seqae.summary_lm import SummaryLM
 
         if not self.generator.selects_words:

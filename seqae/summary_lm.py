@@ -4,7 +4,7 @@ A small word-level Llama over `<sep> summary </s>`, trained on human-written sum
 with articles). Two users, two models that never share data:
 - the fluency reward (seqae.rl.rewards.FluencyReward): trained at the start of a run on the run's own
   human summaries (the titles half of the unsupervised split);
-- the bench's readability numbers (seqae.eval.bench): trained once on human summaries that training never
+- the bench's readability numbers (seqae.eval.bench_scoring): trained once on human summaries that training never
   saw (held out), and never used as a reward.
 A word outside the vocabulary counts as `<unk>`.
 
@@ -22,6 +22,7 @@ import random
 from pathlib import Path
 
 import torch
+from transformers import AutoModelForCausalLM
 
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer, load_word_tokenizer
 from seqae.encoding import conditional_lm_batch
@@ -125,8 +126,6 @@ class SummaryLM:
     @classmethod
     def load(cls, directory, texts: list[str] | None = None) -> "SummaryLM":
         """`texts`: the texts it learned from, to count the unigram frequencies of a model saved before SLOR."""
-        from transformers import AutoModelForCausalLM
-
         directory = Path(directory)
         unigram = directory / UNIGRAM_FILE
         lm = cls(load_model(directory / "model", AutoModelForCausalLM, "summary language model"),

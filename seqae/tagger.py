@@ -53,7 +53,7 @@ def has_tokenizer_files(directory) -> bool:
 
 def load_subword_tokenizer(directory):
     """A model directory's own (fast) tokenizer; a damaged or slow-only one is a DataError."""
-    from transformers import AutoTokenizer
+    from transformers import AutoTokenizer  # seconds to import: only a pretrained (subword) tagger has its own tokenizer
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)

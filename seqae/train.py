@@ -35,7 +35,8 @@ from seqae.checkpoint import (
 from seqae.config import STAGES, Config, architecture_change
 from seqae.data.corpus import batch_documents, load_corpus
 from seqae.data.heuristics import heuristic_summary
-from seqae.data.tokenizer import WordCodec
+from seqae.data.sentences import SentenceSplitter
+from seqae.data.tokenizer import WordCodec, build_word_tokenizer, load_word_tokenizer
 from seqae.errors import SeqaeError, UsageError
 from seqae.generators import generator_class, summarize_in_batches
 from seqae.io import atomic_write_text
@@ -43,8 +44,10 @@ from seqae.losses import reconstructor_loss
 from seqae.models import build_discriminator, build_reconstructor, load_discriminator, load_reconstructor
 from seqae.optim import NonFiniteStep, NonFiniteWeights, non_finite_tensor, optimizer_step
 from seqae.rl.coverage import CoverageModel
+from seqae.rl.fixed_models import load_coverage, train_coverage, train_summary_lm
 from seqae.rl.loop import rl_step
-from seqae.rl.rewards import SHAPE_TERMS, DiscriminatorReward, ReconstructionReward, build_rewards
+from seqae.rl.rewards import SHAPE_TERMS, DiscriminatorReward, ReconstructionReward, build_rewards, search_reward
+from seqae.rl.search import improve_selections
 from seqae.rl.word_prior import WordPrior
 from seqae.summary_lm import SummaryLM
 
@@ -70,7 +73,7 @@ class Trainer:
         the corpus has been read and the config checked, so that bad data fails before anything is deleted."""
         self.config, self.out_dir = config, Path(out_dir)
         self.best_dev_row: dict | None = None  # the dev evaluation that chose out/model, in this process
-        self._content_word_lead_dev: float | None = None
+        self._content_lead_dev: float | None = None
         checkpoints = list_checkpoints(self.out_dir) if resume else []
         if resume and not checkpoints:
             raise UsageError(f"{self.out_dir}: --resume but no checkpoint-* to resume from")
@@ -102,9 +105,6 @@ class Trainer:
                              f"run into another --out")
 
     def _fresh(self) -> dict:
-        from seqae.data.sentences import SentenceSplitter
-        from seqae.data.tokenizer import build_word_tokenizer
-
         config = self.config
         torch.manual_seed(config.seed)
         self.tokenizer = build_word_tokenizer(texts=self.corpus.articles + self.corpus.summaries,
@@ -119,9 +119,6 @@ class Trainer:
         return {}
 
     def _restore(self, directory: Path) -> dict:
-        from seqae.data.sentences import SentenceSplitter
-        from seqae.data.tokenizer import load_word_tokenizer
-
         state = load_trainer_state(directory)
         self.tokenizer = load_word_tokenizer(directory / "tokenizer")
         self.splitter = SentenceSplitter.load(directory / "sentences")
@@ -172,7 +169,7 @@ class Trainer:
             ).to(accelerator.device)
         if config.rl.coverage_weight:
             self.fixed_models[COVERAGE_DIR] = self._fixed_model(COVERAGE_DIR, self._train_coverage, lambda path: (
-                CoverageModel.load(path, self.codec, max_words, config.coverage.shared_candidates)
+                load_coverage(path, config, self.codec)
             )).to(accelerator.device)
         self.rewards = build_rewards(config.rl, self.reconstruction, self.discrimination, self.word_prior,
                                      accelerator.device, self.fixed_models.get(SUMMARY_LM_DIR),
@@ -197,21 +194,11 @@ class Trainer:
 
     def _train_summary_lm(self) -> SummaryLM:
         """On the run's human summaries (the titles half), never on articles."""
-        settings = self.config.summary_lm
-        return SummaryLM.train(self.corpus.summaries, seed=self.config.seed, steps=settings.steps,
-                               batch_size=settings.batch_size, lr=settings.lr, hidden=settings.hidden_size,
-                               layers=settings.num_layers, vocab_size=settings.vocab_size,
-                               device=self.accelerator.device, progress=self.is_main)
+        return train_summary_lm(self.config, self.corpus.summaries, self.accelerator.device, self.is_main)
 
     def _train_coverage(self) -> CoverageModel:
         """On the run's articles with random summaries of their content words."""
-        settings = self.config.coverage
-        return CoverageModel.train(self.corpus.articles, self.codec, max_words=self.config.data.max_document_words,
-                                   seed=self.config.seed, steps=settings.steps, batch_size=settings.batch_size,
-                                   lr=settings.lr, hidden=settings.hidden_size, layers=settings.num_layers,
-                                   max_summary_words=settings.max_summary_words,
-                                   shared_candidates=settings.shared_candidates,
-                                   device=self.accelerator.device, progress=self.is_main)
+        return train_coverage(self.config, self.corpus.articles, self.codec, self.accelerator.device, self.is_main)
 
     # ----- helpers -----
     @property
@@ -291,7 +278,7 @@ class Trainer:
             score = row["dev_rouge1"]
         else:
             row = {"dev_reward": self.dev_reward(documents, predictions),
-                   "dev_reward_content_word_lead": self.content_word_lead_dev_reward(documents)}
+                   "dev_reward_content_lead": self.content_lead_dev_reward(documents)}
             score = row["dev_reward"] if self._stage(self.step - 1) == "rl" else None
         row["dev_summary_words"] = sum(len(p.split()) for p in predictions) / max(1, len(predictions))
         if score is not None and (self.best_dev is None or score > self.best_dev):
@@ -304,14 +291,14 @@ class Trainer:
         fixed = self.rewards.fixed()
         return fixed.total(fixed.score(documents, summaries)).mean().item()
 
-    def content_word_lead_dev_reward(self, documents: list[str]) -> float:
+    def content_lead_dev_reward(self, documents: list[str]) -> float:
         """The baseline's dev reward, computed once (it does not change while the generator trains)."""
-        from seqae.data.baselines import content_word_lead
+        from seqae.data.baselines import content_lead
 
-        if self._content_word_lead_dev is None:
+        if self._content_lead_dev is None:
             words = self.config.decode.words
-            self._content_word_lead_dev = self.dev_reward(documents, [content_word_lead(d, words) for d in documents])
-        return self._content_word_lead_dev
+            self._content_lead_dev = self.dev_reward(documents, [content_lead(d, words) for d in documents])
+        return self._content_lead_dev
 
     # ----- the stages -----
     def warm_start_step(self, documents: list[str]) -> dict:
@@ -336,9 +323,6 @@ class Trainer:
     def search_targets(self) -> list[tuple[str, list[int]]]:
         """(document, positions) for distill.documents training articles: the tagger's greedy choice improved by
         test-time search. Computed once, when the stage starts, and kept in the run directory for resumes."""
-        from seqae.rl.rewards import search_reward
-        from seqae.rl.search import improve_selections
-
         path, config = self.out_dir / SEARCH_TARGETS_FILE, self.config
         if self.is_main and not path.exists():
             documents = batch_documents(self.corpus.articles, config.distill.documents, 0, config.seed + 2)
@@ -432,7 +416,7 @@ class Trainer:
 
     def run_trl(self, steps: int, progress) -> None:
         """The rest of the RL stage in one trl GRPOTrainer run with the same rewards; one checkpoint ends it."""
-        from seqae.rl.trl_grpo import run_grpo_stage
+        from seqae.rl.trl_grpo import run_grpo_stage  # trl takes seconds to import: only rl.backend=trl needs it
 
         first_step = self.step
         rows = run_grpo_stage(self.generator.module, self.tokenizer, self.corpus.articles, self.rewards,

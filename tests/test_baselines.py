@@ -5,7 +5,7 @@ import random
 import pytest
 
 from seqae.data.heuristics import FUNCTION_WORDS, is_function_token
-from seqae.data.baselines import content_word_lead, lead_bytes, lead_words, prefix, random_words
+from seqae.data.baselines import content_lead, lead_bytes, lead_words, prefix, random_words
 from seqae.data.rouge import truncate_utf8
 
 DOC = "japan 's nec corp. and UNK computer corp. of the united states said wednesday they had agreed ."
@@ -48,6 +48,6 @@ def test_function_tokens():
     assert {"the", "a", "an", "of", "to", "in", "'s", "said", "-rrb-", "''"} <= FUNCTION_WORDS
 
 
-def test_content_word_lead():
-    assert content_word_lead(DOC, 6) == "japan nec corp. UNK computer corp."
-    assert content_word_lead("the ## killed in -lrb- bomb -rrb- blast", 3) == "killed bomb blast"
+def test_content_lead():
+    assert content_lead(DOC, 6) == "japan nec corp. UNK computer corp."
+    assert content_lead("the ## killed in -lrb- bomb -rrb- blast", 3) == "killed bomb blast"

@@ -60,35 +60,35 @@ def test_codec_ids_are_the_hand_derived_ones(codec):
     assert codec.ids(["market", "police"], vocab_size=7) == [UNK, POLICE]
 
 
+def assert_batch(batch, *, ids, mask, labels):
+    """The batch's input ids, attention mask and labels are these rows."""
+    torch.testing.assert_close(batch["input_ids"], torch.tensor(ids))
+    torch.testing.assert_close(batch["attention_mask"], torch.tensor(mask))
+    torch.testing.assert_close(batch["labels"], torch.tensor(labels))
+
+
 def test_conditional_lm_batch_two_rows_of_different_length(codec):
     batch = conditional_lm_batch(codec, prefixes=[[POLICE, CITY], [MARKET]], targets=[[MARKET], [POLICE, CITY, MARKET]])
     # row 0: prefix police city, <sep>, target market, </s>          -> 5 tokens, padded to 6
     # row 1: prefix market, <sep>, target police city market, </s>   -> 6 tokens (the width)
     # labels: -100 on the prefix and <sep>, the target and </s> labelled, -100 on padding
-    expected_ids = torch.tensor([
+    assert set(batch) == {"input_ids", "attention_mask", "labels"}
+    assert_batch(batch, ids=[
         [POLICE, CITY, SEP, MARKET, EOS, PAD],
         [MARKET, SEP, POLICE, CITY, MARKET, EOS],
-    ])
-    expected_mask = torch.tensor([
+    ], mask=[
         [1, 1, 1, 1, 1, 0],
         [1, 1, 1, 1, 1, 1],
-    ])
-    expected_labels = torch.tensor([
+    ], labels=[
         [X, X, X, MARKET, EOS, X],
         [X, X, POLICE, CITY, MARKET, EOS],
     ])
-    assert set(batch) == {"input_ids", "attention_mask", "labels"}
-    torch.testing.assert_close(batch["input_ids"], expected_ids)
-    torch.testing.assert_close(batch["attention_mask"], expected_mask)
-    torch.testing.assert_close(batch["labels"], expected_labels)
 
 
 def test_conditional_lm_batch_empty_prefix_is_sep_then_target(codec):
     # the empty summary of the reconstruction baseline: `<sep> target </s>`, <sep> not labelled
     batch = conditional_lm_batch(codec, prefixes=[[]], targets=[[CITY]])
-    torch.testing.assert_close(batch["input_ids"], torch.tensor([[SEP, CITY, EOS]]))
-    torch.testing.assert_close(batch["attention_mask"], torch.tensor([[1, 1, 1]]))
-    torch.testing.assert_close(batch["labels"], torch.tensor([[X, CITY, EOS]]))
+    assert_batch(batch, ids=[[SEP, CITY, EOS]], mask=[[1, 1, 1]], labels=[[X, CITY, EOS]])
 
 
 def test_reconstructor_batch_truncates_and_limits_the_vocabulary(codec):
@@ -100,21 +100,16 @@ def test_reconstructor_batch_truncates_and_limits_the_vocabulary(codec):
     #        tokens 6 1 <sep> 5 6 </s>                                                     (6 tokens, the width)
     # row 1: summary "" -> []; document [market] -> [<unk>]
     #        tokens <sep> <unk> </s>, padded with 3 <pad>
-    expected_ids = torch.tensor([
+    assert_batch(batch, ids=[
         [CITY, UNK, SEP, POLICE, CITY, EOS],
         [SEP, UNK, EOS, PAD, PAD, PAD],
-    ])
-    expected_mask = torch.tensor([
+    ], mask=[
         [1, 1, 1, 1, 1, 1],
         [1, 1, 1, 0, 0, 0],
-    ])
-    expected_labels = torch.tensor([
+    ], labels=[
         [X, X, X, POLICE, CITY, EOS],
         [X, UNK, EOS, X, X, X],
     ])
-    torch.testing.assert_close(batch["input_ids"], expected_ids)
-    torch.testing.assert_close(batch["attention_mask"], expected_mask)
-    torch.testing.assert_close(batch["labels"], expected_labels)
 
 
 def test_supervised_generator_batch_document_then_target(codec):
@@ -124,21 +119,16 @@ def test_supervised_generator_batch_document_then_target(codec):
     # documents keep 3 words, targets 2 (max_target_words), no vocabulary limit:
     # row 0: police city market <sep> | police market </s>   -> 7 tokens (the width)
     # row 1: city <sep> | market city </s>                   -> 5 tokens, padded with 2 <pad>
-    expected_ids = torch.tensor([
+    assert_batch(batch, ids=[
         [POLICE, CITY, MARKET, SEP, POLICE, MARKET, EOS],
         [CITY, SEP, MARKET, CITY, EOS, PAD, PAD],
-    ])
-    expected_mask = torch.tensor([
+    ], mask=[
         [1, 1, 1, 1, 1, 1, 1],
         [1, 1, 1, 1, 1, 0, 0],
-    ])
-    expected_labels = torch.tensor([
+    ], labels=[
         [X, X, X, X, POLICE, MARKET, EOS],
         [X, X, MARKET, CITY, EOS, X, X],
     ])
-    torch.testing.assert_close(batch["input_ids"], expected_ids)
-    torch.testing.assert_close(batch["attention_mask"], expected_mask)
-    torch.testing.assert_close(batch["labels"], expected_labels)
 
 
 # ---------------------------------------------------------------------------------------------------------------

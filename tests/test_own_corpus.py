@@ -71,7 +71,7 @@ def test_train_on_raw_articles_and_unrelated_summaries(tmp_path, capsys):
     # baseline's.
     assert "held-out documents): the recipe's reward" in err and "the content-word lead's" in err
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
-    assert any("dev_reward_content_word_lead" in row for row in rows)
+    assert any("dev_reward_content_lead" in row for row in rows)
     # The trained run writes a headline of a raw article from its lead, in the article's own words; its
     # config.yaml beside model/ does not hide the model.
     assert main(["summarize", str(out), str(article_dir / "0000.txt"), "--words", "5"]) == 0

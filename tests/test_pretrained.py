@@ -20,6 +20,7 @@ from seqae.errors import UsageError
 from seqae.generators import AbstractiveGenerator, ExtractiveGenerator
 from seqae.models import resolve_pretrained
 from seqae.rl.rewards import SimilarityReward
+from seqae.sentence_encoder import SentenceEncoder
 from seqae.tagger import subword_tokenizer, tag_words
 from seqae.train import Trainer
 
@@ -180,21 +181,21 @@ def tiny_similarity():
     encoder = BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1,
                                    num_attention_heads=2, intermediate_size=64,
                                    max_position_embeddings=MAX_POSITIONS, pad_token_id=0))
-    return SimilarityReward(encoder, tokenizer, max_length=MAX_POSITIONS)
+    return SimilarityReward(SentenceEncoder(encoder, tokenizer, max_length=MAX_POSITIONS))
 
 
 def test_similarity_reward_by_hand(tiny_similarity):
     reward = tiny_similarity
     assert reward.__name__ == "similarity"
-    assert not any(p.requires_grad for p in reward.model.parameters())
+    assert not any(p.requires_grad for p in reward.encoder.model.parameters())
     document = "police said the army rebels talks in the city"
     scores = reward([document] * 4, [document, "", "oil prices rise", "   "])
     assert scores[0] == pytest.approx(1.0, abs=1e-5)
     assert scores[1] == 0.0 and scores[3] == 0.0
     assert -1.0 <= scores[2] < 1.0 - 1e-4
     # Mean pooling over the attention mask: padding in a batch does not change an embedding.
-    alone = reward.embed(["oil prices rise"])[0]
-    padded = reward.embed(["oil prices rise", document + " " + document])[0]
+    alone = reward.encoder.embed(["oil prices rise"])[0]
+    padded = reward.encoder.embed(["oil prices rise", document + " " + document])[0]
     assert torch.allclose(alone, padded, atol=1e-5) and alone.norm().item() == pytest.approx(1.0, abs=1e-5)
     assert reward([document], ["oil prices rise"]) == pytest.approx([scores[2]], abs=1e-5)
 
@@ -212,3 +213,17 @@ def test_real_minilm_tagger_and_similarity():
     with torch.no_grad():
         tagged = tag_words(tagger, None, [article], max_words=60)
     assert tagged.words[0] == article.split() and tagged.logits.shape == (1, len(article.split()), 2)
+
+
+def test_document_mode_ranks_with_the_sentence_encoder_it_is_given(tiny_run, subword_dir, tmp_path, capsys):
+    """`--sentence-encoder DIR` ranks with that encoder's embeddings (here the tiny BERT's, which pick another first
+    sentence than TF-IDF alone does on this document)."""
+    document = " ".join(" ".join(text.split()) + " ." for text in synthetic_texts(6, 6, 10, seed=8))
+    source = tmp_path / "document.txt"
+    source.write_text(document + "\n", encoding="utf-8")
+    assert main(["summarize", str(tiny_run), str(source), "--sentences", "1",
+                 "--sentence-encoder", str(subword_dir)]) == 0
+    summarizer = Summarizer(str(tiny_run))
+    expected = summarizer([document], sentences=1, embed=SentenceEncoder.load(str(subword_dir)).embed)[0]
+    assert capsys.readouterr().out == expected + "\n"
+    assert expected != summarizer([document], sentences=1)[0]

@@ -12,9 +12,11 @@ from seqae.data.corpus import batch_documents
 from seqae.data.heuristics import heuristic_summary
 from seqae.generators import ExtractiveGenerator
 from seqae.losses import reconstructor_loss
+from seqae.rl.loop import rl_step
+from seqae.rl.rewards import Rewards
 from seqae.train import Trainer
 
-from conftest import TINY_CONFIG, tiny_train_args
+from conftest import TINY_CONFIG, WORDS, tiny_train_args
 
 
 def tiny_config(corpus, *overrides):
@@ -64,6 +66,8 @@ def test_warm_start_trains_generator_and_reconstructor_and_discriminator(tmp_pat
 
 @pytest.mark.parametrize("kind", ["extractive", "abstractive"])
 def test_rl_steps_change_every_network(tmp_path, tiny_corpus, kind):
+    """RL trains R and D beside the generator, and logs every term (the direction of the generator's step:
+    test_rl_steps_raise_the_reward_they_are_given)."""
     config = tiny_config(tiny_corpus, f"model.generator={kind}", "warm_start.steps=0",
                          "warm_start.discriminator_steps=0", "rl.steps=3")
     trainer = Trainer(config, tmp_path / "run")
@@ -77,6 +81,39 @@ def test_rl_steps_change_every_network(tmp_path, tiny_corpus, kind):
     for term in ("reward_reconstruction", "reward_discriminator", "reward_length", "reward_repetition",
                  "discriminator_accuracy", "reconstructor_loss", "summary_words"):
         assert term in rl_rows[-1]
+
+
+FAVOURED = set(WORDS[::2])
+
+
+def favoured_share(documents, summaries, **_) -> list[float]:
+    """A reward with a known best behaviour: the share of the summary's words that are in FAVOURED."""
+    return [sum(word in FAVOURED for word in s.split()) / max(1, len(s.split())) for s in summaries]
+
+
+@pytest.mark.parametrize("kind, sampler, update", [("extractive", "bernoulli", "group_relative"),
+                                                   ("extractive", "exact_length", "self_critical"),
+                                                   ("abstractive", "bernoulli", "group_relative"),
+                                                   ("abstractive", "bernoulli", "best_of_k")])
+def test_rl_steps_raise_the_reward_they_are_given(tmp_path, tiny_corpus, kind, sampler, update):
+    """The policy moves toward what is rewarded: the favoured share of its samples rises (a sign-flipped policy
+    loss drives it toward 0, and changes the weights just as much)."""
+    config = tiny_config(tiny_corpus, f"model.generator={kind}", f"rl.sampler={sampler}", f"rl.update={update}",
+                         "warm_start.steps=0", "warm_start.discriminator_steps=0", "rl.steps=0", "rl.group_size=4",
+                         "rl.lr=0.05")
+    trainer = Trainer(config, tmp_path / "run")
+    documents = trainer.corpus.articles[:8]
+    rewards = Rewards({"favoured": favoured_share}, {"favoured": 1.0})
+
+    def mean_reward() -> float:
+        torch.manual_seed(1)  # the same draws before and after
+        summaries = trainer.generator.rollout(documents, 16, config.rl).summaries
+        return sum(favoured_share(documents, summaries)) / len(summaries)
+
+    before = mean_reward()
+    for _ in range(5):
+        rl_step(trainer.generator, trainer.optimizers["generator"], trainer.accelerator, documents, rewards, config.rl)
+    assert mean_reward() > before + 0.1
 
 
 def test_zero_weight_term_is_not_computed(tmp_path, tiny_corpus):
@@ -173,17 +210,23 @@ def test_exact_length_samples_and_greedy_baseline_train_the_tagger(tmp_path, tin
     assert (tmp_path / "run" / "model" / "word_prior.json").is_file()
 
 
+def searched_summaries(run, articles, rounds: int, output) -> tuple[list[str], list[str]]:
+    """`seqae summarize RUN ARTICLES --per-line --words 4 --search ROUNDS`: the documents and their summaries, each
+    checked to be 4 words of its own document in the document's order."""
+    assert main(["summarize", str(run), str(articles), "--per-line", "--words", "4", "--search", str(rounds),
+                 "-o", str(output)]) == 0
+    documents, lines = articles.read_text().splitlines(), output.read_text().splitlines()
+    assert len(lines) == len(documents)
+    for summary, document in zip(lines, documents):
+        remaining = iter(document.split())
+        assert len(summary.split()) == 4 and all(word in remaining for word in summary.split()), (summary, document)
+    return documents, lines
+
+
 def test_summarize_with_search_keeps_length_and_document_words(tiny_corpus, tmp_path, capsys):
     out = tmp_path / "run"
     assert main(tiny_train_args(tiny_corpus, out, "search.similarity_weight=0")) == 0
-    summaries = tmp_path / "searched.txt"
-    assert main(["summarize", str(out), str(tiny_corpus["articles"]), "--per-line", "--words", "4",
-                 "--search", "3", "-o", str(summaries)]) == 0
-    documents = tiny_corpus["articles"].read_text().splitlines()
-    lines = summaries.read_text().splitlines()
-    assert len(lines) == len(documents)
-    for summary, document in zip(lines, documents):
-        assert len(summary.split()) == 4 and set(summary.split()) <= set(document.split())
+    documents, lines = searched_summaries(out, tiny_corpus["articles"], 3, tmp_path / "searched.txt")
     from seqae.rl.word_prior import WordPrior
     from seqae.summarize import Summarizer
 
@@ -231,11 +274,7 @@ def test_fixed_reward_models_are_trained_once_logged_apart_and_kept_for_resume(t
     assert not (branch / "summary_lm").exists() and not (branch / "coverage").exists()
     trainer.run()
     assert (branch / "model" / "summary_lm" / "model" / "model.safetensors").read_bytes() == weights
-    # test-time search on the saved model weighs the fluency term too
-    summaries = tmp_path / "searched.txt"
-    assert main(["summarize", str(out), str(tiny_corpus["articles"]), "--per-line", "--words", "4",
-                 "--search", "2", "-o", str(summaries)]) == 0
-    assert len(summaries.read_text().splitlines()) == len(tiny_corpus["articles"].read_text().splitlines())
+    searched_summaries(out, tiny_corpus["articles"], 2, tmp_path / "searched.txt")  # search weighs fluency too
 
 
 def test_warm_start_without_the_reconstructor_leaves_it_untouched(tmp_path, tiny_corpus):
