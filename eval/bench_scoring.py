@@ -14,7 +14,7 @@ from seqae.data.heuristics import is_number_token
 from seqae.data.rouge import bench_row, paired_difference
 from seqae.io import atomic_write_text
 from seqae.rl.rewards import FluencyReward
-from seqae.summarize import Summarizer
+from seqae.apps.summarize import Summarizer
 from seqae.summary_lm import SummaryLM
 
 

@@ -71,7 +71,7 @@ def sumy_rankings(articles: list[list[str]], splitter, method: str) -> list[list
 
 
 def run_cnndm_bench(args) -> int:
-    from seqae.summarize import Summarizer  # omegaconf: `seqae --help` imports this module to register the bench
+    from seqae.apps.summarize import Summarizer  # omegaconf: `seqae --help` imports this module to register the bench
 
     started = time.perf_counter()
     path = Path(args.data) / "cnndm" / f"{args.split}.jsonl.gz"

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from seqae.data.rouge import paired_difference, read_lines, score_corpus
-from seqae.summarize import Summarizer
+from seqae.apps.summarize import Summarizer
 
 
 def check(model_dir, articles: list[str], titles: list[str], words: int) -> tuple[dict, list[str]]:

@@ -293,7 +293,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
     from seqae.generators import generator_class
     from seqae.sampling import gumbel_top_k, keep_scores
     from seqae.selection import select_positions
-    from seqae.summarize import Summarizer
+    from seqae.apps.summarize import Summarizer
     from seqae.tagger import tag_words
 
     started = time.perf_counter()

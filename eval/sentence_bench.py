@@ -170,7 +170,7 @@ def document_checks(model: str, articles) -> dict:
     each of CHECKED_BUDGETS: summaries that start with a dateline or byline, lines under 4 words, `sentences` outputs
     that are not exactly that many of the article's sentences verbatim (the first one without its dateline), and
     10-word headlines longer than 10 words or with a word the article does not write so."""
-    from seqae.summarize import Summarizer  # omegaconf and nltk, as above
+    from seqae.apps.summarize import Summarizer  # omegaconf and nltk, as above
 
     summarizer = Summarizer(model)
     texts = [raw for _, raw, _ in articles]
@@ -246,7 +246,7 @@ def compress_checks(model: str, articles, keep: float = 0.7) -> dict:
     """How many of the articles' sentences `--compress KEEP` leaves broken, by three checks that need no parser:
     a dangling word (`dangles`), a lost final period (or ! ?), a lost first word (a capital no longer first);
     beside how many of the sentences themselves trip the dangling check."""
-    from seqae.summarize import Summarizer  # omegaconf and nltk, as above
+    from seqae.apps.summarize import Summarizer  # omegaconf and nltk, as above
 
     summarizer = Summarizer(model)
     originals, compressed = [], []

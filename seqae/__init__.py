@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 def __getattr__(name):
     # Lazy, so that `seqae evaluate` does not pay for importing torch and transformers.
     if name == "Summarizer":
-        from seqae.summarize import Summarizer
+        from seqae.apps.summarize import Summarizer
 
         return Summarizer
     raise AttributeError(name)

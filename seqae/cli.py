@@ -6,7 +6,8 @@ import signal
 import sys
 import threading
 
-from seqae import __version__, commands, serve
+from seqae import __version__
+from seqae.apps import commands, serve
 from seqae.errors import SeqaeError
 from seqae.eval import bench, blind_reading, diagnose
 from seqae.eval import cli as eval_cli

@@ -22,7 +22,7 @@ from seqae.data.readers import read_bounded
 from seqae.errors import DataError, UsageError, first_line
 from seqae.io import atomic_write_text
 
-# The training stages, in order (seqae.train): one global step counter runs through them.
+# The training stages, in order (seqae.apps.train): one global step counter runs through them.
 STAGES = ("warm_start", "discriminator", "distill", "rl")
 # The discriminator reads `<s>` and the first DISCRIMINATOR_WORDS words of a text.
 DISCRIMINATOR_WORDS = 32
@@ -338,7 +338,7 @@ class Config:
 # model.generator_init only says where a new run's generator starts: a resumed one starts from the checkpoint.
 ARCHITECTURE_KEYS = (*(f"model.{f.name}" for f in dataclasses.fields(ModelConfig) if f.name != "generator_init"),
                      "data.vocab_size", "data.max_document_words")
-# The fixed reward models' shapes: they count for a run that saved the model (seqae.train loads it on resume).
+# The fixed reward models' shapes: they count for a run that saved the model (seqae.apps.train loads it on resume).
 FIXED_MODEL_KEYS = {"summary_lm": ("summary_lm.vocab_size", "summary_lm.hidden_size", "summary_lm.num_layers"),
                     "coverage": ("coverage.hidden_size", "coverage.num_layers")}
 

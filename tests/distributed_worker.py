@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from seqae.config import load_config
-from seqae.train import Trainer
+from seqae.apps.train import Trainer
 
 
 class RecordingTrainer(Trainer):

@@ -11,7 +11,7 @@ class LiveServer:
     def __init__(self, app, header_timeout: float = 5.0):
         import uvicorn
 
-        from seqae.serve import server_options
+        from seqae.apps.serve import server_options
 
         # Port 0: the kernel picks a free port, read back from the listening socket once started.
         config = uvicorn.Config(app, host="127.0.0.1", port=0, **server_options(header_timeout))

@@ -124,7 +124,7 @@ def test_diagnose_reward_on_a_tiny_run(titled_run, tmp_path, capsys):
         assert rho is None or -1 <= rho <= 1
     assert all(isinstance(c["readability"], float) for d in result["documents"] for c in d["candidates"])
 
-    from seqae.summarize import Summarizer
+    from seqae.apps.summarize import Summarizer
     summarizer = Summarizer(titled_run)
     greedy = [d["candidates"][0]["summary"] for d in result["documents"]]
     for record in result["documents"]:

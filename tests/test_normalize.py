@@ -84,7 +84,7 @@ def test_looks_normalized_tells_gigaword_text_from_raw_text():
 
 
 def test_a_lowercase_model_normalizes_raw_input(tiny_run):
-    from seqae.summarize import Summarizer
+    from seqae.apps.summarize import Summarizer
 
     summarizer = Summarizer(tiny_run)
     assert summarizer.lowercase_vocabulary
@@ -121,7 +121,7 @@ def test_written_forms_never_misplace_a_piece(raw):
 
 
 def test_extractive_summaries_of_raw_text_are_written_as_the_document_writes_them(tiny_run):
-    from seqae.summarize import Summarizer
+    from seqae.apps.summarize import Summarizer
 
     summarizer = Summarizer(tiny_run)
     raw = "BERLIN (Reuters) - Police said on Tuesday that 42 rebels left the city."

@@ -1,5 +1,5 @@
 """`seqae train --articles ... --summaries ...`: a corpus of raw articles and unrelated human summaries becomes a run
-(seqae.own_corpus), with every choice in the run's config.yaml."""
+(seqae.apps.own_corpus), with every choice in the run's config.yaml."""
 
 import gzip
 import json
@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import TINY_CONFIG
 from seqae.cli import main
 from seqae.config import load_config
-from seqae.own_corpus import MIN_SUMMARIES, PreparedCorpus, corpus_config
+from seqae.apps.own_corpus import MIN_SUMMARIES, PreparedCorpus, corpus_config
 
 CITIES = ["WASHINGTON", "LONDON", "NAIROBI", "LIMA", "OSLO"]
 PEOPLE = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra", "Barbara Liskov"]

@@ -74,7 +74,7 @@ def test_an_inference_bundle_with_a_cut_vocabulary_reads_the_rest_as_unknown(tin
 
 
 def test_the_packaged_model_is_explained_without_the_networks_it_does_not_ship():
-    from seqae.explain import Explainer
+    from seqae.apps.explain import Explainer
 
     result = Explainer(None).explain(ARTICLE, words=10)
     assert result["summary"] == Summarizer()([ARTICLE], words=10)[0]

@@ -22,7 +22,7 @@ from seqae.models import resolve_pretrained
 from seqae.rl.rewards import SimilarityReward
 from seqae.sentence_encoder import SentenceEncoder
 from seqae.tagger import subword_tokenizer, tag_words
-from seqae.train import Trainer
+from seqae.apps.train import Trainer
 
 from conftest import TINY_CONFIG, WORDS, synthetic_texts, tiny_train_args
 

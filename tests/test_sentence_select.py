@@ -170,7 +170,7 @@ def test_sentences_refuses_search(tiny_run, tmp_path, capsys):
 
 
 def test_compression_drops_only_words_the_model_read_and_keeps_them_as_written(tiny_run):
-    from seqae.summarize import Summarizer
+    from seqae.apps.summarize import Summarizer
 
     summarizer = Summarizer(tiny_run)
     limit = summarizer.config.data.max_document_words

@@ -16,8 +16,8 @@ from live_server import LiveServer, wait_for  # noqa: E402
 
 from seqae.checkpoint import SUMMARY_LM_DIR  # noqa: E402
 from seqae.cli import main  # noqa: E402
-from seqae.explain import sentence_positions, used_positions  # noqa: E402
-from seqae.serve import create_app  # noqa: E402
+from seqae.apps.explain import sentence_positions, used_positions  # noqa: E402
+from seqae.apps.serve import create_app  # noqa: E402
 
 DOCUMENT = "police said on tuesday the army rebels fire in the city market as oil prices rise"
 LONG_DOCUMENT = " ".join(WORDS)  # all different, more than the tiny model reads (24)

@@ -16,7 +16,7 @@ httpx = pytest.importorskip("httpx", reason="the test compares with the API thro
 from live_server import LiveServer  # noqa: E402
 
 from seqae.eval.serve_bench import headless_chromium  # noqa: E402
-from seqae.serve import create_app  # noqa: E402
+from seqae.apps.serve import create_app  # noqa: E402
 
 pytestmark = pytest.mark.slow  # drives Chromium
 

@@ -20,7 +20,7 @@ httpx = pytest.importorskip("httpx", reason="the API tests talk to the server wi
 from conftest import WORDS  # noqa: E402
 from live_server import LiveServer, wait_for  # noqa: E402
 
-from seqae.serve import HostAndOrigin, create_app  # noqa: E402
+from seqae.apps.serve import HostAndOrigin, create_app  # noqa: E402
 
 DOCUMENT = "police said on tuesday the army rebels fire in the city market as oil prices rise"
 HEADER_TIMEOUT = BODY_TIMEOUT = 1.0

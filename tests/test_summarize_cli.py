@@ -87,11 +87,11 @@ def test_abstractive_summaries_never_contain_unknown_or_repeated_bigrams(tmp_pat
 
 def test_a_raw_document_is_normalized_once(tiny_run, monkeypatch):
     """The CLI asks `reads_whole` first, then summarizes: the NLTK pass runs once per document, not twice."""
-    import seqae.summarize
+    import seqae.apps.summarize
 
     calls = []
-    real = seqae.summarize.gigaword_normalize
-    monkeypatch.setattr(seqae.summarize, "gigaword_normalize", lambda text: calls.append(text) or real(text))
+    real = seqae.apps.summarize.gigaword_normalize
+    monkeypatch.setattr(seqae.apps.summarize, "gigaword_normalize", lambda text: calls.append(text) or real(text))
     summarizer = Summarizer(tiny_run)
     monkeypatch.setattr(summarizer.config.data, "normalize", True)
     document = "Police said the army rebels held talks in the city."

@@ -14,7 +14,7 @@ from seqae.generators import ExtractiveGenerator
 from seqae.losses import reconstructor_loss
 from seqae.rl.loop import rl_step
 from seqae.rl.rewards import Rewards
-from seqae.train import Trainer
+from seqae.apps.train import Trainer
 
 from conftest import TINY_CONFIG, WORDS, tiny_train_args
 
@@ -228,7 +228,7 @@ def test_summarize_with_search_keeps_length_and_document_words(tiny_corpus, tmp_
     assert main(tiny_train_args(tiny_corpus, out, "search.similarity_weight=0")) == 0
     documents, lines = searched_summaries(out, tiny_corpus["articles"], 3, tmp_path / "searched.txt")
     from seqae.rl.word_prior import WordPrior
-    from seqae.summarize import Summarizer
+    from seqae.apps.summarize import Summarizer
 
     prior = WordPrior.load(out / "model" / "word_prior.json")
     greedy = Summarizer(out).summarize_lines(documents, words=4)

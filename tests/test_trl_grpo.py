@@ -119,7 +119,7 @@ def test_trainer_rl_stage_with_the_trl_backend(tmp_path, tiny_corpus):
 
     from seqae.checkpoint import list_checkpoints, load_trainer_state
     from seqae.config import load_config
-    from seqae.train import Trainer
+    from seqae.apps.train import Trainer
 
     config = load_config(TINY_CONFIG, [f"data.articles=[{tiny_corpus['articles']}]",
                                        f"data.summaries=[{tiny_corpus['summaries']}]", "model.generator=abstractive",

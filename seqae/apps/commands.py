@@ -24,7 +24,7 @@ def register(subparsers) -> None:
         "train", help="train a model (warm start, learning from search, then RL on the rewards)",
         description="Train from a YAML config (see configs/), or on your own corpus: --articles and --summaries build "
                     "the config from a recipe (the Gigaword recipe unless a config is given) and the data "
-                    "(seqae.own_corpus), written to OUT/config.yaml.")
+                    "(seqae.apps.own_corpus), written to OUT/config.yaml.")
     train.add_argument("config", nargs="?",
                        help="YAML config (see configs/); with --articles, the recipe whose data section the corpus "
                             "fills in (default: configs/gigaword.yaml)")
@@ -144,7 +144,7 @@ def run_train(args) -> int:
         raise UsageError(f"{out}: --resume but the run directory does not exist")
     if own_corpus:
         config = build_own_corpus_config(args, out, overrides)
-    from seqae.train import Trainer
+    from seqae.apps.train import Trainer
 
     # Reads the corpus first: bad data fails before out is made, or an old run in it deleted (--overwrite).
     trainer = Trainer(config, out, resume=args.resume, overwrite=args.overwrite)
@@ -164,8 +164,8 @@ def run_train(args) -> int:
 
 def build_own_corpus_config(args, out: Path, overrides: list[str]):
     """`--articles` / `--summaries`: the corpus read, checked and written to out/data, the config built from it and
-    saved to out/config.yaml (seqae.own_corpus)."""
-    from seqae import own_corpus
+    saved to out/config.yaml (seqae.apps.own_corpus)."""
+    from seqae.apps import own_corpus
     from seqae.config import save_config
 
     own_corpus.check_sources(args.articles or [], args.summaries or [])
@@ -240,7 +240,7 @@ def run_summarize(args) -> int:
         raise DataError(" ".join(args.files) or "<stdin>", "no text to summarize")
     documents = itertools.chain([first], documents)
 
-    from seqae.summarize import Summarizer
+    from seqae.apps.summarize import Summarizer
 
     summarizer = Summarizer(args.model, runtime=args.runtime)
     if summarizer.fallback:
@@ -294,6 +294,6 @@ def run_export(args) -> int:
 
 
 def run_demo(args) -> int:
-    from seqae.demo import run_demo as demo
+    from seqae.apps.demo import run_demo as demo
 
     return demo(Path(args.out), args.overrides)

@@ -1,7 +1,7 @@
 """One summary, explained: which document words it keeps, what the reward terms make of it, and what the
 reconstructor recovers of the document from the summary alone (the auto-encoder's other half).
 
-`Explainer(model_dir).explain(text, words=.. | ratio=.. | sentences=..)` returns a plain dict; seqae.serve
+`Explainer(model_dir).explain(text, words=.. | ratio=.. | sentences=..)` returns a plain dict; seqae.apps.serve
 sends it as JSON. The reward terms are the training ones (seqae.rl.rewards), computed with the networks the
 bundle holds; a term whose model the bundle lacks is left out, never faked.
 """
@@ -15,7 +15,7 @@ from seqae.losses import discriminator_logits, reconstruction_nll
 from seqae.models import load_discriminator, load_reconstructor
 from seqae.rl.rewards import FluencyReward, ReconstructionReward
 from seqae.sentence_select import CUT_MARK
-from seqae.summarize import Summarizer
+from seqae.apps.summarize import Summarizer
 from seqae.summary_lm import SummaryLM
 
 

@@ -18,9 +18,9 @@ from seqae.data.readers import read_texts
 from seqae.data.sentences import SentenceSplitter
 from seqae.errors import SeqaeError, UsageError
 from seqae.io import atomic_write_text
-from seqae.own_corpus import similarity_installed
-from seqae.summarize import Summarizer
-from seqae.train import Trainer
+from seqae.apps.own_corpus import similarity_installed
+from seqae.apps.summarize import Summarizer
+from seqae.apps.train import Trainer
 
 HELD_OUT_ARTICLES = 30
 SHOWN = 5

@@ -1,8 +1,8 @@
 """`seqae serve MODEL_DIR`: a trained model behind a small HTTP API and a page to try it in a browser.
 
 - `POST /api/summarize` `{"text": ..., "words": N | "ratio": R | "sentences": N}` -> the summary, the kept word
-  positions, the reward terms and the reconstructor's greedy reconstruction (seqae.explain);
-- `GET /health`; `GET /` the page (seqae/static: no CDN, works offline).
+  positions, the reward terms and the reconstructor's greedy reconstruction (seqae.apps.explain);
+- `GET /health`; `GET /` the page (seqae/apps/static: no CDN, works offline).
 
 Built to survive hostile use: bodies over `max_bytes` get 413 (counted as they arrive, so a chunked body
 without Content-Length is cut too), bad input 400 with a one-line `{"error": ...}`, model work runs in a
@@ -39,7 +39,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost")
 LENGTH_FIELDS = ("words", "ratio", "sentences")
 MAX_SENTENCES = 100
-log = logging.getLogger("seqae.serve")
+log = logging.getLogger("seqae.serve")  # the command's name, not the module's: log configurations keep it
 
 
 class RequestError(Exception):
@@ -349,7 +349,7 @@ class RequestLog:
 
 def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, body_timeout_s: float = 10.0,
                workers: int = 1, queue: int = 32, threads: int = 1, hosts=LOOPBACK_NAMES, cors=(), explainer=None):
-    """The FastAPI app around a model loaded once (`explainer`: one already loaded, seqae.explain.Explainer).
+    """The FastAPI app around a model loaded once (`explainer`: one already loaded, seqae.apps.explain.Explainer).
     `hosts`: the names the server answers to (HostAndOrigin); `cors`: the other origins whose pages may use
     the API. `app.state` holds the explainer, the pool and the limits."""
     from fastapi import FastAPI, Request
@@ -360,7 +360,7 @@ def create_app(model_dir, *, max_bytes: int = 65536, timeout_s: float = 30.0, bo
     from starlette.requests import ClientDisconnect
 
     if explainer is None:
-        from seqae.explain import Explainer
+        from seqae.apps.explain import Explainer
 
         explainer = Explainer(model_dir)
     pool = WorkerPool(workers, queue, threads)

@@ -63,7 +63,7 @@ def read_all(paths: list[str], field: str, join_lists: bool) -> list[str]:
 
 
 def normalized(text: str) -> str:
-    """`text` in the recipe's form (seqae.summarize.Summarizer.normalize_words does the same to raw input)."""
+    """`text` in the recipe's form (seqae.apps.summarize.Summarizer.normalize_words does the same to raw input)."""
     text = " ".join(text.split())
     return text if looks_normalized(text) else gigaword_normalize(text)
 
