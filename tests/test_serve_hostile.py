@@ -344,7 +344,7 @@ def test_what_already_held_still_holds_405_and_404_on_path_traversal(server):
         assert raw_status(server, method, path) == 405, (method, path)
     for path in ["/static/../serve.py", "/static/%2e%2e/serve.py", "/static/..%2fserve.py", "/static/%2e%2e%2f%2e%2e"
                  "%2fetc%2fpasswd", "/static/../../../../etc/passwd", "/static/..\\serve.py", "/static//etc/passwd",
-                 "/static/%252e%252e/serve.py", "/../seqae/serve.py"]:
+                 "/static/%252e%252e/serve.py", "/../seqae/apps/serve.py"]:
         assert raw_status(server, "GET", path) == 404, path
 
 
