@@ -120,3 +120,19 @@ def test_the_corpus_sets_lengths_and_vocabulary_and_overrides_win(tmp_path):
     recipe = load_config(Path(__file__).resolve().parent.parent / "configs" / "gigaword.yaml")
     assert config.rl.steps == recipe.rl.steps and config.distill == recipe.distill
     assert corpus_config(prepared, [], similarity=True).rl.similarity_weight == recipe.rl.similarity_weight
+
+
+def test_a_line_file_of_sentences_in_gigaword_form_is_taken_as_it_is(tmp_path):
+    from conftest import synthetic_texts
+    from seqae.apps.own_corpus import prepare_corpus
+
+    lines = [text + " ." for text in synthetic_texts(MIN_SUMMARIES + 10, 12, 18, seed=3)]
+    articles, summaries = tmp_path / "articles.txt", tmp_path / "titles.txt.gz"
+    articles.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    with gzip.open(summaries, "wt", encoding="utf-8") as handle:
+        handle.write("\n".join(synthetic_texts(MIN_SUMMARIES, 5, 9, seed=4)) + "\n")
+    prepared = prepare_corpus([str(articles)], [str(summaries)], tmp_path / "data")
+    # One article a line, each its own lead; already in the recipe's form, so written unchanged.
+    assert prepared.documents_path.read_text(encoding="utf-8").splitlines() == lines
+    assert prepared.summaries == MIN_SUMMARIES and prepared.summary_words == 7
+    assert prepared.document_words == 20  # the 95th percentile (19 words) raised to the lower bound

@@ -100,8 +100,8 @@ def run_demo(out: Path, overrides: list[str]) -> int:
 
 def print_scores(trainer, documents: list[str], systems: dict[str, list[str]]) -> None:
     """Each system's mean score on the held-out articles (as the model reads them) by the reward the run climbed
-    (its fixed terms) and by that reward's SLOR term, the readability measure that agreed with blind readers on
-    Gigaword (docs/readability.md; here under the run's own language model of short sentences)."""
+    (its fixed terms), and its SLOR under the run's language model of human summaries where the recipe has one
+    (the readability measure that agreed with blind readers on Gigaword, docs/readability.md)."""
     fixed = trainer.rewards.fixed()
     fluency = fixed.terms.get("fluency")
     print(f"\n{len(documents)} held-out articles, mean score    reward" + ("    readability (SLOR)" if fluency else ""))
