@@ -125,6 +125,8 @@ def main():
             rest[-1] = 1.0
             sc["r_rest"] = (gain * rest).sum().item()  # tokens the summary does not copy (+ </s>)
             sc["r_rest_cidf"] = (gain * rest * w_cidf).sum().item()
+            for label, wv in (("r_rest_content_ratio", rest * content * lo.exp()), ("r_rest_content", rest * content)):
+                sc[label] = (gain * wv).sum().item() / max(wv.sum().item(), 1e-9)
             sc["r_copy"] = (gain * in_summary).sum().item()
             assert torch.equal(uniq, uniq0)
             sc["r_bag_cidf"] = (u_w * (mass.clamp(min=1e-6).log() - mass0.clamp(min=1e-6).log())).sum().item()
@@ -133,7 +135,8 @@ def main():
             sc["idf_recall"] = (w_cidf * in_summary).sum().item()  # no R: content-word IDF kept (reference)
             sc["r_sum"] = lp.sum().item()
     names = ["r_content_ratio", "r_content_idf_x_sig", "r_content_idf_cap6", "r_content_idf_x_ratio",
-             "r_content_pos", "r_mean", "r_idf", "r_content_idf", "r_content", "r_rest", "r_rest_cidf", "r_copy", "r_bag_cidf",
+             "r_content_pos", "r_mean", "r_idf", "r_content_idf", "r_content", "r_rest", "r_rest_cidf",
+             "r_rest_content_ratio", "r_rest_content", "r_copy", "r_bag_cidf",
              "r_bag_cidf_capped", "idf_recall"]
 
     if args.others:

@@ -22,8 +22,24 @@ from seqae.checkpoint import load_bundle_config
 from seqae.data.corpus import load_corpus
 from seqae.data.heuristics import heuristic_summary
 from seqae.data.tokenizer import load_word_codec
-from seqae.encoding import truncate_words
-from seqae.losses import reconstruction_nll, reconstructor_loss
+from seqae.encoding import IGNORE_INDEX, model_vocab_size, reconstructor_batch, truncate_words
+from seqae.losses import per_sequence_nll, reconstruction_nll, reconstructor_loss
+
+
+def rest_loss(model, codec, summaries, documents, max_words):
+    """reconstructor_loss without the document tokens that the summary contains."""
+    unique = list(dict.fromkeys(documents))
+    summaries, documents = list(summaries) + [""] * len(unique), list(documents) + unique
+    vocab = model_vocab_size(model)
+    batch = reconstructor_batch(codec, summaries, documents, max_words, vocab)
+    labels = batch["labels"].clone()
+    for row, summary in enumerate(summaries):
+        kept = set(codec.ids(summary.split(), vocab)) - {codec.unk}
+        for t in range(labels.size(1)):
+            if labels[row, t].item() in kept:
+                labels[row, t] = IGNORE_INDEX
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    return per_sequence_nll(logits, labels).mean()
 from seqae.models import load_reconstructor
 
 
@@ -37,6 +53,8 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--mix", nargs="+", default=["teacher", "sample", "random25", "random"])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--loss", choices=["all", "rest"], default="all",
+                        help="rest: no loss on the document tokens the summary contains (R earns nothing by copying)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
@@ -114,7 +132,8 @@ def main():
             cursor = 0
         documents = [articles[i] for i in order[cursor:cursor + args.batch]]
         cursor += args.batch
-        loss = reconstructor_loss(model, codec, summaries_for(documents), documents, max_words)
+        loss = (rest_loss if args.loss == "rest" else reconstructor_loss)(model, codec, summaries_for(documents),
+                                                                          documents, max_words)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
