@@ -109,3 +109,24 @@ def test_headline_reconstruction_weighs_by_the_word_prior_ratio(codec):
     assert reward.__name__ == "headline_reconstruction"
     expected = (0.5 * math.log(9 / 11) + 3 * math.log(33 / 13)) / 3.5
     assert reward(["police city"], ["city"])[0] == pytest.approx(expected, abs=1e-6)
+
+
+def test_build_rewards_makes_both_terms_from_r_and_the_word_prior(codec):
+    from seqae.config import RLConfig
+    from seqae.rl.rewards import build_rewards
+
+    model = _CopyLM(codec.pad)
+    reconstruction = ReconstructionReward(model, codec, None, None, 60)
+    prior = WordPrior.fit(["police title"], ["police said", "police came", "city hall"])
+    settings = RLConfig(reconstruction_weight=0.0, discriminator_weight=0.0, length_weight=0.0, repetition_weight=0.0,
+                        content_reconstruction_weight=1.0, headline_reconstruction_weight=2.0)
+    rewards = build_rewards(settings, reconstruction, None, word_prior=prior)
+    assert rewards.weights == {"content_reconstruction": 1.0, "headline_reconstruction": 2.0}
+    assert rewards.fixed().terms == {} and rewards.reconstruction is None  # they read R; R itself does not train
+    scores = rewards.score(["police city"], ["city"])
+    direct = {"content_reconstruction": ContentReconstructionReward(model, codec, 60, prior.idf),
+              "headline_reconstruction": ContentReconstructionReward(model, codec, 60, prior.ratio)}
+    for name, term in direct.items():
+        assert scores[name].tolist() == pytest.approx(term(["police city"], ["city"]))
+    with pytest.raises(ValueError, match="headline_reconstruction_weight"):
+        build_rewards(RLConfig(headline_reconstruction_weight=1.0, reconstruction_weight=0.0), reconstruction, None)
