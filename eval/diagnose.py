@@ -41,7 +41,8 @@ from seqae.rl.search import one_word_swaps
 # The imports inside functions load torch, transformers or omegaconf, which `seqae --help` (it imports this module to
 # register diagnose-reward) must not pay for.
 
-TERMS = ("reconstruction", "discriminator", "word_prior", "similarity", "fluency", "slor", "phrase", "number", "coverage")
+TERMS = ("reconstruction", "discriminator", "word_prior", "similarity", "fluency", "slor", "phrase", "number", "coverage",
+         "content_reconstruction", "headline_reconstruction")
 DEFAULT_WEIGHTS = {"word_prior": 1.0, "similarity": 8.0, **{name: 0.0 for name in TERMS if name not in
                                                            ("word_prior", "similarity")}}
 # Computed (and shown alone) unless --terms says otherwise; a term with a non-zero weight is always computed.
@@ -53,7 +54,8 @@ RANDOM_WINDOW = 25
 MIN_CANDIDATES = 3
 # Summaries per forward pass: R's softmax over its vocabulary is the memory bound (N x 70 tokens x 8000).
 BATCH_SIZES = {"reconstruction": 96, "discriminator": 512, "word_prior": 100_000, "similarity": 256, "fluency": 256,
-               "slor": 256, "phrase": 100_000, "number": 100_000, "coverage": 128}
+               "slor": 256, "phrase": 100_000, "number": 100_000, "coverage": 128,
+               "content_reconstruction": 96, "headline_reconstruction": 96}
 READABILITY_LM_DIR = "readability_lm"  # the evaluation LM of held-out human summaries, kept in the run directory
 
 
@@ -176,19 +178,21 @@ def parse_weights(items) -> dict[str, float]:
     return weights
 
 
-def build_terms(names, summarizer, corpus, device) -> dict:
+def build_terms(names, summarizer, corpus, device, reconstructor=None) -> dict:
     """The reward callables for `names`, each loaded only when asked for, made as the trainer makes them
-    (seqae.rl.rewards.reward_term); `slor` is the fluency term measured as SLOR."""
+    (seqae.rl.rewards.reward_term); `slor` is the fluency term measured as SLOR. `reconstructor`: a directory of
+    R's weights to read instead of the bundle's (an R trained further, say)."""
     from seqae.checkpoint import WORD_PRIOR_FILE
     from seqae.models import load_discriminator, load_reconstructor
     from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, reward_term
     from seqae.rl.word_prior import WordPrior
 
     bundle, codec, config = summarizer.directory, summarizer.codec, summarizer.config
+    r_directory = Path(reconstructor) if reconstructor else bundle / "reconstructor"
     # What each term scores with, from the bundle; only __call__ is used, so R and D get no optimizer or
     # accelerator (those serve update()).
     ingredients = {
-        "reconstruction": lambda: ReconstructionReward(load_reconstructor(bundle / "reconstructor").to(device).eval(),
+        "reconstruction": lambda: ReconstructionReward(load_reconstructor(r_directory).to(device).eval(),
                                                        codec, None, None, config.data.max_document_words),
         "discriminator": lambda: DiscriminatorReward(load_discriminator(bundle / "discriminator").to(device).eval(),
                                                      codec, None, None, corpus.summaries),
@@ -202,7 +206,10 @@ def build_terms(names, summarizer, corpus, device) -> dict:
         _say(f"loading {name}")
         term = "fluency" if name == "slor" else name
         ingredient = "summary_lm" if term == "fluency" else term
-        given = {ingredient: ingredients[ingredient]()} if ingredient in ingredients else {}
+        if term in ("content_reconstruction", "headline_reconstruction"):  # R read with the word prior's weights
+            given = {"reconstruction": ingredients["reconstruction"](), "word_prior": ingredients["word_prior"]()}
+        else:
+            given = {ingredient: ingredients[ingredient]()} if ingredient in ingredients else {}
         terms[name] = reward_term(term, similarity_model=config.rl.similarity_model,
                                   fluency_measure="slor" if name == "slor" else "log_prob", device=device, **given)
     return terms
@@ -284,7 +291,8 @@ def _say(message: str) -> None:
 
 def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int = 16, temperature: float = 2.0,
              swaps: int = 16, randoms: int = 8, seed: int = 0, weights: dict | None = None, terms=None,
-             device: str = "cpu", chunk: int = 50, progress: bool = True, readability_path=None) -> dict:
+             device: str = "cpu", chunk: int = 50, progress: bool = True, readability_path=None,
+             reconstructor=None) -> dict:
     """All the numbers of the diagnosis (see the module docstring), with every document's candidates."""
     import torch
     from rouge_score import rouge_scorer
@@ -318,7 +326,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
         raise UsageError(f"{run_dir}: its dev slice has no references (data.titles is empty): nothing to score against")
     count = min(docs, len(corpus.dev_articles))
     documents, references = corpus.dev_articles[:count], corpus.dev_references[:count]
-    scorers = build_terms(names, summarizer, corpus, device)
+    scorers = build_terms(names, summarizer, corpus, device, reconstructor)
     # Beside the bundle when RUN_DIR is one (never inside a model), else in the run directory.
     default_lm = (bundle.parent if bundle == Path(run_dir) else Path(run_dir)) / READABILITY_LM_DIR
     readability_lm = readability_model(readability_path or default_lm, corpus, config, device)
@@ -379,6 +387,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
                         "random_window": RANDOM_WINDOW, "weights": {n: weights.get(n, 0.0) for n in TERMS},
                         "terms": names, "teacher": config.warm_start.target, "device": device,
                         "readability_lm": str(readability_path or default_lm),
+                        "reconstructor": str(reconstructor) if reconstructor else None,
                         "seconds": round(time.perf_counter() - started, 1)}
     result["documents"] = records
     return result
@@ -490,7 +499,7 @@ def run_diagnose(args) -> int:
     result = diagnose(args.run_dir, docs=args.docs, words=args.words, samples=args.samples,
                       temperature=args.temperature, swaps=args.swaps, randoms=args.random, seed=args.seed,
                       weights=weights, terms=args.terms, device=args.device, progress=not args.quiet,
-                      readability_path=args.readability_lm)
+                      readability_path=args.readability_lm, reconstructor=args.reconstructor)
     print(format_table(result), flush=True)
     if args.json:
         atomic_write_text(args.json, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
@@ -519,6 +528,9 @@ def register(subparsers) -> None:
     parser.add_argument("--readability-lm", metavar="DIR",
                         help=f"the evaluation language model of readability (default: RUN_DIR/{READABILITY_LM_DIR}, "
                              "trained there on the run's held-out human summaries when missing, about a minute)")
+    parser.add_argument("--reconstructor", metavar="DIR",
+                        help="R's weights for the reconstruction terms (a saved reconstructor directory, e.g. one "
+                             "trained further; default: the bundle's reconstructor/)")
     parser.add_argument("--json", metavar="PATH", help="write every number, the config and the candidates here")
     parser.add_argument("--device", default="cpu", help="where the models and reward terms run (cpu, cuda)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 import torch
 
-from seqae.data.heuristics import is_number_token
+from seqae.data.heuristics import is_function_token, is_number_token
 from seqae.data.tokenizer import WordCodec
-from seqae.losses import discriminator_logits, discriminator_loss, reconstruction_nll, reconstructor_loss
+from seqae.encoding import truncate_words
+from seqae.losses import (discriminator_logits, discriminator_loss, document_token_log_probs, reconstruction_nll,
+                          reconstructor_loss)
 from seqae.optim import NonFiniteStep, mean_over_processes, optimizer_step
 from seqae.rl.coverage import CoverageReward
 from seqae.sentence_encoder import SentenceEncoder
@@ -100,6 +102,60 @@ class ReconstructionReward:
             optimizer_step(self.accelerator, self.model, self.optimizer, loss, "reconstructor loss")
             return {"reconstructor_loss": loss.item()}
         return _skipped("reconstructor", step)
+
+
+def weighted_information_gain(summary_log_probs: torch.Tensor, empty_log_probs: torch.Tensor,
+                              weights: torch.Tensor) -> torch.Tensor:
+    """[N]: sum_j w_j (log p(d_j | summary) - log p(d_j | nothing)) / sum_j w_j over each row's tokens j (all [N, L]);
+    a row whose weights are all 0 scores 0."""
+    total = weights.sum(1)
+    gain = ((summary_log_probs - empty_log_probs) * weights).sum(1)
+    return torch.where(total > 0, gain / total.clamp(min=1e-12), torch.zeros_like(gain))
+
+
+def content_word_weights(words: list[str], word_weight, length: int) -> list[float]:
+    """One weight a token of `words` + </s>, padded to `length`: word_weight(word) for a content word, 0 for a function
+    word, punctuation (seqae.data.heuristics.is_function_token), </s> and padding."""
+    weights = [0.0 if is_function_token(w) else float(word_weight(w)) for w in words]
+    return weights + [0.0] * (length - len(weights))
+
+
+class ContentReconstructionReward:
+    """Information kept, counted on the document's content words: R's gain on each content word of the document
+    (log-probability after the summary minus after the empty summary), weighted by a weight of the word,
+    per unit of weight:
+
+        reward = sum_j w(d_j) [log p_R(d_j | s, d_<j) - log p_R(d_j | d_<j)] / sum_j w(d_j), j over content words.
+
+    Function words and punctuation, which any summary helps R predict about as well, count 0. Two weightings, both
+    counted on the run's own unpaired texts (seqae.rl.word_prior.WordPrior), so nothing pretrained:
+    - content_reconstruction: w = the word's IDF over the training articles (rare words count most);
+    - headline_reconstruction: w = P(word in a human summary) / P(word in an article), the exponentiated word
+      prior (what headlines keep counts most).
+    Reads R (the reconstruction reward's network) and never trains it: R learns only where
+    rl.reconstruction_weight is set. Dev diagnosis: docs/reconstructor.md.
+    """
+
+    __name__ = "content_reconstruction"
+
+    def __init__(self, model, codec: WordCodec, max_words: int, word_weight, name: str = "content_reconstruction"):
+        self.model, self.codec, self.max_words, self.word_weight = model, codec, max_words, word_weight
+        self.__name__ = name
+
+    @torch.no_grad()
+    def __call__(self, documents, summaries, **_) -> list[float]:
+        if not summaries:
+            return []
+        unique = list(dict.fromkeys(documents))
+        self.model.eval()
+        log_probs, mask = document_token_log_probs(self.model, self.codec, list(summaries) + [""] * len(unique),
+                                                   list(documents) + unique, self.max_words)
+        log_probs = log_probs.float().cpu()
+        empty = dict(zip(unique, log_probs[len(summaries):]))
+        weights = {d: content_word_weights(truncate_words(d, self.max_words), self.word_weight, log_probs.size(1))
+                   for d in unique}
+        return weighted_information_gain(log_probs[: len(summaries)], torch.stack([empty[d] for d in documents]),
+                                         torch.tensor([weights[d] for d in documents])).tolist()
 
 
 class DiscriminatorReward:
@@ -222,6 +278,13 @@ def reward_term(name: str, *, target_words: int = 0, similarity_model: str = "mi
         "coverage": lambda: CoverageReward(coverage),
         "phrase": lambda: phrase_reward,
         "number": lambda: number_reward,
+        # R read on the document's content words, weighted from the word prior's counts (IDF over the articles, or
+        # the summary/article ratio); R trains only under rl.reconstruction_weight
+        "content_reconstruction": lambda: ContentReconstructionReward(reconstruction.model, reconstruction.codec,
+                                                                      reconstruction.max_words, word_prior.idf),
+        "headline_reconstruction": lambda: ContentReconstructionReward(
+            reconstruction.model, reconstruction.codec, reconstruction.max_words, word_prior.ratio,
+            "headline_reconstruction"),
     }
     return makers[name]()
 
@@ -244,7 +307,8 @@ def search_reward(settings, word_prior, similarity_model: str, device=None, summ
     return weighted_reward(terms, weights)
 
 
-LEARNED_TERMS = ("reconstruction", "discriminator")  # their networks train beside the generator
+LEARNED_TERMS = ("reconstruction", "discriminator", "content_reconstruction", "headline_reconstruction")
+# their networks train beside the generator (the *_reconstruction terms read R: they change whenever R trains)
 SHAPE_TERMS = ("length", "repetition")  # they check a summary's form, not what it says
 
 
@@ -291,9 +355,12 @@ def build_rewards(settings, reconstruction: ReconstructionReward, discriminator:
                "length": settings.length_weight, "repetition": settings.repetition_weight,
                "similarity": settings.similarity_weight, "word_prior": settings.word_prior_weight,
                "fluency": settings.fluency_weight, "coverage": settings.coverage_weight,
-               "phrase": settings.phrase_weight, "number": settings.number_weight}
-    if weights["word_prior"] and word_prior is None:
-        raise ValueError("rl.word_prior_weight is set but no word prior was given")
+               "phrase": settings.phrase_weight, "number": settings.number_weight,
+               "content_reconstruction": settings.content_reconstruction_weight,
+               "headline_reconstruction": settings.headline_reconstruction_weight}
+    for name in ("word_prior", "content_reconstruction", "headline_reconstruction"):
+        if weights[name] and word_prior is None:
+            raise ValueError(f"rl.{name}_weight is set but no word prior was given")
     if weights["fluency"] and summary_lm is None:
         raise ValueError("rl.fluency_weight is set but no summary language model was given")
     if weights["coverage"] and coverage is None:

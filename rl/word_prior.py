@@ -47,6 +47,14 @@ class WordPrior:
         return (math.log((summary_df + 1) / (self.n_summaries + 2))
                 - math.log((article_df + 1) / (self.n_articles + 2)))
 
+    def idf(self, word: str) -> float:
+        """Inverse document frequency over the articles, smoothed like the scores: log((n + 2) / (df + 1))."""
+        return math.log((self.n_articles + 2) / (self.article_df.get(word, 0) + 1))
+
+    def ratio(self, word: str) -> float:
+        """P(word occurs in a summary) / P(word occurs in an article): the exponentiated log-odds of `word_scores`."""
+        return math.exp(self._log_odds(self.summary_df.get(word, 0), self.article_df.get(word, 0)))
+
     def word_scores(self, words: list[str]) -> list[float]:
         return [self._log_odds(self.summary_df.get(w, 0), self.article_df.get(w, 0)) for w in words]
 

@@ -181,6 +181,12 @@ class RLConfig:
     phrase_weight: float = option(0.0, "weight of the share of the summary's word pairs adjacent in the document "
                                        "(phrases kept whole)")
     number_weight: float = option(0.0, "weight of keeping a number when the document has one")
+    content_reconstruction_weight: float = option(
+        0.0, "weight of R's gain on the document's content words, each weighted by its IDF over the articles "
+             "(seqae.rl.rewards.ContentReconstructionReward; reads R, which trains only under reconstruction_weight)")
+    headline_reconstruction_weight: float = option(
+        0.0, "weight of R's gain on the document's content words, each weighted by P(in a human summary) / P(in an "
+             "article) from the word prior's counts (reads R, which trains only under reconstruction_weight)")
     coverage_weight: float = option(0.0, "weight of the masked-content-word fill-in gain of a bidirectional "
                                          "model (Summary Loop; the coverage section; 0: none trained)")
     target_words: int = option(10, "summary length: the length term's aim, the exact-length sampler's k, the "

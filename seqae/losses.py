@@ -31,6 +31,23 @@ def reconstruction_nll(model, codec: WordCodec, summaries: list[str], documents:
     return per_sequence_nll(logits, batch["labels"])
 
 
+def document_token_log_probs(model, codec: WordCodec, summaries: list[str], documents: list[str],
+                              max_words: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """([N, L] log-probability R gives each document token after `summary <sep>`, [N, L] mask): row i's position j
+    is its document's j-th token (its first `max_words` words, then </s>), left-aligned, 0 past its length."""
+    batch = reconstructor_batch(codec, summaries, documents, max_words, model_vocab_size(model))
+    batch = {k: v.to(_device(model)) for k, v in batch.items()}
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits[:, :-1].float()
+    labels = batch["labels"][:, 1:]
+    labelled = labels != IGNORE_INDEX
+    token = torch.log_softmax(logits, -1).gather(-1, labels.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    counts = labelled.sum(1)
+    mask = torch.arange(int(counts.max()) if len(counts) else 0, device=counts.device) < counts.unsqueeze(1)
+    aligned = torch.zeros(mask.shape, device=token.device)
+    aligned[mask] = token[labelled]  # both in row-major order: row i's tokens in document order
+    return aligned, mask
+
+
 def reconstructor_loss(model, codec: WordCodec, summaries: list[str], documents: list[str],
                        max_words: int) -> torch.Tensor:
     """R's loss: each document given its summary, and each distinct document given nothing, so the

@@ -107,7 +107,8 @@ def test_diagnose_reward_on_a_tiny_run(titled_run, tmp_path, capsys):
     result = json.loads(path.read_text(encoding="utf-8"))
     assert result["config"]["weights"] == {"reconstruction": 0, "discriminator": 0, "word_prior": 1, "similarity": 0,
                                            "fluency": 0, "slor": 0, "phrase": 0, "number": 0,
-                                           "coverage": 0}
+                                           "coverage": 0, "content_reconstruction": 0,
+                                           "headline_reconstruction": 0}
     assert set(result["terms"]) == {"reconstruction", "discriminator", "word_prior", "total"}  # no MiniLM
     assert result["config"]["docs"] == 4 and len(result["documents"]) == 4
     for entry in result["terms"].values():
@@ -178,3 +179,23 @@ def test_diagnose_reward_trains_what_a_run_lacks_for_each_term(titled_run, tmp_p
     result = json.loads(path.read_text(encoding="utf-8"))
     assert set(result["terms"]) == {"coverage", "slor", "phrase", "number", "total"}
     assert (tmp_path / "readability" / "model").is_dir() and not (titled_run / "model" / "readability_lm").exists()
+
+
+@pytest.mark.slow
+def test_diagnose_reward_reads_content_reconstruction_and_another_reconstructor(titled_run, tmp_path):
+    # --reconstructor: R's weights from elsewhere (here a copy of the run's own, so the scores match the default's)
+    from seqae.checkpoint import resolve_model_dir
+
+    copy = tmp_path / "r"
+    shutil.copytree(resolve_model_dir(titled_run) / "reconstructor", copy)
+    results = []
+    for extra in ([], ["--reconstructor", str(copy)]):
+        path = tmp_path / f"content{len(extra)}.json"
+        assert main(["diagnose-reward", str(titled_run), "--docs", "3", "--words", str(K), "--terms",
+                     "content_reconstruction", "headline_reconstruction", "reconstruction", "--weights", "content_reconstruction=1", "--json",
+                     str(path), "--quiet", "--readability-lm", str(tmp_path / "readability"), *extra]) == 0
+        results.append(json.loads(path.read_text(encoding="utf-8")))
+    assert set(results[0]["terms"]) == {"reconstruction", "content_reconstruction", "headline_reconstruction", "total"}
+    assert results[0]["config"]["reconstructor"] is None and results[1]["config"]["reconstructor"] == str(copy)
+    scores = [[c["scores"]["content_reconstruction"] for d in r["documents"] for c in d["candidates"]] for r in results]
+    assert scores[0] == pytest.approx(scores[1]) and all(math.isfinite(s) for s in scores[0])

@@ -1,0 +1,153 @@
+"""Issue 23 exploration: continue training a run's reconstructor (a copy) on a mix of summaries, then save it.
+
+    python scripts/retrain_reconstructor.py BUNDLE OUT_DIR [--steps N] [--minutes M] [--lr LR] [--mix ...]
+
+Each step: 64 training articles (the run's unsupervised split), each with one summary drawn from the mix
+(`--mix`): teacher (the warm start's heuristic target), sample (a Gumbel-top-k sample of the run's tagger at
+temperature 2, exact length), random25 (a random in-order k-word subset of the first 25 words), random (of all
+words), and R's loss as in training (seqae.losses.reconstructor_loss: the document given the summary, and
+given nothing). Adam at `--lr`, linear decay to 0 over the steps. Held-out loss on 256 dev documents with
+the teacher's and with random25 summaries is printed every 100 steps. Saves OUT_DIR (save_pretrained) at the end.
+"""
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from seqae.checkpoint import load_bundle_config
+from seqae.data.corpus import load_corpus
+from seqae.data.heuristics import heuristic_summary
+from seqae.data.tokenizer import load_word_codec
+from seqae.encoding import IGNORE_INDEX, model_vocab_size, reconstructor_batch, truncate_words
+from seqae.losses import per_sequence_nll, reconstruction_nll, reconstructor_loss
+
+
+def rest_loss(model, codec, summaries, documents, max_words):
+    """reconstructor_loss without the document tokens that the summary contains."""
+    unique = list(dict.fromkeys(documents))
+    summaries, documents = list(summaries) + [""] * len(unique), list(documents) + unique
+    vocab = model_vocab_size(model)
+    batch = reconstructor_batch(codec, summaries, documents, max_words, vocab)
+    labels = batch["labels"].clone()
+    for row, summary in enumerate(summaries):
+        kept = set(codec.ids(summary.split(), vocab)) - {codec.unk}
+        for t in range(labels.size(1)):
+            if labels[row, t].item() in kept:
+                labels[row, t] = IGNORE_INDEX
+    logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
+    return per_sequence_nll(logits, labels).mean()
+from seqae.models import load_reconstructor
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("bundle")
+    parser.add_argument("out")
+    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--mix", nargs="+", default=["teacher", "sample", "random25", "random"])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--loss", choices=["all", "rest"], default="all",
+                        help="rest: no loss on the document tokens the summary contains (R earns nothing by copying)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    bundle = Path(args.bundle)
+    config = load_bundle_config(bundle)
+    corpus = load_corpus(config.data, config.seed)
+    codec = load_word_codec(bundle / "tokenizer")
+    model = load_reconstructor(bundle / "reconstructor")
+    max_words, k, target = config.data.max_document_words, config.decode.words, config.warm_start.target
+    tagger = None
+    if "sample" in args.mix:
+        from seqae.sampling import gumbel_top_k, keep_scores
+        from seqae.summarize import Summarizer
+        from seqae.tagger import tag_words
+        tagger = Summarizer(str(bundle), device="cpu", runtime="torch").generator.model.eval()
+
+    def random_subset(words, window):
+        window = min(window, len(words))
+        if window <= k:
+            return " ".join(words[:window])
+        return " ".join(words[i] for i in sorted(rng.sample(range(window), k)))
+
+    def summaries_for(documents):
+        kinds = [rng.choice(args.mix) for _ in documents]
+        out = [None] * len(documents)
+        sample_rows = [i for i, kind in enumerate(kinds) if kind == "sample"]
+        if sample_rows:
+            with torch.no_grad():
+                tagged = tag_words(tagger, codec, [documents[i] for i in sample_rows], max_words, "cpu")
+                scores = keep_scores(tagged.logits.float(), tagged.mask, 2.0)
+                lengths = torch.tensor([min(k, len(w)) for w in tagged.words])
+                drawn = gumbel_top_k(scores, lengths).tolist()
+            for row, i in enumerate(sample_rows):
+                words = tagged.words[row]
+                out[i] = " ".join(words[p] for p in sorted(p for p in drawn[row] if p >= 0))
+        for i, (kind, document) in enumerate(zip(kinds, documents)):
+            words = truncate_words(document, max_words)
+            if kind == "teacher":
+                out[i] = heuristic_summary(document, target, k, max_words)
+            elif kind == "random25":
+                out[i] = random_subset(words, 25)
+            elif kind == "random":
+                out[i] = random_subset(words, len(words))
+        return out
+
+    dev = corpus.dev_articles[300:556]  # not the diagnosis documents (the first 300)
+    dev_teacher = [heuristic_summary(d, target, k, max_words) for d in dev]
+    dev_rng = random.Random(7)
+    dev_random = [" ".join(w[i] for i in sorted(dev_rng.sample(range(min(25, len(w))), min(k, len(w), 25))))
+                  for w in (truncate_words(d, max_words) for d in dev)]
+
+    @torch.no_grad()
+    def held_out():
+        model.eval()
+        result = {}
+        for name, summaries in (("teacher", dev_teacher), ("random25", dev_random), ("empty", [""] * len(dev))):
+            result[name] = torch.cat([reconstruction_nll(model, codec, summaries[s:s + 128], dev[s:s + 128], max_words)
+                                      for s in range(0, len(dev), 128)]).mean().item()
+        model.train()
+        return result
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1 - step / args.steps))
+    articles = corpus.articles
+    print(f"{len(articles)} training articles; held out at start: {held_out()}", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    model.train()
+    order = list(range(len(articles)))
+    rng.shuffle(order)
+    cursor, step, running = 0, 0, []
+    while step < args.steps and time.perf_counter() - started < args.minutes * 60:
+        if cursor + args.batch > len(order):
+            rng.shuffle(order)
+            cursor = 0
+        documents = [articles[i] for i in order[cursor:cursor + args.batch]]
+        cursor += args.batch
+        loss = (rest_loss if args.loss == "rest" else reconstructor_loss)(model, codec, summaries_for(documents),
+                                                                          documents, max_words)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        step += 1
+        running.append(loss.item())
+        if step % 100 == 0:
+            print(f"step {step} ({time.perf_counter() - started:.0f} s): train {sum(running) / len(running):.3f}, "
+                  f"held out {held_out()}", file=sys.stderr, flush=True)
+            running = []
+    print(f"stopped at step {step}, {time.perf_counter() - started:.0f} s; held out {held_out()}", file=sys.stderr)
+    model.save_pretrained(args.out)
+
+
+if __name__ == "__main__":
+    main()
