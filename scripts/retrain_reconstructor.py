@@ -68,7 +68,7 @@ def main():
     tagger = None
     if "sample" in args.mix:
         from seqae.sampling import gumbel_top_k, keep_scores
-        from seqae.summarize import Summarizer
+        from seqae.apps.summarize import Summarizer
         from seqae.tagger import tag_words
         tagger = Summarizer(str(bundle), device="cpu", runtime="torch").generator.model.eval()
 
