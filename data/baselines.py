@@ -8,7 +8,12 @@ import math
 import random
 
 from seqae.data.heuristics import heuristic_summary
-from seqae.data.rouge import truncate_utf8
+
+
+def truncate_utf8(text: str, n_bytes: int) -> str:
+    """The longest prefix of `text` that fits in `n_bytes` UTF-8 bytes, never splitting a character."""
+    # The input is valid UTF-8, so the only undecodable bytes are a character cut at the end.
+    return text.encode("utf-8")[:n_bytes].decode("utf-8", errors="ignore")
 
 
 def lead_words(doc: str, n: int) -> str:

@@ -198,3 +198,35 @@ def read_json_lines(path: Path, field: str, max_bytes: int = MAX_BYTES, join_lis
                 path,
                 f"line {lineno}: field {field!r} is {type(value).__name__}, expected a string or a list of strings",
             )
+
+
+def read_lines(path, max_bytes: int = MAX_BYTES) -> list[str]:
+    """The lines of a UTF-8 text file (without line ends); DataError naming the file otherwise: a file larger than
+    `max_bytes` (read in bounded pieces, so /dev/zero fails at once) or holding a NUL byte (binary) too."""
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(path, "is a directory, expected a text file")
+    try:
+        with open(path, "rb") as handle:
+            data = read_bounded(handle, path, max_bytes)
+    except FileNotFoundError:
+        raise DataError(path, "no such file") from None
+    except OSError as error:
+        raise DataError(path, f"cannot read: {error.strerror or error}") from None
+    nul = data.find(b"\0")
+    try:
+        text = data[:nul if nul >= 0 else len(data)].decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise DataError(path, f"not valid UTF-8 (byte offset {error.start}, line {line})") from None
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise DataError(path, f"binary data, not text (a NUL byte at byte offset {nul}, line {line})")
+    if not text.strip():
+        raise DataError(path, "is empty" if not text else "contains only whitespace")
+    # split("\n") rather than splitlines(): the latter also breaks at \x0b, \x1c or U+2028 inside a
+    # line, which would misalign predictions and references that `wc -l` says match.
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.rstrip("\r") for line in lines]

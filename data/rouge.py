@@ -8,11 +8,11 @@ byte truncation of predictions for DUC-style recall. Also reads the aligned line
 
 import functools
 import re
-from pathlib import Path
 
 import numpy as np
 
-from seqae.data.readers import MAX_BYTES, read_bounded
+from seqae.data.baselines import truncate_utf8
+from seqae.data.readers import MAX_BYTES, read_lines
 from seqae.errors import DataError
 
 METRICS = ("rouge1", "rouge2", "rougeL")
@@ -24,12 +24,6 @@ MULTI_REF_MODES = ("average", "best")
 # below this; a line above it is a document passed by mistake.
 MAX_LCS_CELLS = 10_000_000
 _TOKEN = re.compile(r"[a-z0-9]+")
-
-
-def truncate_utf8(text: str, n_bytes: int) -> str:
-    """The longest prefix of `text` that fits in `n_bytes` UTF-8 bytes, never splitting a character."""
-    # The input is valid UTF-8, so the only undecodable bytes are a character cut at the end.
-    return text.encode("utf-8")[:n_bytes].decode("utf-8", errors="ignore")
 
 
 class LineTooLong(ValueError):
@@ -62,38 +56,6 @@ def check_line_lengths(predictions, references_list) -> None:
             reference_tokens = count_tokens(references[line])
             if prediction_tokens * reference_tokens > MAX_LCS_CELLS:
                 raise LineTooLong(line, reference_set, prediction_tokens, reference_tokens)
-
-
-def read_lines(path, max_bytes: int = MAX_BYTES) -> list[str]:
-    """The lines of a UTF-8 text file (without line ends); DataError naming the file otherwise: a file larger than
-    `max_bytes` (read in bounded pieces, so /dev/zero fails at once) or holding a NUL byte (binary) too."""
-    path = Path(path)
-    if path.is_dir():
-        raise DataError(path, "is a directory, expected a text file")
-    try:
-        with open(path, "rb") as handle:
-            data = read_bounded(handle, path, max_bytes)
-    except FileNotFoundError:
-        raise DataError(path, "no such file") from None
-    except OSError as error:
-        raise DataError(path, f"cannot read: {error.strerror or error}") from None
-    nul = data.find(b"\0")
-    try:
-        text = data[:nul if nul >= 0 else len(data)].decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise DataError(path, f"not valid UTF-8 (byte offset {error.start}, line {line})") from None
-    if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
-        raise DataError(path, f"binary data, not text (a NUL byte at byte offset {nul}, line {line})")
-    if not text.strip():
-        raise DataError(path, "is empty" if not text else "contains only whitespace")
-    # split("\n") rather than splitlines(): the latter also breaks at \x0b, \x1c or U+2028 inside a
-    # line, which would misalign predictions and references that `wc -l` says match.
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    return [line.rstrip("\r") for line in lines]
 
 
 def read_aligned(prediction_path, reference_paths, max_bytes: int = MAX_BYTES) -> tuple[list[str], list[list[str]]]:

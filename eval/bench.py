@@ -53,7 +53,7 @@ def run_gigaword_bench(args) -> int:
     # Here, not at the top: `seqae --help` imports this module to register the command, and these load torch.
     from seqae.config import load_config
     from seqae.data.corpus import load_corpus
-    from seqae.data.rouge import read_lines
+    from seqae.data.readers import read_lines
     from seqae.eval.bench_report import plot_learning_curves, render_markdown
     from seqae.eval.bench_runs import (bench_runs, choose_pseudo_target, discriminator_bands, find_run, metrics_rows,
                                        rl_from_lead, rl_time_breakdown, train_runs)

@@ -17,7 +17,7 @@ import random
 import sys
 from pathlib import Path
 
-from seqae.data.rouge import read_lines
+from seqae.data.readers import read_lines
 from seqae.errors import DataError, UsageError
 from seqae.io import atomic_write_text
 

@@ -9,8 +9,7 @@ import random
 import sys
 
 from seqae.data import baselines
-from seqae.data.readers import MAX_BYTES
-from seqae.data.rouge import LineTooLong, read_aligned, read_lines, score_corpus
+from seqae.data.readers import MAX_BYTES, read_lines
 from seqae.errors import DataError, UsageError
 from seqae.io import atomic_open, check_not_an_input, check_output_path
 
@@ -67,6 +66,9 @@ def register(subparsers) -> None:
 
 
 def run_evaluate(args) -> int:
+    # numpy and rouge-score (0.14 s): `seqae --help` and every `seqae summarize` import this module to register it.
+    from seqae.data.rouge import LineTooLong, read_aligned, score_corpus
+
     if args.bytes is not None and args.bytes < 1:
         raise UsageError(f"--bytes must be positive, got {args.bytes}")
     if not 0 <= args.bootstrap <= MAX_BOOTSTRAP:

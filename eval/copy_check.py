@@ -9,7 +9,8 @@ import argparse
 import time
 from pathlib import Path
 
-from seqae.data.rouge import paired_difference, read_lines, score_corpus
+from seqae.data.readers import read_lines
+from seqae.data.rouge import paired_difference, score_corpus
 from seqae.apps.summarize import Summarizer
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from seqae.data.heuristics import FUNCTION_WORDS, is_function_token
 from seqae.data.baselines import content_lead, lead_bytes, lead_words, prefix, random_words
-from seqae.data.rouge import truncate_utf8
+from seqae.data.baselines import truncate_utf8
 
 DOC = "japan 's nec corp. and UNK computer corp. of the united states said wednesday they had agreed ."
 
