@@ -100,14 +100,9 @@ def run_demo(out: Path, overrides: list[str]) -> int:
 
 def print_scores(trainer, documents: list[str], systems: dict[str, list[str]]) -> None:
     """Each system's mean score on the held-out articles (as the model reads them) by the reward the run climbed
-    (its fixed terms), and its SLOR under the run's language model of human summaries where the recipe has one
-    (the readability measure that agreed with blind readers on Gigaword, docs/readability.md)."""
-    fixed = trainer.rewards.fixed()
-    fluency = fixed.terms.get("fluency")
-    print(f"\n{len(documents)} held-out articles, mean score    reward" + ("    readability (SLOR)" if fluency else ""))
+    (its fixed terms, as the run's dev evaluation scores them: Trainer.dev_reward)."""
+    print(f"\n{len(documents)} held-out articles, mean score    reward")
     for name, summaries in systems.items():
-        reward = fixed.total(fixed.score(documents, summaries)).mean().item()
-        slor = f"    {sum(fluency(documents, summaries)) / len(summaries):+.3f}" if fluency else ""
-        print(f"  {name:<32} {reward:+.3f}{slor}")
+        print(f"  {name:<32} {trainer.dev_reward(documents, summaries):+.3f}")
     differ = sum(a != b for a, b in zip(systems["seqae"], systems["content-word lead"]))
     print(f"seqae's summary differs from the content-word lead's for {differ} of {len(documents)} articles")

@@ -33,6 +33,7 @@ from seqae.checkpoint import (
     trim_metrics,
 )
 from seqae.config import STAGES, Config, architecture_change
+from seqae.data.baselines import content_lead
 from seqae.data.corpus import batch_documents, load_corpus
 from seqae.data.heuristics import heuristic_summary
 from seqae.data.sentences import SentenceSplitter
@@ -288,13 +289,12 @@ class Trainer:
         return row
 
     def dev_reward(self, documents: list[str], summaries: list[str]) -> float:
+        """The mean of the reward's fixed terms (Rewards.fixed): the same number at every step for the same text."""
         fixed = self.rewards.fixed()
         return fixed.total(fixed.score(documents, summaries)).mean().item()
 
     def content_lead_dev_reward(self, documents: list[str]) -> float:
         """The baseline's dev reward, computed once (it does not change while the generator trains)."""
-        from seqae.data.baselines import content_lead
-
         if self._content_lead_dev is None:
             words = self.config.decode.words
             self._content_lead_dev = self.dev_reward(documents, [content_lead(d, words) for d in documents])
