@@ -194,9 +194,13 @@ class RLConfig:
     max_new_tokens: int = option(16, "abstractive: most tokens sampled per summary")
     entropy_weight: float = option(0.0, "entropy bonus on the policy")
     temperature: float = option(1.0, "extractive: keep/drop sampling temperature (exploration)")
-    sampler: Literal["bernoulli", "exact_length"] = option(
-        "bernoulli", "extractive: Bernoulli keep/drop masks of any length, or exact-length summaries of "
-                     "target_words words (Gumbel-top-k, Plackett-Luce log-probability), like inference")
+    sampler: Literal["bernoulli", "exact_length", "spans"] = option(
+        "bernoulli", "extractive: Bernoulli keep/drop masks of any length; exact-length summaries of "
+                     "target_words words (Gumbel-top-k, Plackett-Luce log-probability), like top-k inference; or "
+                     "target_words words in at most max_spans phrases, like span inference (the most probable "
+                     "such labelling under logistic-noised keep log-odds, with its keep/drop log-probability)")
+    max_spans: int = option(2, "the spans sampler's (and its greedy baseline's) phrase count; keep it equal to "
+                               "decode.max_spans, which shapes inference")
     update: Literal["group_relative", "self_critical", "best_of_k"] = option(
         "group_relative", "advantage: reward minus the group mean (GRPO); reward minus greedy's (self-critical); "
                           "or only the best sample of each group, by how much it beats greedy (SCRL's best-of-k)")
@@ -207,7 +211,7 @@ class RLConfig:
                 "(generators that write tokens; one checkpoint when the stage ends)")
 
     def __post_init__(self):
-        check_at_least(self, "rl", 1, "batch_size", "target_words", "max_new_tokens", "max_bad_steps")
+        check_at_least(self, "rl", 1, "batch_size", "target_words", "max_new_tokens", "max_bad_steps", "max_spans")
         check_at_least(self, "rl", 0, "steps")
         check_at_least(self, "rl", 2, "group_size")
         check_positive(self, "rl", "lr", "reconstructor_lr", "discriminator_lr", "temperature")

@@ -54,8 +54,16 @@ def keep_log_odds(probability: float) -> float:
 def select_spans(words: list[str], keep_scores: list[float], count: int, max_spans: int,
                  phrase_boundaries: bool = True, bridged: frozenset[str] = ARTICLES) -> list[int]:
     """The positions of `count` words (all, in a shorter document) forming at most `max_spans` spans: the
-    keep/drop labelling the tagger finds most probable (the largest sum of keep log-odds) among those shapes,
-    found exactly by dynamic programming over (position, words kept, spans opened, inside a span).
+    keep/drop labelling the tagger finds most probable among those shapes (`best_spans` of the keep log-odds)."""
+    log_odds = [keep_log_odds(p) for p in keep_scores[:len(words)]]
+    return best_spans(words, log_odds, count, max_spans, phrase_boundaries=phrase_boundaries, bridged=bridged)
+
+
+def best_spans(words: list[str], log_odds: list[float], count: int, max_spans: int,
+               phrase_boundaries: bool = True, bridged: frozenset[str] = ARTICLES) -> list[int]:
+    """The positions of `count` words (all, in a shorter document) forming at most `max_spans` spans with the
+    largest sum of `log_odds` (one per word), found exactly by dynamic programming over (position, words kept,
+    spans opened, inside a span). The span sampler (rl.sampler "spans") calls it on noisy log-odds.
 
     A span is a run of adjacent document words, except that it may leave out `bridged` words between two of its
     words, as headlines leave out articles ("planting a car bomb" -> "planting car bomb"). With
@@ -66,7 +74,7 @@ def select_spans(words: list[str], keep_scores: list[float], count: int, max_spa
     count = min(count, n)
     if count <= 0:
         return []
-    scores = [keep_log_odds(p) for p in keep_scores[:n]]
+    scores = [float(value) for value in log_odds[:n]]
     starts = [not phrase_boundaries or can_start_span(w) for w in words]
     ends = [not phrase_boundaries or can_end_span(w) for w in words]
     shape = (count + 1, max_spans + 1)
@@ -99,7 +107,7 @@ def select_spans(words: list[str], keep_scores: list[float], count: int, max_spa
     if not ends[-1]:
         final[:, 1] = -np.inf
     if not np.isfinite(final).any():
-        return select_spans(words, keep_scores, count, max_spans, phrase_boundaries=False, bridged=bridged)
+        return best_spans(words, log_odds, count, max_spans, phrase_boundaries=False, bridged=bridged)
     k, (s, inside) = count, np.unravel_index(int(np.argmax(final)), final.shape)
     kept = []
     for i in range(n - 1, -1, -1):
