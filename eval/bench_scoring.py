@@ -46,9 +46,12 @@ class RowScorer:
         return row
 
 
-def summarize_timed(model_dir: Path, documents: list[str], **kwargs) -> tuple[list[str], float]:
-    """The model's summaries of `documents` and how many it wrote a second."""
+def summarize_timed(model_dir: Path, documents: list[str], reranker=None, **kwargs) -> tuple[list[str], float]:
+    """The model's summaries of `documents` and how many it wrote a second. `reranker`: the reward that reranks
+    (Summarizer.rerank_score of another model: one reranker for every row of a table), instead of the model's own."""
     summarizer = Summarizer(model_dir)
+    if reranker is not None:
+        summarizer.rerank_score = reranker
     summarizer.summarize_lines(documents[:64], **kwargs)  # warm-up: first-call allocation is not throughput
     started = time.perf_counter()
     summaries = summarizer.summarize_lines(documents, **kwargs)

@@ -43,9 +43,7 @@ def rl_step(generator, optimizer, accelerator, documents: list[str], rewards, se
         advantages = group_relative_advantages(total, group_size)
     else:
         started = time.perf_counter()
-        # The baseline has the samples' shape: in phrases for the spans sampler.
-        greedy = generator.decode(documents, words=settings.target_words, num_beams=1,
-                                  max_spans=settings.max_spans if settings.sampler == "spans" else 0)
+        greedy = generator.decode(documents, words=settings.target_words, num_beams=1)
         baseline = rewards.total(rewards.score(documents, greedy))
         timings["time_greedy_baseline"] = time.perf_counter() - started
         update = self_critical_advantages if settings.update == "self_critical" else best_of_k_advantages

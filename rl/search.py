@@ -1,4 +1,5 @@
-"""Test-time hill climbing over exact-length word selections (HC, Schumann et al. 2020).
+"""Test-time search over word selections: hill climbing over exact-length selections (HC, Schumann et al.
+2020), and reranking a few whole-phrase shapes.
 
 Start from k document positions; each round, try random one-word swaps (drop a kept position, add one not
 kept), score them all, and move to the best if it scores no lower than the current selection. The length
@@ -95,6 +96,25 @@ def search_batch(documents_words: list[list[str]], starts: list[Sequence[int]],
                           lambda owners, summaries: score_fn([documents[i] for i in owners], summaries),
                           rounds, swaps_per_round, rngs)
     return positions
+
+
+def rerank(documents_words: list[list[str]], candidates: list[list[list[int]]],
+           score_fn: Callable[[list[str], list[str]], list[float]]) -> list[list[int]]:
+    """Per document, the candidate selection (positions) that `score_fn(documents, summaries)` rates highest, ties
+    to the earlier candidate. One call scores the candidates of every document: a neural scorer is cheap per text
+    only when batched."""
+    documents = [" ".join(words) for words in documents_words]
+    owners = [i for i, options in enumerate(candidates) for _ in options]
+    flat = [selection for options in candidates for selection in options]
+    scores = list(score_fn([documents[i] for i in owners],
+                           [" ".join(documents_words[i][p] for p in s) for i, s in zip(owners, flat)]))
+    if len(scores) != len(flat):
+        raise ValueError(f"the scorer returned {len(scores)} scores for {len(flat)} summaries")
+    best: dict[int, tuple[float, list[int]]] = {}
+    for i, selection, value in zip(owners, flat, scores):
+        if i not in best or value > best[i][0]:
+            best[i] = (value, selection)
+    return [best[i][1] if i in best else [] for i in range(len(candidates))]
 
 
 def improve_selections(generator, documents: list[str], score_fn, *, words: int, settings, seed: int = 0,

@@ -194,13 +194,9 @@ class RLConfig:
     max_new_tokens: int = option(16, "abstractive: most tokens sampled per summary")
     entropy_weight: float = option(0.0, "entropy bonus on the policy")
     temperature: float = option(1.0, "extractive: keep/drop sampling temperature (exploration)")
-    sampler: Literal["bernoulli", "exact_length", "spans"] = option(
-        "bernoulli", "extractive: Bernoulli keep/drop masks of any length; exact-length summaries of "
-                     "target_words words (Gumbel-top-k, Plackett-Luce log-probability), like top-k inference; or "
-                     "target_words words in at most max_spans phrases, like span inference (the most probable "
-                     "such labelling under logistic-noised keep log-odds, with its keep/drop log-probability)")
-    max_spans: int = option(2, "the spans sampler's (and its greedy baseline's) phrase count; keep it equal to "
-                               "decode.max_spans, which shapes inference")
+    sampler: Literal["bernoulli", "exact_length"] = option(
+        "bernoulli", "extractive: Bernoulli keep/drop masks of any length, or exact-length summaries of "
+                     "target_words words (Gumbel-top-k, Plackett-Luce log-probability), like inference")
     update: Literal["group_relative", "self_critical", "best_of_k"] = option(
         "group_relative", "advantage: reward minus the group mean (GRPO); reward minus greedy's (self-critical); "
                           "or only the best sample of each group, by how much it beats greedy (SCRL's best-of-k)")
@@ -211,7 +207,7 @@ class RLConfig:
                 "(generators that write tokens; one checkpoint when the stage ends)")
 
     def __post_init__(self):
-        check_at_least(self, "rl", 1, "batch_size", "target_words", "max_new_tokens", "max_bad_steps", "max_spans")
+        check_at_least(self, "rl", 1, "batch_size", "target_words", "max_new_tokens", "max_bad_steps")
         check_at_least(self, "rl", 0, "steps")
         check_at_least(self, "rl", 2, "group_size")
         check_positive(self, "rl", "lr", "reconstructor_lr", "discriminator_lr", "temperature")
@@ -280,6 +276,11 @@ class DecodeConfig:
     words: int = option(10, "summary length: exact for the tagger, at most for beam search")
     max_spans: int = option(0, "tagger: the summary's words form at most this many runs of adjacent document words, "
                                "each ending where a phrase can end (0: the top-scoring words wherever they are)")
+    rerank: bool = option(False, "tagger with max_spans: decode the most probable selection in 1, 2, ..., max_spans "
+                                 "phrases and keep the one the run's fixed RL reward scores highest (needs the "
+                                 "reward's models: the summary LM, and MiniLM when rl.similarity_weight is set)")
+    rerank_draws: int = option(8, "with rerank: this many more candidates of the same shapes, each the best under "
+                                  "the keep log-odds plus logistic noise (seeded by the seed and the document)")
     min_words: int = option(6, "abstractive: fewest words")
     num_beams: int = option(5, "abstractive: beam size")
     no_repeat_ngram_size: int = option(2, "abstractive: never repeat an n-gram of the summary itself")
@@ -287,7 +288,7 @@ class DecodeConfig:
 
     def __post_init__(self):
         check_at_least(self, "decode", 1, "words", "num_beams", "batch_size")
-        check_at_least(self, "decode", 0, "min_words", "no_repeat_ngram_size", "max_spans")
+        check_at_least(self, "decode", 0, "min_words", "no_repeat_ngram_size", "max_spans", "rerank_draws")
 
 
 @dataclass

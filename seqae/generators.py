@@ -32,7 +32,7 @@ from seqae.models import PRETRAINED, bert_config, causal_lm, load_model, resolve
 from seqae.optim import NonFiniteStep
 from seqae.sampling import (action_entropy, action_logprobs, completion_mask, gumbel_top_k, keep_scores,
                             plackett_luce_logprob, positions_to_summary, repeat_rows)
-from seqae.selection import KeepSelection, best_spans
+from seqae.selection import KeepSelection
 from seqae.tagger import attach_tokenizer, has_tokenizer_files, load_subword_tokenizer, tag_words
 
 
@@ -90,11 +90,7 @@ class ExtractiveGenerator(KeepSelection, Generator):
     - bernoulli: an independent keep/drop draw per word, so samples have any length;
     - exact_length: `target_words` words drawn without replacement by Gumbel-top-k over the keep-minus-drop
       log-odds, with their Plackett-Luce log-probability: samples, greedy and inference all have k words,
-      and length stops confounding the reward;
-    - spans: `target_words` words in at most `max_spans` phrases, the shape span inference writes: the best such
-      labelling (seqae.selection.best_spans) of the log-odds plus logistic noise, which without the shape would
-      be an exact Bernoulli draw. Its exact probability has no closed form; the update uses the labelling's
-      keep/drop log-probability, so best-of-k moves every word toward the best sample's labels.
+      and length stops confounding the reward.
     """
 
     name, writes_tokens, selects_words = "extractive", False, True
@@ -137,8 +133,6 @@ class ExtractiveGenerator(KeepSelection, Generator):
             raise NonFiniteStep("non-finite keep/drop probabilities before sampling")
         if settings.sampler == "exact_length":
             return self._exact_length_rollout(tagged, group_size, settings)
-        if settings.sampler == "spans":
-            return self._span_rollout(tagged, group_size, settings)
         logits = tagged.logits.repeat_interleave(group_size, dim=0) / settings.temperature
         mask = tagged.mask.repeat_interleave(group_size, dim=0).float()
         with torch.no_grad():
@@ -158,21 +152,6 @@ class ExtractiveGenerator(KeepSelection, Generator):
         word_entropy = action_entropy(tagged.logits.float() / settings.temperature) * tagged.mask
         entropy = word_entropy.sum(1, keepdim=True) / tagged.mask.sum(1, keepdim=True).clamp(min=1)
         return Rollout(summaries, logprobs, torch.ones_like(logprobs), repeat_rows(entropy, group_size))
-
-    def _span_rollout(self, tagged, group_size, settings) -> Rollout:
-        logits = tagged.logits.repeat_interleave(group_size, dim=0).float() / settings.temperature
-        mask = tagged.mask.repeat_interleave(group_size, dim=0)
-        with torch.no_grad():
-            uniform = torch.rand(mask.shape, device=logits.device).clamp_(1e-6, 1 - 1e-6)
-            noisy = (logits[..., 1] - logits[..., 0] + uniform.log() - (-uniform).log1p()).tolist()
-        keep = torch.zeros_like(mask, dtype=torch.long)
-        summaries = []
-        for row in range(keep.size(0)):
-            words = tagged.words[row // group_size]
-            kept = best_spans(words, noisy[row][:len(words)], settings.target_words, settings.max_spans)
-            keep[row, kept] = 1
-            summaries.append(" ".join(words[i] for i in kept))
-        return Rollout(summaries, action_logprobs(logits, keep), mask.float(), action_entropy(logits))
 
     @torch.no_grad()
     def keep_probabilities(self, documents: list[str]) -> tuple[list[list[str]], torch.Tensor]:

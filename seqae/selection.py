@@ -9,6 +9,7 @@ whole phrases. `select_spans` keeps the tagger's own scores and only constrains 
 """
 
 import math
+import zlib
 
 import numpy as np
 
@@ -124,6 +125,29 @@ def best_spans(words: list[str], log_odds: list[float], count: int, max_spans: i
     return kept[::-1]
 
 
+def span_candidates(words: list[str], keep_scores: list[float], count: int, most_spans: int, draws: int = 0,
+                    seed: int = 0) -> list[list[int]]:
+    """The distinct selections of `count` words that test-time reranking (seqae.rl.search.rerank) chooses among:
+    the most probable in 1, 2, ..., `most_spans` phrases (`select_spans`), then `draws` more of the same shapes
+    (draw j in 1 + j % most_spans phrases), each the best under the keep log-odds plus logistic noise: without
+    the shape, the noisy log-odds' signs would be an exact keep/drop draw from the tagger. The noise is seeded by
+    `seed` and the document's words, so a document's candidates do not depend on its batch."""
+    log_odds = np.array([keep_log_odds(p) for p in keep_scores[:len(words)]])
+    candidates = []
+    for max_spans in range(1, most_spans + 1):
+        kept = best_spans(words, log_odds.tolist(), count, max_spans)
+        if kept not in candidates:
+            candidates.append(kept)
+    rng = np.random.default_rng([seed, zlib.crc32(" ".join(words).encode("utf-8"))])
+    for draw in range(draws):
+        uniform = rng.uniform(1e-6, 1 - 1e-6, size=log_odds.shape)
+        noisy = log_odds + np.log(uniform) - np.log1p(-uniform)
+        kept = best_spans(words, noisy.tolist(), count, 1 + draw % most_spans)
+        if kept not in candidates:
+            candidates.append(kept)
+    return candidates
+
+
 class KeepSelection:
     """Greedy selection and decoding for a tagger with `keep_probabilities(documents) -> (words read per
     document, [B, W] keep probabilities)`."""
@@ -139,6 +163,17 @@ class KeepSelection:
             positions.append(select_spans(row_words, scores, count, max_spans) if max_spans
                              else select_positions(row_words, scores, count))
         return read, positions
+
+    def select_candidates(self, documents: list[str], *, words: int, ratio: float | None = None, most_spans: int,
+                          draws: int = 0, seed: int = 0) -> tuple[list[list[str]], list[list[list[int]]]]:
+        """The words read per document, and its `span_candidates` (in 1..most_spans phrases, `draws` noisy ones)."""
+        read, keep = self.keep_probabilities(documents)
+        candidates = []
+        for row, row_words in enumerate(read):
+            count = max(1, round(ratio * len(row_words))) if ratio else words
+            candidates.append(span_candidates(row_words, keep[row, : len(row_words)].tolist(), count, most_spans,
+                                              draws, seed))
+        return read, candidates
 
     def decode(self, documents, *, words, ratio=None, max_spans=0, num_beams=1, min_words=1,
                no_repeat_ngram_size=2):

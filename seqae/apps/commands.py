@@ -4,6 +4,7 @@ The imports inside the handlers load omegaconf, torch or ONNX Runtime: `seqae --
 register the commands, and `seqae summarize` with an ONNX tagger never imports torch.
 """
 
+import argparse
 import contextlib
 import itertools
 import sys
@@ -70,6 +71,10 @@ def register(subparsers) -> None:
                            help="extractive: keep a word summary's words in at most N phrases (runs of adjacent "
                                 "document words, articles left out), each ending where a phrase can end; 0 takes the "
                                 "top-scoring words wherever they are (default: the model's decode.max_spans)")
+    summarize.add_argument("--rerank", action=argparse.BooleanOptionalAction, default=None,
+                           help="extractive, with spans: decode the best summary in 1, 2, ..., --spans phrases and keep "
+                                "the one the model's own RL reward scores highest (slower: loads the reward's models; "
+                                "default: the model's decode.rerank)")
     summarize.add_argument("--compress", type=float, nargs="?", const=0.7, metavar="KEEP",
                            help="document mode: shorten each sentence with the model to this fraction of its words "
                                 "(0.7 when given bare), so the budget holds more sentences")
@@ -257,7 +262,8 @@ def run_summarize(args) -> int:
     # Summarizer.route decides, for the CLI, the API and seqae serve alike: document mode (whole sentences, or a
     # headline when the budget is shorter than a sentence) for a whole document, the word summary for a line.
     options = {"per_line": args.per_line, "words": args.words, "ratio": args.ratio, "sentences": args.sentences,
-               "n_bytes": args.n_bytes, "compress": args.compress, "spans": args.spans, "method": args.ranking,
+               "n_bytes": args.n_bytes, "compress": args.compress, "spans": args.spans, "rerank": args.rerank,
+               "method": args.ranking,
                "embed": embed, "num_beams": args.beams, "batch_size": batch_size, "search_rounds": args.search}
     counts: dict[str, int] = {}
     with output as handle, tqdm(desc="summarize", unit="doc", disable=None, delay=2, file=sys.stderr) as progress:

@@ -25,7 +25,7 @@ from seqae.errors import DataError, UsageError
 from seqae.onnx_tagger import ONNX_FILE, OnnxTagger
 from seqae.options import check_options
 from seqae.packaged import packaged_model
-from seqae.rl.search import search_batch
+from seqae.rl.search import rerank as rerank_selections, search_batch
 from seqae.rl.word_prior import WordPrior
 from seqae.sentence_select import document_sentences, fill_budget, rank_sentences, readable_order, word_count
 
@@ -122,20 +122,22 @@ class Summarizer:
 
     def __call__(self, texts: list[str], *, words: int | None = None, ratio: float | None = None,
                  sentences: int | None = None, bytes: int | None = None, compress: float | None = None,  # noqa: A002
-                 per_line: bool = False, spans: int | None = None, ranking: str = "position", embed=None,
-                 num_beams: int | None = None, batch_size: int | None = None,
+                 per_line: bool = False, spans: int | None = None, rerank: bool | None = None,
+                 ranking: str = "position", embed=None, num_beams: int | None = None, batch_size: int | None = None,
                  search_rounds: int | None = None) -> list[str]:
         """One summary per text, routed exactly as `seqae summarize` routes (`route`): each text is a whole
         document (document mode: whole sentences, or a headline for a budget shorter than a sentence), or with
         `per_line` a one-line article like Gigaword's. At most one budget: `words`, `ratio`, `sentences` or
         `bytes`. `spans`: a word summary's words in at most this many phrases (default: the model's
-        decode.max_spans; 0: the top-scoring words anywhere). A document's summary lines are joined by a line break
+        decode.max_spans; 0: the top-scoring words anywhere); `rerank` (default: the model's decode.rerank): the
+        phrase count chosen per summary by the run's reward (`summarize_lines`). A document's summary lines are joined by a line break
         (one sentence a line, as the CLI writes them), a line's by a space; a blank text gets "". What the CLI says
         as notes comes as warnings."""
         check_options(words=words, ratio=ratio, sentences=sentences, n_bytes=bytes, compress=compress,
                       search_rounds=search_rounds, num_beams=num_beams, batch_size=batch_size, spans=spans)
         lines, counts = self.summarize(texts, per_line=per_line, words=words, ratio=ratio, sentences=sentences,
-                                       n_bytes=bytes, compress=compress, spans=spans, method=ranking, embed=embed,
+                                       n_bytes=bytes, compress=compress, spans=spans, rerank=rerank, method=ranking,
+                                       embed=embed,
                                        num_beams=num_beams, batch_size=batch_size, search_rounds=search_rounds)
         for note in self.notes(counts):
             warnings.warn(note, stacklevel=2)
@@ -165,8 +167,8 @@ class Summarizer:
 
     def summarize(self, texts: list[str], *, per_line: bool = False, words: int | None = None,
                   ratio: float | None = None, sentences: int | None = None, n_bytes: int | None = None,
-                  compress: float | None = None, spans: int | None = None, method: str = "position", embed=None,
-                  num_beams: int | None = None, batch_size: int | None = None,
+                  compress: float | None = None, spans: int | None = None, rerank: bool | None = None,
+                  method: str = "position", embed=None, num_beams: int | None = None, batch_size: int | None = None,
                   search_rounds: int | None = None) -> tuple[list[list[str]], dict]:
         """Each text's summary lines, routed by `route`, and counts of what the user is told (`notes`)."""
         options = {"per_line": per_line, "words": words, "ratio": ratio, "sentences": sentences, "n_bytes": n_bytes,
@@ -182,13 +184,14 @@ class Summarizer:
                 counts["long documents"] += defaulted and budget["sentences"] is not None
         for key, indices in by_budget.items():
             chosen = self.summarize_documents([texts[i] for i in indices], **dict(key), compress=compress,
-                                              spans=spans, method=method, embed=embed)
+                                              spans=spans, rerank=rerank, method=method, embed=embed)
             for index, summary in zip(indices, chosen):
                 lines[index] = summary
         short = [i for i, budget in enumerate(routes) if budget is None and texts[i].strip()]
         if short:
             cut_before = self.cut_documents
             summaries = self.summarize_lines([texts[i] for i in short], words=words, ratio=ratio, spans=spans,
+                                             rerank=rerank,
                                              num_beams=num_beams, batch_size=batch_size, search_rounds=search_rounds)
             counts["cut lines"] = self.cut_documents - cut_before
             for index, summary in zip(short, summaries):
@@ -209,19 +212,23 @@ class Summarizer:
         return notes
 
     def summarize_lines(self, documents: list[str], *, words: int | None = None, ratio: float | None = None,
-                        spans: int | None = None, num_beams: int | None = None, batch_size: int | None = None,
-                        progress: bool = False, search_rounds: int | None = None) -> list[str]:
+                        spans: int | None = None, rerank: bool | None = None, num_beams: int | None = None,
+                        batch_size: int | None = None, progress: bool = False,
+                        search_rounds: int | None = None) -> list[str]:
         """The model's word summary of each document (of what it reads: the lead up to data.max_document_words), in
         one forward pass per batch: how a one-line article such as Gigaword's is summarized. With `search_rounds`,
         the tagger's greedy choice is then improved by test-time search on the search reward (slow: a diagnostic
         ceiling and a system of its own, which swaps single words and so ignores `spans`). `spans`: the tagger's
         words in at most this many phrases (seqae.selection.select_spans; default: the model's decode.max_spans, 0:
-        the top-scoring words anywhere). A blank document gets a blank summary, in its place."""
+        the top-scoring words anywhere). `rerank` (default: the model's decode.rerank): of the most probable
+        selections in 1..spans phrases, the one the run's fixed reward scores highest (`rerank_score`). A blank
+        document gets a blank summary, in its place."""
         if any(not d.strip() for d in documents):
             written = [i for i, d in enumerate(documents) if d.strip()]
             summaries = self.summarize_lines(
-                [documents[i] for i in written], words=words, ratio=ratio, spans=spans, num_beams=num_beams,
-                batch_size=batch_size, progress=progress, search_rounds=search_rounds) if written else []
+                [documents[i] for i in written], words=words, ratio=ratio, spans=spans, rerank=rerank,
+                num_beams=num_beams, batch_size=batch_size, progress=progress,
+                search_rounds=search_rounds) if written else []
             by_index = dict(zip(written, summaries))
             return [by_index.get(i, "") for i in range(len(documents))]
         if search_rounds is None and not self.generator.selects_words:
@@ -231,12 +238,20 @@ class Summarizer:
                                         ratio=ratio, max_spans=spans, num_beams=num_beams, batch_size=batch_size, progress=progress,
                                         prepare=self.prepare)
         count, size = words or self.config.decode.words, batch_size or self.config.decode.batch_size
+        max_spans = self.config.decode.max_spans if spans is None else spans
+        rerank = (self.config.decode.rerank if rerank is None else rerank) and max_spans > 0
         if search_rounds is None:
             read, positions = [], []
             for start in tqdm(range(0, len(documents), size), desc="summarize", unit="batch", disable=not progress):
-                batch_read, batch_positions = self.generator.select(
-                    [self.prepare(d) for d in documents[start:start + size]], words=count, ratio=ratio,
-                    max_spans=self.config.decode.max_spans if spans is None else spans)
+                batch = [self.prepare(d) for d in documents[start:start + size]]
+                if rerank:
+                    batch_read, candidates = self.generator.select_candidates(
+                        batch, words=count, ratio=ratio, most_spans=max_spans, draws=self.config.decode.rerank_draws,
+                        seed=self.config.seed)
+                    batch_positions = rerank_selections(batch_read, candidates, self.rerank_score)
+                else:
+                    batch_read, batch_positions = self.generator.select(batch, words=count, ratio=ratio,
+                                                                        max_spans=max_spans)
                 read += batch_read
                 positions += batch_positions
         else:
@@ -273,7 +288,8 @@ class Summarizer:
 
     def summarize_documents(self, documents: list[str], *, sentences: int | None = None, words: int | None = None,
                             ratio: float | None = None, n_bytes: int | None = None, compress: float | None = None,
-                            spans: int | None = None, method: str = "position", embed=None) -> list[list[str]]:
+                            spans: int | None = None, rerank: bool | None = None, method: str = "position",
+                            embed=None) -> list[list[str]]:
         """Document mode, for documents of any length: each document's sentences (`split_sentences`) ranked without
         supervision (seqae.sentence_select), then taken in that order within the budget and returned in document
         order, verbatim: `sentences` whole sentences; whole sentences while they fit `words` words or `ratio` of the
@@ -289,7 +305,7 @@ class Summarizer:
                   "method": method, "embed": embed}
         plans = [self.plan_document(document, **budget) for document in documents]
         requests = {index: plan for index, plan in enumerate(plans) if isinstance(plan, tuple)}
-        for index, line in zip(requests, self.headlines(list(requests.values()), spans=spans)):
+        for index, line in zip(requests, self.headlines(list(requests.values()), spans=spans, rerank=rerank)):
             plans[index] = [line] if line else []
         return plans
 
@@ -310,7 +326,8 @@ class Summarizer:
             split = self.compress_sentences(split, compress)
         return fill_budget(split, order, count=sentences, words=word_budget, n_bytes=n_bytes, cut=ratio is None)
 
-    def headlines(self, requests: list[tuple[str, int]], spans: int | None = None) -> list[str]:
+    def headlines(self, requests: list[tuple[str, int]], spans: int | None = None,
+                  rerank: bool | None = None) -> list[str]:
         """For each (sentence, words): the model's summary of that one sentence in that many words, as the sentence
         writes them (an extractive tagger keeps the words it scores highest, in order). A document's headline is
         made from its lead sentence, dateline dropped, as Gigaword's headlines are written from an article's lead
@@ -323,7 +340,7 @@ class Summarizer:
             by_length.setdefault(length, []).append(index)
         for length, indices in by_length.items():
             for index, line in zip(indices, self.summarize_lines([requests[i][0] for i in indices], words=length,
-                                                                 spans=spans)):
+                                                                 spans=spans, rerank=rerank)):
                 lines[index] = line
         return lines
 
@@ -363,6 +380,36 @@ class Summarizer:
             dropped = set(sorted(words, key=lambda i: token_scores[i])[: round((1 - keep) * len(words))])
             shortened.append(" ".join(token for i, token in enumerate(tokens) if i not in dropped))
         return shortened
+
+    @functools.cached_property
+    def rerank_score(self):
+        """The run's fixed RL reward (Rewards.fixed: every rl.*_weight term but R's and D's) as one callable
+        (documents, summaries) -> totals: what reranking chooses by."""
+        # torch: only reranking needs the reward's models
+        from seqae.rl.rewards import build_rewards
+        from seqae.summary_lm import SummaryLM
+
+        settings = self.config.rl
+        if settings.coverage_weight:
+            raise UsageError(f"{self.directory}: reranking does not support rl.coverage_weight (no coverage model "
+                             "is saved with the model)")
+        path = self.directory / WORD_PRIOR_FILE
+        if not path.is_file():
+            raise DataError(self.directory, f"no {WORD_PRIOR_FILE}: reranking needs the word prior of the run")
+        summary_lm = None
+        if settings.fluency_weight:
+            if not (self.directory / SUMMARY_LM_DIR).is_dir():
+                raise DataError(self.directory, f"no {SUMMARY_LM_DIR}/ but rl.fluency_weight is set")
+            summary_lm = SummaryLM.load(self.directory / SUMMARY_LM_DIR).to(self.generator.device)
+        try:
+            rewards = build_rewards(settings, None, None, WordPrior.load(path), self.generator.device,
+                                    summary_lm).fixed()
+        except ValueError as error:
+            raise UsageError(f"{self.directory}: {error}") from None
+        if not rewards.terms:
+            raise UsageError(f"{self.directory}: reranking needs a fixed reward term (every rl.*_weight but "
+                             "reconstruction's and discriminator's is 0)")
+        return lambda documents, summaries: rewards.total(rewards.score(documents, summaries)).tolist()
 
     @functools.cached_property
     def search_score(self):
