@@ -1,0 +1,89 @@
+"""Reranking whole-phrase shapes at test time: the candidates (seqae.selection.span_candidates), the choice
+(seqae.rl.search.rerank), and `seqae summarize --rerank` on a tiny trained run."""
+
+import pytest
+
+from seqae import Summarizer
+from seqae.cli import main
+from seqae.rl.search import rerank
+from seqae.selection import select_spans, span_candidates
+
+from conftest import tiny_train_args
+from test_span_selection import spans_of
+
+WORDS = "police said on monday the army killed two rebels in a raid near the border town of kandahar".split()
+PROBABILITIES = [0.9, 0.2, 0.1, 0.3, 0.1, 0.8, 0.9, 0.7, 0.85, 0.2, 0.1, 0.6, 0.3, 0.1, 0.7, 0.4, 0.2, 0.9]
+
+
+def test_candidates_start_with_the_best_selection_in_each_phrase_count():
+    candidates = span_candidates(WORDS, PROBABILITIES, 6, 3)
+    expected = []
+    for max_spans in (1, 2, 3):
+        best = select_spans(WORDS, PROBABILITIES, 6, max_spans)
+        if best not in expected:
+            expected.append(best)
+    assert candidates == expected
+
+
+def test_drawn_candidates_keep_the_length_and_shape_and_depend_only_on_the_seed_and_document():
+    candidates = span_candidates(WORDS, PROBABILITIES, 6, 3, draws=24, seed=0)
+    assert len(candidates) > 4 and len({tuple(c) for c in candidates}) == len(candidates)  # distinct
+    assert all(len(c) == 6 and c == sorted(c) and len(spans_of(WORDS, c)) <= 3 for c in candidates)
+    assert span_candidates(WORDS, PROBABILITIES, 6, 3, draws=24, seed=0) == candidates
+    assert span_candidates(WORDS, PROBABILITIES, 6, 3, draws=24, seed=1) != candidates
+
+
+def test_rerank_keeps_each_documents_highest_scoring_candidate_in_one_call():
+    documents = [WORDS, "a b c d".split()]
+    candidates = [[[0, 1], [5, 6], [6, 7]], [[0], [3]]]
+    calls = []
+
+    def score(texts, summaries):
+        calls.append(len(summaries))
+        return [("killed" in s) + ("two" in s) + (s == "d") for s in summaries]
+
+    assert rerank(documents, candidates, score) == [[6, 7], [3]]
+    assert calls == [5]
+    assert rerank([WORDS], [[[0, 1], [2, 3]]], lambda texts, summaries: [0.0, 0.0]) == [[0, 1]]  # tie: the first
+    with pytest.raises(ValueError, match="returned 1 scores for 2"):
+        rerank([WORDS], [[[0, 1], [2, 3]]], lambda texts, summaries: [0.0])
+
+
+def test_the_summarizer_keeps_the_shape_its_reranker_prefers(tiny_run):
+    documents = ["police said the army rebels talks in the city market prices rise on oil and bank fire",
+                 "oil prices rise in the city as the bank said talks with rebels fail on market fire"]
+    summarizer = Summarizer(tiny_run)
+    one_pass = summarizer.summarize_lines(documents, words=5, spans=3, rerank=False)
+    # A reward for fewer phrases: every reranked summary is one run of the document's words.
+    summarizer.rerank_score = lambda texts, summaries: [-len(spans_in(t, s)) for t, s in zip(texts, summaries)]
+    reranked = summarizer.summarize_lines(documents, words=5, spans=3, rerank=True)
+    assert all(len(spans_in(d, s)) == 1 and len(s.split()) == 5 for d, s in zip(documents, reranked))
+    assert reranked != one_pass  # the one-pass summaries use more phrases: reranking changed them
+    assert summarizer(documents, per_line=True, words=5, spans=3, rerank=True) == reranked  # the API alike
+
+
+def spans_in(document: str, summary: str) -> list[list[int]]:
+    """The phrases of `summary` in `document`: its words' first positions, in order."""
+    words, positions, start = document.split(), [], 0
+    for word in summary.split():
+        start = words.index(word, start)
+        positions.append(start)
+        start += 1
+    return spans_of(words, positions)
+
+
+@pytest.mark.slow
+def test_summarize_rerank_scores_at_least_the_one_pass_summary_by_the_models_reward(tiny_corpus, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(tiny_train_args(tiny_corpus, out, "rl.word_prior_weight=1", "search.similarity_weight=0",
+                                "decode.max_spans=3", "decode.rerank=true", "decode.rerank_draws=4")) == 0
+    documents = tiny_corpus["articles"].read_text().splitlines()
+    assert main(["summarize", str(out), str(tiny_corpus["articles"]), "--per-line"]) == 0
+    reranked = capsys.readouterr().out.splitlines()
+    assert main(["summarize", str(out), str(tiny_corpus["articles"]), "--per-line", "--no-rerank"]) == 0
+    one_pass = capsys.readouterr().out.splitlines()
+    assert len(reranked) == len(one_pass) == len(documents)
+    score = Summarizer(out).rerank_score
+    # The one-pass summary (the best in at most 3 phrases) is a candidate: the chosen one never scores lower.
+    assert all(r >= o - 1e-6 for r, o in zip(score(documents, reranked), score(documents, one_pass)))
+    assert reranked != one_pass
