@@ -99,15 +99,15 @@ def run_gigaword_bench(args) -> int:
     for run in runs:
         label = f"seqae {run['kind']}: {run['name']}"
         summaries[label], per_second = summarize_timed(
-            run["dir"] / "model", test_articles, words=words, spans=run.get("max_spans", config.decode.max_spans),
-            rerank=config.decode.rerank and run.get("max_spans", config.decode.max_spans) > 0, reranker=reranker)
+            run["dir"] / "model", test_articles, decode=config.decode, reranker=reranker, words=words,
+            spans=run.get("max_spans", config.decode.max_spans))
         results["rows"].append(scorer.row(label, summaries[label], summaries_per_s=round(per_second, 1)))
     for spans in (s for s in args.compare_spans if full is not None):
         # The same model decoded in one pass under other span limits: what the recipe's decoding costs and buys.
         label = (f"seqae extractive: full, one pass in at most {spans} phrases (no reranking)" if spans
                  else "seqae extractive: full, top-k decoding (no span limit)")
-        summaries[label], per_second = summarize_timed(full["dir"] / "model", test_articles, words=words,
-                                                       spans=spans, rerank=False)
+        summaries[label], per_second = summarize_timed(full["dir"] / "model", test_articles, decode=config.decode,
+                                                       words=words, spans=spans, rerank=False)
         results["rows"].append(scorer.row(label, summaries[label], summaries_per_s=round(per_second, 1)))
     if full is not None and args.search_rounds:
         label = f"seqae extractive: full + test-time search ({args.search_rounds} rounds)"

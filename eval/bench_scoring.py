@@ -46,10 +46,14 @@ class RowScorer:
         return row
 
 
-def summarize_timed(model_dir: Path, documents: list[str], reranker=None, **kwargs) -> tuple[list[str], float]:
-    """The model's summaries of `documents` and how many it wrote a second. `reranker`: the reward that reranks
-    (Summarizer.rerank_score of another model: one reranker for every row of a table), instead of the model's own."""
+def summarize_timed(model_dir: Path, documents: list[str], decode=None, reranker=None,
+                    **kwargs) -> tuple[list[str], float]:
+    """The model's summaries of `documents` and how many it wrote a second. `decode`: a decode config section to
+    use instead of the model's (a table's rows decode alike); `reranker`: the reward that reranks
+    (Summarizer.rerank_score of another model), instead of the model's own."""
     summarizer = Summarizer(model_dir)
+    if decode is not None:
+        summarizer.config.decode = decode
     if reranker is not None:
         summarizer.rerank_score = reranker
     summarizer.summarize_lines(documents[:64], **kwargs)  # warm-up: first-call allocation is not throughput

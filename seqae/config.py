@@ -279,7 +279,7 @@ class DecodeConfig:
     rerank: bool = option(False, "tagger with max_spans: decode the most probable selection in 1, 2, ..., max_spans "
                                  "phrases and keep the one the run's fixed RL reward scores highest (needs the "
                                  "reward's models: the summary LM, and MiniLM when rl.similarity_weight is set)")
-    rerank_draws: int = option(8, "with rerank: this many more candidates of the same shapes, each the best under "
+    rerank_draws: int = option(16, "with rerank: this many more candidates of the same shapes, each the best under "
                                   "the keep log-odds plus logistic noise (seeded by the seed and the document)")
     min_words: int = option(6, "abstractive: fewest words")
     num_beams: int = option(5, "abstractive: beam size")
