@@ -110,8 +110,8 @@ class Explainer:
         # prefix of it), so a cut is reported, never silent.
         total = len(summarizer.normalize(text).split())
         if self.extractive:
-            document, positions = summarizer.generator.select([read], words=words or summarizer.config.decode.words,
-                                                              ratio=ratio, max_spans=summarizer.config.decode.max_spans)
+            document, positions = summarizer.select([read], words=words or summarizer.config.decode.words,
+                                                    ratio=ratio)
             normalized, kept = document[0], positions[0]
             document_words = summarizer.written_words(text, normalized)  # shown as the document writes them
             # The summary exactly as `seqae summarize` writes it ("$1.2", not "$ 1.2"); R, D and the LM score the

@@ -238,20 +238,11 @@ class Summarizer:
                                         ratio=ratio, max_spans=spans, num_beams=num_beams, batch_size=batch_size, progress=progress,
                                         prepare=self.prepare)
         count, size = words or self.config.decode.words, batch_size or self.config.decode.batch_size
-        max_spans = self.config.decode.max_spans if spans is None else spans
-        rerank = (self.config.decode.rerank if rerank is None else rerank) and max_spans > 0
         if search_rounds is None:
             read, positions = [], []
             for start in tqdm(range(0, len(documents), size), desc="summarize", unit="batch", disable=not progress):
-                batch = [self.prepare(d) for d in documents[start:start + size]]
-                if rerank:
-                    batch_read, candidates = self.generator.select_candidates(
-                        batch, words=count, ratio=ratio, most_spans=max_spans, draws=self.config.decode.rerank_draws,
-                        seed=self.config.seed)
-                    batch_positions = rerank_selections(batch_read, candidates, self.rerank_score)
-                else:
-                    batch_read, batch_positions = self.generator.select(batch, words=count, ratio=ratio,
-                                                                        max_spans=max_spans)
+                batch_read, batch_positions = self.select([self.prepare(d) for d in documents[start:start + size]],
+                                                          words=count, ratio=ratio, spans=spans, rerank=rerank)
                 read += batch_read
                 positions += batch_positions
         else:
@@ -261,6 +252,19 @@ class Summarizer:
                                      swaps_per_round=self.config.search.swaps_per_round, seed=self.config.seed)
         # The kept words as the document writes them (case, digits, brackets), not in the model's normalized form.
         return [self.written_summary(document, row, kept) for document, row, kept in zip(documents, read, positions)]
+
+    def select(self, prepared: list[str], *, words: int, ratio: float | None = None, spans: int | None = None,
+               rerank: bool | None = None) -> tuple[list[list[str]], list[list[int]]]:
+        """A tagger's choice in documents already `prepare`d: the words it read per document and the kept positions,
+        in one pass in at most `spans` phrases, or with `rerank` the candidate in 1..spans phrases that
+        `rerank_score` rates highest (defaults: the model's decode.max_spans and decode.rerank)."""
+        max_spans = self.config.decode.max_spans if spans is None else spans
+        if not ((self.config.decode.rerank if rerank is None else rerank) and max_spans > 0):
+            return self.generator.select(prepared, words=words, ratio=ratio, max_spans=max_spans)
+        read, candidates = self.generator.select_candidates(prepared, words=words, ratio=ratio, most_spans=max_spans,
+                                                            draws=self.config.decode.rerank_draws,
+                                                            seed=self.config.seed)
+        return read, rerank_selections(read, candidates, self.rerank_score)
 
     def written_summary(self, document: str, read: list[str], kept: list[int]) -> str:
         """The kept words of what the model read of `document` as the document writes them: their written forms
