@@ -9,7 +9,7 @@ MAX_BEAMS, MAX_BATCH_SIZE, MAX_SEARCH_ROUNDS = 64, 65_536, 10_000
 
 
 def check_options(*, words=None, ratio=None, sentences=None, n_bytes=None, compress=None, search_rounds=None,
-                  num_beams=None, batch_size=None, sentence_encoder=None, spans=None) -> None:
+                  num_beams=None, batch_size=None, sentence_encoder=None, spans=None, rerank=None) -> None:
     """The checks of `seqae summarize`'s options and the API's keywords, each failing with a UsageError that names
     the option as the CLI spells it."""
     given = [name for name, value in (("--words", words), ("--ratio", ratio), ("--sentences", sentences),
@@ -34,6 +34,8 @@ def check_options(*, words=None, ratio=None, sentences=None, n_bytes=None, compr
                                       or sentence_encoder):
         raise UsageError("--search improves a word summary: it takes no --sentences, --bytes, --compress or "
                          "--sentence-encoder")
+    if search_rounds is not None and rerank:
+        raise UsageError("--search swaps single words from the tagger's top-k choice: it takes no --rerank")
     if search_rounds is not None and not 0 <= search_rounds <= MAX_SEARCH_ROUNDS:
         raise UsageError(f"--search must be in [0, {MAX_SEARCH_ROUNDS}], got {search_rounds}")
     if batch_size is not None and not 1 <= batch_size <= MAX_BATCH_SIZE:

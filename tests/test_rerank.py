@@ -62,6 +62,12 @@ def test_the_summarizer_keeps_the_shape_its_reranker_prefers(tiny_run):
     assert summarizer(documents, per_line=True, words=5, spans=3, rerank=True) == reranked  # the API alike
 
 
+def test_rerank_and_search_are_refused_together(tiny_run, tiny_corpus, capsys):
+    assert main(["summarize", str(tiny_run), str(tiny_corpus["articles"]), "--per-line", "--search", "2",
+                 "--rerank"]) == 2
+    assert "takes no --rerank" in capsys.readouterr().err
+
+
 def spans_in(document: str, summary: str) -> list[list[int]]:
     """The phrases of `summary` in `document`: its words' first positions, in order."""
     words, positions, start = document.split(), [], 0

@@ -224,7 +224,8 @@ def _batches(items: Iterator[str], size: int) -> Iterator[list[str]]:
 def run_summarize(args) -> int:
     check_options(words=args.words, ratio=args.ratio, sentences=args.sentences, n_bytes=args.n_bytes,
                   compress=args.compress, search_rounds=args.search, num_beams=args.beams,
-                  batch_size=args.batch_size, sentence_encoder=args.sentence_encoder, spans=args.spans)
+                  batch_size=args.batch_size, sentence_encoder=args.sentence_encoder, spans=args.spans,
+                  rerank=args.rerank)
     if args.max_bytes < 1:
         raise UsageError(f"--max-bytes must be at least 1, got {args.max_bytes}")
     if args.output:

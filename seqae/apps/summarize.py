@@ -134,7 +134,8 @@ class Summarizer:
         (one sentence a line, as the CLI writes them), a line's by a space; a blank text gets "". What the CLI says
         as notes comes as warnings."""
         check_options(words=words, ratio=ratio, sentences=sentences, n_bytes=bytes, compress=compress,
-                      search_rounds=search_rounds, num_beams=num_beams, batch_size=batch_size, spans=spans)
+                      search_rounds=search_rounds, num_beams=num_beams, batch_size=batch_size, spans=spans,
+                      rerank=rerank)
         lines, counts = self.summarize(texts, per_line=per_line, words=words, ratio=ratio, sentences=sentences,
                                        n_bytes=bytes, compress=compress, spans=spans, rerank=rerank, method=ranking,
                                        embed=embed,
