@@ -94,12 +94,14 @@ def run_gigaword_bench(args) -> int:
     summaries = {}
     full = find_run(runs, "extractive", "full")
     # Every tagger row decodes as the recipe does; reranking chooses by the recipe's reward (the full run's fixed
-    # terms) in every row, so a row that trained on other terms (R + D) is still decoded alike.
+    # terms) in every row, so a row that trained on other terms (R + D) is still decoded alike, except a row whose
+    # point is to do without a model the recipe's reward uses (no MiniLM): it reranks by its own reward.
     reranker = Summarizer(full["dir"] / "model").rerank_score if full is not None and config.decode.rerank else None
     for run in runs:
         label = f"seqae {run['kind']}: {run['name']}"
         summaries[label], per_second = summarize_timed(
-            run["dir"] / "model", test_articles, decode=config.decode, reranker=reranker, words=words,
+            run["dir"] / "model", test_articles, decode=config.decode,
+            reranker=None if run.get("own_reranker") else reranker, words=words,
             spans=run.get("max_spans", config.decode.max_spans))
         results["rows"].append(scorer.row(label, summaries[label], summaries_per_s=round(per_second, 1)))
     for spans in (s for s in args.compare_spans if full is not None):

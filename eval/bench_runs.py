@@ -22,6 +22,9 @@ from seqae.errors import UsageError
 # term. Kept as a row (with its own learning from search) so the trade stays visible.
 BAG_OF_WORDS_REWARDS = [f"{section}.{key}" for section in ("rl", "search") for key in
                         ("fluency_measure=log_prob", "fluency_weight=0.25", "number_weight=0", "phrase_weight=0")]
+# The recipe without a pretrained model anywhere: no MiniLM in the search that labels learning from search, in RL or
+# in reranking; information comes from the word prior (issue 23).
+NO_PRETRAINED_MODEL = ["rl.similarity_weight=0", "search.similarity_weight=0"]
 
 
 def train(config_path: str, out: Path, overrides: list[str], resume: bool = False) -> float:
@@ -89,6 +92,9 @@ def bench_runs(args, target: str) -> list[dict]:
             dict(id="bag_of_words", name="full, bag-of-words rewards (the recipe before readability, top-k decoding)",
                  kind="extractive", parent="warm", max_spans=0,
                  overrides=e + distill + [f"rl.steps={args.rl_steps}", *BAG_OF_WORDS_REWARDS]),
+            dict(id="no_pretrained", name="full, no pretrained model (no MiniLM: word prior + SLOR + numbers)",
+                 kind="extractive", parent="warm", own_reranker=True,
+                 overrides=e + distill + [f"rl.steps={args.rl_steps}", *NO_PRETRAINED_MODEL]),
             dict(id="auto_encoder", name="RL on the auto-encoder terms only (R + D)", kind="extractive", parent="warm",
                  overrides=e + ["distill.documents=0", f"rl.steps={args.ablation_steps}", f"rl.lr={args.rl_only_lr}",
                                 *auto_encoder]),
