@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from seqae.data.normalize import gigaword_normalize
 from seqae.data.readers import read_texts
 from seqae.data.splits import split_train_dev, unsupervised_split
-from seqae.errors import UsageError
+from seqae.data.errors import UsageError
 
 
 @dataclass

@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from seqae.errors import DataError
+from seqae.data.errors import DataError
 
 JSON_SUFFIXES = (".jsonl", ".json")
 

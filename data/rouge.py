@@ -13,7 +13,7 @@ import numpy as np
 
 from seqae.data.baselines import truncate_utf8
 from seqae.data.readers import MAX_BYTES, read_lines
-from seqae.errors import DataError
+from seqae.data.errors import DataError
 
 METRICS = ("rouge1", "rouge2", "rougeL")
 KNOWN_METRICS = METRICS + ("rougeLsum",)

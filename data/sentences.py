@@ -21,8 +21,8 @@ from pathlib import Path
 from sentencex import segment
 
 from seqae.data.normalize import import_nltk
-from seqae.errors import DataError
-from seqae.io import atomic_write_text
+from seqae.data.errors import DataError
+from seqae.data.io import atomic_write_text
 
 import_nltk()  # nltk without the optional packages it would pull in (seconds of scipy, sklearn, pandas)
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer, PunktTrainer  # noqa: E402

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seqae.data.readers import iter_lines
-from seqae.errors import DataError, UsageError
+from seqae.data.errors import DataError, UsageError
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from tokenizers import Tokenizer, models, pre_tokenizers
 
 from seqae.data.readers import iter_lines
-from seqae.errors import DataError, UsageError
+from seqae.data.errors import DataError, UsageError
 
 PAD, UNK, BOS, EOS, SEP = "<pad>", "<unk>", "<s>", "</s>", "<sep>"
 SPECIAL_TOKENS = (PAD, UNK, BOS, EOS, SEP)  # ids 0..4, in this order

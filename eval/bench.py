@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from statistics import mean
 
-from seqae.errors import DataError, UsageError
+from seqae.data.errors import DataError, UsageError
 from seqae.eval import cnndm_bench, sentence_bench, serve_bench, startup_bench
 
 # What bench makes in --out: a directory a generator kind (its runs), and the evaluation LM.

@@ -15,7 +15,7 @@ from seqae.config import load_config
 from seqae.data.corpus import load_corpus
 from seqae.data.heuristics import HEURISTICS, heuristic_summary
 from seqae.data.rouge import bench_row
-from seqae.errors import UsageError
+from seqae.data.errors import UsageError
 
 # The rewards of the recipe that read as bags of words (blind reading, docs/readability.md), for RL and for
 # the search that labels learning from search: fluency as mean log-likelihood (frequent title words), no number

@@ -12,7 +12,7 @@ from statistics import mean
 from seqae.data.baselines import content_lead_prepositions, content_lead, lead_words
 from seqae.data.heuristics import is_number_token
 from seqae.data.rouge import bench_row, paired_difference
-from seqae.io import atomic_write_text
+from seqae.data.io import atomic_write_text
 from seqae.rl.rewards import FluencyReward
 from seqae.apps.summarize import Summarizer
 from seqae.summary_lm import SummaryLM

@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 from seqae.data.readers import read_lines
-from seqae.errors import DataError, UsageError
-from seqae.io import atomic_write_text
+from seqae.data.errors import DataError, UsageError
+from seqae.data.io import atomic_write_text
 
 LETTERS = "ABCDEFGHIJ"
 SCALES = ("readable", "informative")

@@ -10,8 +10,8 @@ import sys
 
 from seqae.data import baselines
 from seqae.data.readers import MAX_BYTES, read_lines
-from seqae.errors import DataError, UsageError
-from seqae.io import atomic_open, check_not_an_input, check_output_path
+from seqae.data.errors import DataError, UsageError
+from seqae.data.io import atomic_open, check_not_an_input, check_output_path
 
 _METRIC_NAMES = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L", "rougeLsum": "ROUGE-Lsum"}
 _BASELINES = ("lead", "prefix", "random", "content-lead", "content-lead-prepositions")

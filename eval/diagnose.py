@@ -34,8 +34,8 @@ from tqdm import tqdm
 
 from seqae.data.corpus import load_corpus
 from seqae.data.heuristics import HEURISTICS, heuristic_positions
-from seqae.errors import DataError, UsageError
-from seqae.io import atomic_write_text, check_not_an_input, check_output_path
+from seqae.data.errors import DataError, UsageError
+from seqae.data.io import atomic_write_text, check_not_an_input, check_output_path
 from seqae.rl.search import one_word_swaps
 
 # The imports inside functions load torch, transformers or omegaconf, which `seqae --help` (it imports this module to

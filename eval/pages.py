@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from seqae.io import atomic_write_text
+from seqae.data.io import atomic_write_text
 
 PAGE = "RESULTS.md"
 DATA = "results.json"

@@ -18,7 +18,7 @@ import warnings
 from pathlib import Path
 
 from seqae.data.normalize import ABBREVIATIONS, strip_datelines
-from seqae.errors import DataError, UsageError
+from seqae.data.errors import DataError, UsageError
 from seqae.eval.pages import write_section
 from seqae.sentence_select import SHORTEST_LINE, word_count
 

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from seqae.errors import DataError, UsageError
+from seqae.data.errors import DataError, UsageError
 from seqae.eval.pages import write_section
 
 # On a closed network chromium waits on its background services unless they are all switched off.

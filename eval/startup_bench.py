@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from seqae.errors import DataError, UsageError
+from seqae.data.errors import DataError, UsageError
 from seqae.eval.pages import write_section
 
 RAW_LINE = ("HARBOR CITY, Ore. (AP) — The City Council approved $42 million for a flood barrier on Monday after a "

@@ -20,7 +20,7 @@ from transformers import AutoModelForMaskedLM, BertForMaskedLM
 from seqae.data.heuristics import is_function_token
 from seqae.data.tokenizer import WordCodec
 from seqae.encoding import IGNORE_INDEX, pad, truncate_words
-from seqae.io import atomic_directory
+from seqae.data.io import atomic_directory
 from seqae.models import bert_config, load_model
 from seqae.optim import fit
 
@@ -131,7 +131,7 @@ class CoverageModel:
         return values
 
     def save(self, directory) -> None:
-        """Atomically: into a temporary sibling, then renamed into place (seqae.io.atomic_directory)."""
+        """Atomically: into a temporary sibling, then renamed into place (seqae.data.io.atomic_directory)."""
         with atomic_directory(directory) as tmp:
             self.model.save_pretrained(tmp)
 

@@ -14,8 +14,8 @@ import math
 from collections import Counter
 from pathlib import Path
 
-from seqae.errors import DataError
-from seqae.io import atomic_open
+from seqae.data.errors import DataError
+from seqae.data.io import atomic_open
 
 FORMAT = "seqae-word-prior-1"
 
@@ -66,7 +66,7 @@ class WordPrior:
         return [self.score(s) for s in summaries]
 
     def save(self, path) -> None:
-        """Write the counts as JSON, atomically (seqae.io): a reader never sees half a file."""
+        """Write the counts as JSON, atomically (seqae.data.io): a reader never sees half a file."""
         state = {"format": FORMAT, "n_summaries": self.n_summaries, "n_articles": self.n_articles,
                  "summary_df": self.summary_df, "article_df": self.article_df}
         with atomic_open(path) as handle:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from seqae.config import Config, load_config, save_config
 from seqae.data.tokenizer import load_word_codec
-from seqae.errors import DataError, UsageError, first_line
-from seqae.io import atomic_directory, atomic_write_text
+from seqae.data.errors import DataError, UsageError, first_line
+from seqae.data.io import atomic_directory, atomic_write_text
 from seqae.onnx_tagger import export_tagger, exportable
 
 CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d{7})$")

@@ -8,7 +8,7 @@ import threading
 
 from seqae import __version__
 from seqae.apps import commands, serve
-from seqae.errors import SeqaeError
+from seqae.data.errors import SeqaeError
 from seqae.eval import bench, blind_reading, diagnose
 from seqae.eval import cli as eval_cli
 

@@ -19,8 +19,8 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from seqae.data.readers import read_bounded
-from seqae.errors import DataError, UsageError, first_line
-from seqae.io import atomic_write_text
+from seqae.data.errors import DataError, UsageError, first_line
+from seqae.data.io import atomic_write_text
 
 # The training stages, in order (seqae.apps.train): one global step counter runs through them.
 STAGES = ("warm_start", "discriminator", "distill", "rl")

@@ -26,7 +26,7 @@ from seqae.config import ModelConfig
 from seqae.data.heuristics import PREPOSITIONS, heuristic_positions, heuristic_summary
 from seqae.data.tokenizer import WordCodec
 from seqae.encoding import IGNORE_INDEX, generator_prompts, model_vocab_size, supervised_generator_batch
-from seqae.errors import UsageError
+from seqae.data.errors import UsageError
 from seqae.losses import keep_drop_loss, per_sequence_nll
 from seqae.models import PRETRAINED, bert_config, causal_lm, load_model, resolve_pretrained, vocab_prefix
 from seqae.optim import NonFiniteStep

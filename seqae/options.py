@@ -1,7 +1,7 @@
 """The limits and checks of `seqae summarize`'s options, shared by the CLI and the Python API (Summarizer.__call__).
 A light module: the CLI builds its help from the limits without importing the models."""
 
-from seqae.errors import UsageError
+from seqae.data.errors import UsageError
 
 # The most a call may ask for: beyond these a number is a typo that would fail deep inside (itertools.islice,
 # generate) or run for days.

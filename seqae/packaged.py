@@ -18,8 +18,8 @@ import shutil
 from pathlib import Path
 
 from seqae.data.tokenizer import load_word_codec
-from seqae.errors import DataError, UsageError
-from seqae.io import atomic_write_text
+from seqae.data.errors import DataError, UsageError
+from seqae.data.io import atomic_write_text
 
 PACKAGED_MODEL = Path(str(importlib.resources.files("seqae") / "pretrained" / "gigaword"))
 INFERENCE_FILES = ("tokenizer/tokenizer.json", "tokenizer/tokenizer_config.json", "sentences/punkt.json",

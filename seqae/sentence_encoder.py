@@ -8,7 +8,7 @@ sentence-transformers recipe of all-MiniLM-L6-v2). The encoder never trains and 
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from seqae.errors import DataError, first_line
+from seqae.data.errors import DataError, first_line
 from seqae.models import resolve_pretrained
 from seqae.tagger import max_input_length
 

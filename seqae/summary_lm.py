@@ -26,7 +26,7 @@ from transformers import AutoModelForCausalLM
 
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer, load_word_tokenizer
 from seqae.encoding import conditional_lm_batch
-from seqae.io import atomic_directory
+from seqae.data.io import atomic_directory
 from seqae.losses import per_sequence_nll
 from seqae.models import causal_lm, load_model
 from seqae.optim import fit
@@ -116,7 +116,7 @@ class SummaryLM:
         return math.exp(sum(sums) / max(1, sum(counts)))
 
     def save(self, directory) -> None:
-        """Atomically: into a temporary sibling, then renamed into place (seqae.io.atomic_directory)."""
+        """Atomically: into a temporary sibling, then renamed into place (seqae.data.io.atomic_directory)."""
         with atomic_directory(directory) as tmp:
             self.model.save_pretrained(tmp / "model")
             self.tokenizer.save_pretrained(tmp / "tokenizer")

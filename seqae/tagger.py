@@ -21,7 +21,7 @@ import torch
 
 from seqae.data.tokenizer import WordCodec
 from seqae.encoding import model_vocab_size, tagger_batch, truncate_words
-from seqae.errors import DataError, first_line
+from seqae.data.errors import DataError, first_line
 
 ATTRIBUTE = "seqae_subword_tokenizer"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt")

@@ -1,10 +1,10 @@
-"""seqae.io's atomic directory: a save that fails part-way leaves the old directory whole and nothing beside it.
+"""seqae.data.io's atomic directory: a save that fails part-way leaves the old directory whole and nothing beside it.
 
 Before, SummaryLM.save deleted the old directory before its rename: a failure in between lost the model."""
 
 import pytest
 
-from seqae.io import atomic_directory
+from seqae.data.io import atomic_directory
 from seqae.summary_lm import SummaryLM
 
 

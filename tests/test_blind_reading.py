@@ -5,7 +5,7 @@ import json
 import pytest
 
 from seqae.cli import main
-from seqae.errors import UsageError
+from seqae.data.errors import UsageError
 from seqae.eval.blind_reading import make_sheet, score_sheet
 
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import TINY_CONFIG, paired_texts
 
 from seqae.cli import main
-from seqae.errors import UsageError
+from seqae.data.errors import UsageError
 from seqae.eval.diagnose import (
     average_ranks,
     best_by,

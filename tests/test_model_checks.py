@@ -12,7 +12,7 @@ from safetensors.torch import load_file, save_file
 from seqae.checkpoint import list_checkpoints, save_bundle
 from seqae.cli import main
 from seqae.config import ARCHITECTURE_KEYS, architecture_change, load_config
-from seqae.errors import DataError, UsageError
+from seqae.data.errors import DataError, UsageError
 from seqae.onnx_tagger import EXPORT_RECORD, ONNX_FILE, non_finite_initializer
 from seqae.optim import NonFiniteStep
 

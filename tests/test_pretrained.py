@@ -16,7 +16,7 @@ from seqae import Summarizer
 from seqae.checkpoint import list_checkpoints, save_bundle
 from seqae.cli import main
 from seqae.config import load_config
-from seqae.errors import UsageError
+from seqae.data.errors import UsageError
 from seqae.generators import AbstractiveGenerator, ExtractiveGenerator
 from seqae.models import resolve_pretrained
 from seqae.rl.rewards import SimilarityReward

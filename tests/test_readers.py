@@ -6,7 +6,7 @@ import json
 import pytest
 
 from seqae.data.readers import read_texts
-from seqae.errors import DataError
+from seqae.data.errors import DataError
 
 
 def write_gz(path, text: str):

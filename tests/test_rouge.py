@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from rouge_score import rouge_scorer
 
-from seqae.errors import DataError
+from seqae.data.errors import DataError
 from seqae.data.rouge import bootstrap_ci, line_scores, read_aligned, read_lines, score_corpus
 
 

@@ -6,7 +6,7 @@ import importlib.resources
 import pytest
 
 from seqae.data.sentences import is_written, paragraphs, split_written
-from seqae.errors import DataError
+from seqae.data.errors import DataError
 from seqae.eval.sentence_bench import TEST_SET, boundary_scores, read_test_set, starts
 
 SAMPLE = """# a comment

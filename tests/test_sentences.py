@@ -6,7 +6,7 @@ import random
 import pytest
 
 from seqae.data.sentences import PARAMETERS_FILE, SentenceSplitter
-from seqae.errors import DataError
+from seqae.data.errors import DataError
 
 SUBJECTS = ["dr. smith", "the u.s. envoy", "gov. brown", "the mayor", "police", "acme corp."]
 VERBS = ["met", "called", "warned", "thanked", "visited"]

@@ -3,7 +3,7 @@
 import pytest
 
 from seqae.data.splits import split_train_dev, unsupervised_split
-from seqae.errors import DataError, UsageError
+from seqae.data.errors import DataError, UsageError
 
 
 def write_pairs(directory, name: str, start: int, count: int):

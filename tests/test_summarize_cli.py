@@ -111,7 +111,7 @@ def test_the_api_routes_as_the_cli_does(tiny_run, tmp_path, capsys):
     warnings, and the CLI's one-line errors for bad options."""
     import warnings
 
-    from seqae.errors import UsageError
+    from seqae.data.errors import UsageError
 
     summarizer = Summarizer(tiny_run)
     article = tmp_path / "article.txt"

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from seqae.data.tokenizer import SPECIAL_TOKENS, build_word_tokenizer, load_word_tokenizer
-from seqae.errors import DataError, UsageError
+from seqae.data.errors import DataError, UsageError
 
 TEXTS = [
     "japan 's nec corp. said sales rose ##.# percent .",

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from seqae.errors import DataError
+from seqae.data.errors import DataError
 from seqae.rl.word_prior import WordPrior
 
 # Summaries (n = 2): document frequencies police 2 ("police police" counts once), arrest 1, man 1.

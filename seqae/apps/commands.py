@@ -14,8 +14,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from seqae.data.readers import MAX_BYTES, bounded_lines, read_texts
-from seqae.errors import DataError, UsageError
-from seqae.io import atomic_open, check_not_an_input, check_output_path
+from seqae.data.errors import DataError, UsageError
+from seqae.data.io import atomic_open, check_not_an_input, check_output_path
 from seqae.options import MAX_BATCH_SIZE, MAX_BEAMS, MAX_SEARCH_ROUNDS, check_options
 from seqae.packaged import build_inference_bundle, split_model_argument
 

@@ -16,8 +16,8 @@ from seqae.data.baselines import content_lead, lead_words
 from seqae.data.normalize import gigaword_normalize
 from seqae.data.readers import read_texts
 from seqae.data.sentences import SentenceSplitter
-from seqae.errors import SeqaeError, UsageError
-from seqae.io import atomic_write_text
+from seqae.data.errors import SeqaeError, UsageError
+from seqae.data.io import atomic_write_text
 from seqae.apps.own_corpus import similarity_installed
 from seqae.apps.summarize import Summarizer
 from seqae.apps.train import Trainer

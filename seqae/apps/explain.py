@@ -10,7 +10,7 @@ import torch
 
 from seqae.checkpoint import SUMMARY_LM_DIR
 from seqae.encoding import model_vocab_size, pad, truncate_words
-from seqae.errors import UsageError
+from seqae.data.errors import UsageError
 from seqae.losses import discriminator_logits, reconstruction_nll
 from seqae.models import load_discriminator, load_reconstructor
 from seqae.rl.rewards import FluencyReward, ReconstructionReward

@@ -30,8 +30,8 @@ from seqae.config import load_config
 from seqae.data.normalize import gigaword_normalize, looks_normalized
 from seqae.data.readers import read_texts
 from seqae.data.sentences import SentenceSplitter, is_written
-from seqae.errors import DataError, UsageError
-from seqae.io import atomic_write_text
+from seqae.data.errors import DataError, UsageError
+from seqae.data.io import atomic_write_text
 from seqae.models import PRETRAINED
 from seqae.sentence_select import document_sentences, lead_sentence
 

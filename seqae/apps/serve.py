@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from seqae.errors import SeqaeError, UsageError
+from seqae.data.errors import SeqaeError, UsageError
 from seqae.packaged import packaged_model
 
 # The imports inside functions are FastAPI and uvicorn (optional: seqae[serve]) and torch, transformers or omegaconf,

@@ -21,7 +21,7 @@ from seqae.data.normalize import (gigaword_normalize, join_written, looks_normal
                                   written_spans)
 from seqae.data.sentences import SentenceSplitter, is_written
 from seqae.data.tokenizer import load_word_codec
-from seqae.errors import DataError, UsageError
+from seqae.data.errors import DataError, UsageError
 from seqae.onnx_tagger import ONNX_FILE, OnnxTagger
 from seqae.options import check_options
 from seqae.packaged import packaged_model

@@ -38,9 +38,9 @@ from seqae.data.corpus import batch_documents, load_corpus
 from seqae.data.heuristics import heuristic_summary
 from seqae.data.sentences import SentenceSplitter
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer, load_word_tokenizer
-from seqae.errors import SeqaeError, UsageError
+from seqae.data.errors import SeqaeError, UsageError
 from seqae.generators import generator_class, summarize_in_batches
-from seqae.io import atomic_write_text
+from seqae.data.io import atomic_write_text
 from seqae.losses import reconstructor_loss
 from seqae.models import build_discriminator, build_reconstructor, load_discriminator, load_reconstructor
 from seqae.optim import NonFiniteStep, NonFiniteWeights, non_finite_tensor, optimizer_step

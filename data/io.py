@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from seqae.errors import DataError, UsageError
+from seqae.data.errors import DataError, UsageError
 
 # Errors of the output file itself (a full disk, a quota, a size limit, a read-only or failing disk).
 _WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO}
