@@ -133,3 +133,26 @@ def test_trainer_rl_stage_with_the_trl_backend(tmp_path, tiny_corpus):
     assert load_trainer_state(list_checkpoints(tmp_path / "run")[-1])["info"]["step"] == 2
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [row["step"] for row in rows if row.get("backend") == "trl"] == [1, 2]
+
+
+def test_grpo_steps_raise_the_reward_they_are_given(setup, tmp_path):
+    """The generator moves toward what is rewarded: the share of favoured words in its samples rises over the run
+    (a sign-flipped loss would drive it down, and change the weights just as much)."""
+    documents, _, tokenizer, _ = setup
+    codec = WordCodec.from_tokenizer(tokenizer)
+    config = ModelConfig(generator="abstractive", hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64,
+                         max_positions=64, output_words="vocabulary")
+    torch.manual_seed(0)
+    generator = AbstractiveGenerator.build(config, tokenizer, codec, MAX_WORDS).model
+    favoured = {f"w{i}" for i in range(0, 195, 2)}
+
+    def favoured_share(documents, summaries, **_):
+        return [sum(w in favoured for w in s.split()) / max(1, len(s.split())) for s in summaries]
+
+    trainer = build_grpo_trainer(generator, tokenizer, documents, {"favoured": favoured_share}, {"favoured": 1.0},
+                                 group_size=8, prompts_per_step=8, max_new_tokens=NEW_TOKENS, lr=3e-2, steps=12,
+                                 out_dir=tmp_path / "grpo", seed=0, max_words=MAX_WORDS)
+    trainer.train()
+    means = [log["rewards/favoured/mean"] for log in trainer.step_timer.logs if "rewards/favoured/mean" in log]
+    assert len(means) == 12
+    assert sum(means[-3:]) / 3 > sum(means[:3]) / 3 + 0.1, means
