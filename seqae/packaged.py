@@ -79,6 +79,9 @@ def build_inference_bundle(model_dir, out, decode_overrides: list[str] | None = 
     if any(not item.startswith("decode.") for item in overrides):
         raise UsageError("an inference bundle takes decode.* overrides only (its training settings are a record)")
     config = load_config(source / "config.yaml", overrides)
+    if config.decode.rerank:
+        raise UsageError(f"{source}: decodes with decode.rerank, which needs the reward's models (MiniLM, the summary "
+                         "LM, the word prior) that an inference bundle leaves out: add decode.rerank=false (one pass)")
     exported = source / "generator" / ONNX_FILE
     if not exported.is_file():
         raise DataError(source, f"no generator/{ONNX_FILE}: `seqae export` makes one (word-level extractive taggers)")

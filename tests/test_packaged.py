@@ -59,6 +59,9 @@ def test_an_inference_bundle_summarizes_as_its_model_does_and_cannot_be_run_with
     assert "decode.* overrides only" in capsys.readouterr().err
     assert main(["export", str(tiny_run), "--inference-bundle", str(tmp_path / "b3"), "--vocab-size", "0"]) == 2
     assert "--vocab-size must be in" in capsys.readouterr().err
+    # Reranking needs the reward's models, which a bundle leaves out: refused unless the bundle decodes in one pass.
+    assert main(["export", str(tiny_run), "--inference-bundle", str(tmp_path / "b4"), "decode.rerank=true"]) == 2
+    assert "decode.rerank=false" in capsys.readouterr().err and not (tmp_path / "b4").exists()
 
 
 def test_an_inference_bundle_with_a_cut_vocabulary_reads_the_rest_as_unknown(tiny_run, tmp_path):
