@@ -98,23 +98,24 @@ def search_batch(documents_words: list[list[str]], starts: list[Sequence[int]],
     return positions
 
 
-def rerank(documents_words: list[list[str]], candidates: list[list[list[int]]],
-           score_fn: Callable[[list[str], list[str]], list[float]]) -> list[list[int]]:
-    """Per document, the candidate selection (positions) that `score_fn(documents, summaries)` rates highest, ties
-    to the earlier candidate. One call scores the candidates of every document: a neural scorer is cheap per text
-    only when batched."""
-    documents = [" ".join(words) for words in documents_words]
+def best_candidates(documents: list[str], candidates: list[list[str]],
+                    score_fn: Callable[[list[str], list[str]], list[float]]) -> list[int]:
+    """Per document, the index of its candidate summary that `score_fn(documents, summaries)` rates highest, ties
+    to the earlier candidate (a document without candidates gets -1). One call scores the candidates of every
+    document: a neural scorer is cheap per text only when batched."""
     owners = [i for i, options in enumerate(candidates) for _ in options]
-    flat = [selection for options in candidates for selection in options]
-    scores = list(score_fn([documents[i] for i in owners],
-                           [" ".join(documents_words[i][p] for p in s) for i, s in zip(owners, flat)]))
+    flat = [summary for options in candidates for summary in options]
+    scores = list(score_fn([documents[i] for i in owners], flat))
     if len(scores) != len(flat):
         raise ValueError(f"the scorer returned {len(scores)} scores for {len(flat)} summaries")
-    best: dict[int, tuple[float, list[int]]] = {}
-    for i, selection, value in zip(owners, flat, scores):
-        if i not in best or value > best[i][0]:
-            best[i] = (value, selection)
-    return [best[i][1] if i in best else [] for i in range(len(candidates))]
+    best = [-1] * len(candidates)
+    best_score = [float("-inf")] * len(candidates)
+    position = [0] * len(candidates)
+    for i, value in zip(owners, scores):
+        if best[i] < 0 or value > best_score[i]:
+            best[i], best_score[i] = position[i], value
+        position[i] += 1
+    return best
 
 
 def improve_selections(generator, documents: list[str], score_fn, *, words: int, settings, seed: int = 0,

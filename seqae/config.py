@@ -276,9 +276,10 @@ class DecodeConfig:
     words: int = option(10, "summary length: exact for the tagger, at most for beam search")
     max_spans: int = option(0, "tagger: the summary's words form at most this many runs of adjacent document words, "
                                "each ending where a phrase can end (0: the top-scoring words wherever they are)")
-    rerank: bool = option(False, "tagger with max_spans: decode the most probable selection in 1, 2, ..., max_spans "
-                                 "phrases and keep the one the run's fixed RL reward scores highest (needs the "
-                                 "reward's models: the summary LM, and MiniLM when rl.similarity_weight is set)")
+    rerank: bool = option(False, "keep the candidate the run's fixed RL reward scores highest: a tagger's most "
+                                 "probable selections in 1, 2, ..., max_spans phrases (and rerank_draws noisy ones), "
+                                 "a writer's greedy summary and its num_beams beams (needs the reward's models: the "
+                                 "summary LM, and MiniLM when rl.similarity_weight is set)")
     rerank_draws: int = option(16, "with rerank: this many more candidates of the same shapes, each the best under "
                                   "the keep log-odds plus logistic noise (seeded by the seed and the document)")
     min_words: int = option(6, "abstractive: fewest words")

@@ -346,15 +346,18 @@ class AbstractiveGenerator(Generator):
                        action_entropy(logits.masked_fill(torch.isinf(logits), -1e9)))
 
     @torch.no_grad()
-    def decode(self, documents, *, words, ratio=None, max_spans=0, num_beams=1, min_words=1, no_repeat_ngram_size=2):
+    def decode(self, documents, *, words, ratio=None, max_spans=0, num_beams=1, min_words=1, no_repeat_ngram_size=2,
+               num_return_sequences=1):
+        """Greedy or beam-search summaries; with `num_return_sequences`, that many of the beam's best per document,
+        adjacent (the candidates reranking chooses among)."""
         self.module.eval()
         prompt_ids, prompt_mask = generator_prompts(self.codec, documents, self.max_words, model_vocab_size(self.model))
         processors = self._processors(prompt_ids, self._allowed(prompt_ids.to(self.device)), no_repeat_ngram_size)
         output = self.module.generate(
             input_ids=prompt_ids.to(self.device), attention_mask=prompt_mask.to(self.device), do_sample=False,
-            num_beams=num_beams, max_new_tokens=words + 1, min_new_tokens=min(min_words, words),
-            suppress_tokens=self.suppressed, logits_processor=processors, pad_token_id=self.codec.pad,
-            eos_token_id=self.codec.eos, early_stopping=num_beams > 1,
+            num_beams=num_beams, num_return_sequences=num_return_sequences, max_new_tokens=words + 1,
+            min_new_tokens=min(min_words, words), suppress_tokens=self.suppressed, logits_processor=processors,
+            pad_token_id=self.codec.pad, eos_token_id=self.codec.eos, early_stopping=num_beams > 1,
         )
         return [self.codec.text(row) for row in output[:, prompt_ids.size(1):].tolist()]
 

@@ -127,7 +127,7 @@ def best_spans(words: list[str], log_odds: list[float], count: int, max_spans: i
 
 def span_candidates(words: list[str], keep_scores: list[float], count: int, most_spans: int, draws: int = 0,
                     seed: int = 0) -> list[list[int]]:
-    """The distinct selections of `count` words that test-time reranking (seqae.rl.search.rerank) chooses among:
+    """The distinct selections of `count` words that test-time reranking (seqae.rl.search.best_candidates) chooses among:
     the most probable in 1, 2, ..., `most_spans` phrases (`select_spans`), then `draws` more of the same shapes
     (draw j in 1 + j % most_spans phrases), each the best under the keep log-odds plus logistic noise: without
     the shape, the noisy log-odds' signs would be an exact keep/drop draw from the tagger. The noise is seeded by

@@ -1,11 +1,11 @@
 """Reranking whole-phrase shapes at test time: the candidates (seqae.selection.span_candidates), the choice
-(seqae.rl.search.rerank), and `seqae summarize --rerank` on a tiny trained run."""
+(seqae.rl.search.best_candidates), and `seqae summarize --rerank` on a tiny trained run."""
 
 import pytest
 
 from seqae import Summarizer
 from seqae.cli import main
-from seqae.rl.search import rerank
+from seqae.rl.search import best_candidates
 from seqae.selection import select_spans, span_candidates
 
 from conftest import tiny_train_args
@@ -34,19 +34,19 @@ def test_drawn_candidates_keep_the_length_and_shape_and_depend_only_on_the_seed_
 
 
 def test_rerank_keeps_each_documents_highest_scoring_candidate_in_one_call():
-    documents = [WORDS, "a b c d".split()]
-    candidates = [[[0, 1], [5, 6], [6, 7]], [[0], [3]]]
+    documents = [" ".join(WORDS), "a b c d"]
+    candidates = [["police said", "army killed", "killed two"], ["a", "d"], []]
     calls = []
 
     def score(texts, summaries):
         calls.append(len(summaries))
         return [("killed" in s) + ("two" in s) + (s == "d") for s in summaries]
 
-    assert rerank(documents, candidates, score) == [[6, 7], [3]]
+    assert best_candidates(documents + [""], candidates, score) == [2, 1, -1]
     assert calls == [5]
-    assert rerank([WORDS], [[[0, 1], [2, 3]]], lambda texts, summaries: [0.0, 0.0]) == [[0, 1]]  # tie: the first
+    assert best_candidates(documents[:1], [["a b", "c d"]], lambda texts, summaries: [0.0, 0.0]) == [0]  # tie: the first
     with pytest.raises(ValueError, match="returned 1 scores for 2"):
-        rerank([WORDS], [[[0, 1], [2, 3]]], lambda texts, summaries: [0.0])
+        best_candidates(documents[:1], [["a b", "c d"]], lambda texts, summaries: [0.0])
 
 
 def test_the_summarizer_keeps_the_shape_its_reranker_prefers(tiny_run):
@@ -93,3 +93,23 @@ def test_summarize_rerank_scores_at_least_the_one_pass_summary_by_the_models_rew
     # The one-pass summary (the best in at most 3 phrases) is a candidate: the chosen one never scores lower.
     assert all(r >= o - 1e-6 for r, o in zip(score(documents, reranked), score(documents, one_pass)))
     assert reranked != one_pass
+
+
+def test_a_writer_reranks_its_greedy_summary_and_beams(tmp_path, tiny_corpus):
+    """An abstractive model with rerank: each summary is its greedy summary or one of its beams, the one the
+    reranker prefers; without rerank, the beam's best."""
+    out = tmp_path / "writer"
+    assert main(tiny_train_args(tiny_corpus, out, "model.generator=abstractive", "rl.steps=0",
+                                "model.output_words=vocabulary")) == 0
+    documents = tiny_corpus["articles"].read_text().splitlines()[:6]
+    summarizer = Summarizer(out)
+    greedy = summarizer.summarize_lines(documents, num_beams=1, rerank=False)
+    beam = summarizer.summarize_lines(documents, num_beams=2, rerank=False)
+    summarizer.rerank_score = lambda texts, summaries: [-len(s.split()) for s in summaries]  # the shortest
+    reranked = summarizer.summarize_lines(documents, num_beams=2, rerank=True)
+    for g, b, r in zip(greedy, beam, reranked):
+        assert len(r.split()) <= min(len(g.split()), len(b.split()))
+    summarizer.rerank_score = lambda texts, summaries: [len(s.split()) for s in summaries]  # the longest
+    longest = summarizer.summarize_lines(documents, num_beams=2, rerank=True)
+    for g, b, r in zip(greedy, beam, longest):
+        assert len(r.split()) >= max(len(g.split()), len(b.split()))

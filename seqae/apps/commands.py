@@ -72,8 +72,9 @@ def register(subparsers) -> None:
                                 "document words, articles left out), each ending where a phrase can end; 0 takes the "
                                 "top-scoring words wherever they are (default: the model's decode.max_spans)")
     summarize.add_argument("--rerank", action=argparse.BooleanOptionalAction, default=None,
-                           help="extractive, with spans: decode the best summary in 1, 2, ..., --spans phrases and keep "
-                                "the one the model's own RL reward scores highest (slower: loads the reward's models; "
+                           help="keep the candidate the model's own RL reward scores highest: an extractive "
+                                "model's best summaries in 1, 2, ..., --spans phrases (and noisy draws of them), an "
+                                "abstractive one's greedy summary and beams (slower: loads the reward's models; "
                                 "default: the model's decode.rerank)")
     summarize.add_argument("--compress", type=float, nargs="?", const=0.7, metavar="KEEP",
                            help="document mode: shorten each sentence with the model to this fraction of its words "

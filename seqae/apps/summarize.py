@@ -25,7 +25,7 @@ from seqae.data.errors import DataError, UsageError
 from seqae.onnx_tagger import ONNX_FILE, OnnxTagger
 from seqae.options import check_options
 from seqae.packaged import packaged_model
-from seqae.rl.search import rerank as rerank_selections, search_batch
+from seqae.rl.search import best_candidates, search_batch
 from seqae.rl.word_prior import WordPrior
 from seqae.sentence_select import document_sentences, fill_budget, rank_sentences, readable_order, word_count
 
@@ -235,6 +235,12 @@ class Summarizer:
         if search_rounds is None and not self.generator.selects_words:
             from seqae.generators import summarize_in_batches  # torch: an abstractive model has it loaded already
 
+            if self.config.decode.rerank if rerank is None else rerank:
+                size = batch_size or self.config.decode.batch_size
+                return [summary for start in tqdm(range(0, len(documents), size), desc="summarize", unit="batch",
+                                                  disable=not progress)
+                        for summary in self.written_reranked([self.prepare(d) for d in documents[start:start + size]],
+                                                             words=words, num_beams=num_beams)]
             return summarize_in_batches(self.generator, documents, self.config, words=words,
                                         ratio=ratio, max_spans=spans, num_beams=num_beams, batch_size=batch_size, progress=progress,
                                         prepare=self.prepare)
@@ -254,6 +260,22 @@ class Summarizer:
         # The kept words as the document writes them (case, digits, brackets), not in the model's normalized form.
         return [self.written_summary(document, row, kept) for document, row, kept in zip(documents, read, positions)]
 
+    def written_reranked(self, prepared: list[str], *, words: int | None = None,
+                         num_beams: int | None = None) -> list[str]:
+        """A writer's summaries of documents already `prepare`d: of the greedy summary and the beam's `num_beams`
+        best, the one `rerank_score` rates highest. Beam search alone scored below greedy on Gigaword dev (35.55
+        against 35.59 R-1); reranked, 36.98 (docs/readability.md)."""
+        decode = self.config.decode
+        words, beams = words or decode.words, num_beams or decode.num_beams
+        settings = dict(words=words, min_words=min(decode.min_words, words),
+                        no_repeat_ngram_size=decode.no_repeat_ngram_size)
+        greedy = self.generator.decode(prepared, num_beams=1, **settings)
+        beamed = self.generator.decode(prepared, num_beams=beams, num_return_sequences=beams, **settings) \
+            if beams > 1 else []
+        candidates = [[greedy[row], *beamed[row * beams:(row + 1) * beams]] for row in range(len(prepared))]
+        chosen = best_candidates(prepared, candidates, self.rerank_score)
+        return [options[index] for options, index in zip(candidates, chosen)]
+
     def select(self, prepared: list[str], *, words: int, ratio: float | None = None, spans: int | None = None,
                rerank: bool | None = None) -> tuple[list[list[str]], list[list[int]]]:
         """A tagger's choice in documents already `prepare`d: the words it read per document and the kept positions,
@@ -265,7 +287,10 @@ class Summarizer:
         read, candidates = self.generator.select_candidates(prepared, words=words, ratio=ratio, most_spans=max_spans,
                                                             draws=self.config.decode.rerank_draws,
                                                             seed=self.config.seed)
-        return read, rerank_selections(read, candidates, self.rerank_score)
+        chosen = best_candidates([" ".join(words) for words in read],
+                        [[" ".join(words[p] for p in kept) for kept in options]
+                         for words, options in zip(read, candidates)], self.rerank_score)
+        return read, [options[index] for options, index in zip(candidates, chosen)]
 
     def written_summary(self, document: str, read: list[str], kept: list[int]) -> str:
         """The kept words of what the model read of `document` as the document writes them: their written forms
