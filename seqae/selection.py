@@ -64,7 +64,7 @@ def best_spans(words: list[str], log_odds: list[float], count: int, max_spans: i
                phrase_boundaries: bool = True, bridged: frozenset[str] = ARTICLES) -> list[int]:
     """The positions of `count` words (all, in a shorter document) forming at most `max_spans` spans with the
     largest sum of `log_odds` (one per word), found exactly by dynamic programming over (position, words kept,
-    spans opened, inside a span). The span sampler (rl.sampler "spans") calls it on noisy log-odds.
+    spans opened, inside a span). Reranking's draws (`span_candidates`) call it on noisy log-odds.
 
     A span is a run of adjacent document words, except that it may leave out `bridged` words between two of its
     words, as headlines leave out articles ("planting a car bomb" -> "planting car bomb"). With
@@ -127,7 +127,7 @@ def best_spans(words: list[str], log_odds: list[float], count: int, max_spans: i
 
 def span_candidates(words: list[str], keep_scores: list[float], count: int, most_spans: int, draws: int = 0,
                     seed: int = 0) -> list[list[int]]:
-    """The distinct selections of `count` words that test-time reranking (seqae.rl.search.best_candidates) chooses among:
+    """The distinct selections of `count` words that reranking chooses among (seqae.rl.search.best_candidates):
     the most probable in 1, 2, ..., `most_spans` phrases (`select_spans`), then `draws` more of the same shapes
     (draw j in 1 + j % most_spans phrases), each the best under the keep log-odds plus logistic noise: without
     the shape, the noisy log-odds' signs would be an exact keep/drop draw from the tagger. The noise is seeded by

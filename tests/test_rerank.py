@@ -44,7 +44,8 @@ def test_rerank_keeps_each_documents_highest_scoring_candidate_in_one_call():
 
     assert best_candidates(documents + [""], candidates, score) == [2, 1, -1]
     assert calls == [5]
-    assert best_candidates(documents[:1], [["a b", "c d"]], lambda texts, summaries: [0.0, 0.0]) == [0]  # tie: the first
+    tie = best_candidates(documents[:1], [["a b", "c d"]], lambda texts, summaries: [0.0, 0.0])
+    assert tie == [0]  # the earlier candidate
     with pytest.raises(ValueError, match="returned 1 scores for 2"):
         best_candidates(documents[:1], [["a b", "c d"]], lambda texts, summaries: [0.0])
 

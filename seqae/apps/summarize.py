@@ -129,10 +129,10 @@ class Summarizer:
         document (document mode: whole sentences, or a headline for a budget shorter than a sentence), or with
         `per_line` a one-line article like Gigaword's. At most one budget: `words`, `ratio`, `sentences` or
         `bytes`. `spans`: a word summary's words in at most this many phrases (default: the model's
-        decode.max_spans; 0: the top-scoring words anywhere); `rerank` (default: the model's decode.rerank): the
-        phrase count chosen per summary by the run's reward (`summarize_lines`). A document's summary lines are joined by a line break
-        (one sentence a line, as the CLI writes them), a line's by a space; a blank text gets "". What the CLI says
-        as notes comes as warnings."""
+        decode.max_spans; 0: the top-scoring words anywhere); `rerank` (default: the model's decode.rerank): each
+        summary chosen among candidates by the run's reward (`summarize_lines`). A document's summary lines are
+        joined by a line break (one sentence a line, as the CLI writes them), a line's by a space; a blank text
+        gets "". What the CLI says as notes comes as warnings."""
         check_options(words=words, ratio=ratio, sentences=sentences, n_bytes=bytes, compress=compress,
                       search_rounds=search_rounds, num_beams=num_beams, batch_size=batch_size, spans=spans,
                       rerank=rerank)
@@ -221,9 +221,10 @@ class Summarizer:
         the tagger's greedy choice is then improved by test-time search on the search reward (slow: a diagnostic
         ceiling and a system of its own, which swaps single words and so ignores `spans`). `spans`: the tagger's
         words in at most this many phrases (seqae.selection.select_spans; default: the model's decode.max_spans, 0:
-        the top-scoring words anywhere). `rerank` (default: the model's decode.rerank): of the most probable
-        selections in 1..spans phrases, the one the run's fixed reward scores highest (`rerank_score`). A blank
-        document gets a blank summary, in its place."""
+        the top-scoring words anywhere). `rerank` (default: the model's decode.rerank): the candidate the run's fixed
+        reward scores highest (`rerank_score`), of a tagger's selections in 1..spans phrases (`select`) or a
+        writer's greedy summary and beams (`written_reranked`). A blank document gets a blank summary, in its
+        place."""
         if any(not d.strip() for d in documents):
             written = [i for i, d in enumerate(documents) if d.strip()]
             summaries = self.summarize_lines(
