@@ -114,3 +114,19 @@ def test_a_writer_reranks_its_greedy_summary_and_beams(tmp_path, tiny_corpus):
     longest = summarizer.summarize_lines(documents, num_beams=2, rerank=True)
     for g, b, r in zip(greedy, beam, longest):
         assert len(r.split()) >= max(len(g.split()), len(b.split()))
+
+
+def test_the_explanation_shows_the_reranked_choice(tiny_run):
+    """`seqae explain` and serve's panel (Explainer) show the summary `seqae summarize` writes, and its kept
+    positions, when the model reranks."""
+    from seqae.apps.explain import Explainer
+
+    document = "police said the army rebels talks in the city market prices rise on oil and bank fire"
+    explainer = Explainer(tiny_run)
+    summarizer = explainer.summarizer
+    summarizer.config.decode.max_spans, summarizer.config.decode.rerank = 3, True
+    summarizer.rerank_score = lambda texts, summaries: [-len(spans_in(t, s)) for t, s in zip(texts, summaries)]
+    result = explainer.explain(document, words=5)
+    assert result["summary"] == summarizer.summarize_lines([document], words=5)[0]
+    assert [result["document_words"][i] for i in result["kept"]] == result["summary"].split()
+    assert len(spans_of(document.split(), result["kept"])) == 1  # the reranker's one phrase
