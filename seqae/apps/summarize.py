@@ -236,7 +236,7 @@ class Summarizer:
         if search_rounds is None and not self.generator.selects_words:
             from seqae.generators import summarize_in_batches  # torch: an abstractive model has it loaded already
 
-            if self.config.decode.rerank if rerank is None else rerank:
+            if self.reranks(rerank):
                 size = batch_size or self.config.decode.batch_size
                 return [summary for start in tqdm(range(0, len(documents), size), desc="summarize", unit="batch",
                                                   disable=not progress)
@@ -261,6 +261,10 @@ class Summarizer:
         # The kept words as the document writes them (case, digits, brackets), not in the model's normalized form.
         return [self.written_summary(document, row, kept) for document, row, kept in zip(documents, read, positions)]
 
+    def reranks(self, rerank: bool | None) -> bool:
+        """Whether a call reranks: as asked, else as the model's decode.rerank says."""
+        return self.config.decode.rerank if rerank is None else rerank
+
     def written_reranked(self, prepared: list[str], *, words: int | None = None,
                          num_beams: int | None = None) -> list[str]:
         """A writer's summaries of documents already `prepare`d: of the greedy summary and the beam's `num_beams`
@@ -283,14 +287,13 @@ class Summarizer:
         in one pass in at most `spans` phrases, or with `rerank` the candidate in 1..spans phrases that
         `rerank_score` rates highest (defaults: the model's decode.max_spans and decode.rerank)."""
         max_spans = self.config.decode.max_spans if spans is None else spans
-        if not ((self.config.decode.rerank if rerank is None else rerank) and max_spans > 0):
+        if not (self.reranks(rerank) and max_spans > 0):
             return self.generator.select(prepared, words=words, ratio=ratio, max_spans=max_spans)
         read, candidates = self.generator.select_candidates(prepared, words=words, ratio=ratio, most_spans=max_spans,
                                                             draws=self.config.decode.rerank_draws,
                                                             seed=self.config.seed)
-        chosen = best_candidates([" ".join(words) for words in read],
-                        [[" ".join(words[p] for p in kept) for kept in options]
-                         for words, options in zip(read, candidates)], self.rerank_score)
+        texts = [[" ".join(words[p] for p in kept) for kept in options] for words, options in zip(read, candidates)]
+        chosen = best_candidates([" ".join(words) for words in read], texts, self.rerank_score)
         return read, [options[index] for options, index in zip(candidates, chosen)]
 
     def written_summary(self, document: str, read: list[str], kept: list[int]) -> str:
@@ -418,23 +421,15 @@ class Summarizer:
         (documents, summaries) -> totals: what reranking chooses by."""
         # torch: only reranking needs the reward's models
         from seqae.rl.rewards import build_rewards
-        from seqae.summary_lm import SummaryLM
 
         settings = self.config.rl
         if settings.coverage_weight:
             raise UsageError(f"{self.directory}: reranking does not support rl.coverage_weight (no coverage model "
                              "is saved with the model)")
-        path = self.directory / WORD_PRIOR_FILE
-        if not path.is_file():
-            raise DataError(self.directory, f"no {WORD_PRIOR_FILE}: reranking needs the word prior of the run")
-        summary_lm = None
-        if settings.fluency_weight:
-            if not (self.directory / SUMMARY_LM_DIR).is_dir():
-                raise DataError(self.directory, f"no {SUMMARY_LM_DIR}/ but rl.fluency_weight is set")
-            summary_lm = SummaryLM.load(self.directory / SUMMARY_LM_DIR).to(self.generator.device)
+        word_prior, summary_lm = self.fixed_reward_models("reranking needs the word prior of the run", "rl",
+                                                          settings.fluency_weight)
         try:
-            rewards = build_rewards(settings, None, None, WordPrior.load(path), self.generator.device,
-                                    summary_lm).fixed()
+            rewards = build_rewards(settings, None, None, word_prior, self.generator.device, summary_lm).fixed()
         except ValueError as error:
             raise UsageError(f"{self.directory}: {error}") from None
         if not rewards.terms:
@@ -442,26 +437,36 @@ class Summarizer:
                              "reconstruction's and discriminator's is 0)")
         return lambda documents, summaries: rewards.total(rewards.score(documents, summaries)).tolist()
 
+    def fixed_reward_models(self, without_prior: str, section: str, fluency_weight: float):
+        """The bundle's word prior and, when `fluency_weight` is set, its summary LM (else None), for a score built
+        from the `section` config section; a missing file fails naming the bundle (`without_prior` says why the
+        prior is needed)."""
+        # torch: only the scores that read the summary LM need it
+        from seqae.summary_lm import SummaryLM
+
+        path = self.directory / WORD_PRIOR_FILE
+        if not path.is_file():
+            raise DataError(self.directory, f"no {WORD_PRIOR_FILE}: {without_prior}")
+        summary_lm = None
+        if fluency_weight:
+            if not (self.directory / SUMMARY_LM_DIR).is_dir():
+                raise DataError(self.directory, f"no {SUMMARY_LM_DIR}/ but {section}.fluency_weight is set")
+            summary_lm = SummaryLM.load(self.directory / SUMMARY_LM_DIR).to(self.generator.device)
+        return WordPrior.load(path), summary_lm
+
     @functools.cached_property
     def search_score(self):
         """word prior + similarity (+ fluency, phrase, number), weighted by the bundle's `search` section
         (seqae.rl.rewards.search_reward)."""
         # torch: only test-time search needs them
         from seqae.rl.rewards import search_reward
-        from seqae.summary_lm import SummaryLM
 
         if not self.generator.selects_words:
             raise UsageError("--search needs an extractive model (it swaps document words)")
-        path = self.directory / WORD_PRIOR_FILE
-        if not path.is_file():
-            raise DataError(self.directory, f"no {WORD_PRIOR_FILE}: this model was trained before test-time search")
+        word_prior, summary_lm = self.fixed_reward_models("this model was trained before test-time search", "search",
+                                                          self.config.search.fluency_weight)
         try:
-            summary_lm = None
-            if self.config.search.fluency_weight:
-                if not (self.directory / SUMMARY_LM_DIR).is_dir():
-                    raise DataError(self.directory, f"no {SUMMARY_LM_DIR}/ but search.fluency_weight is set")
-                summary_lm = SummaryLM.load(self.directory / SUMMARY_LM_DIR).to(self.generator.device)
-            return search_reward(self.config.search, WordPrior.load(path), self.config.rl.similarity_model,
+            return search_reward(self.config.search, word_prior, self.config.rl.similarity_model,
                                  self.generator.device, summary_lm)
         except ValueError as error:
             raise UsageError(f"{self.directory}: {error}") from None
