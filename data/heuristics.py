@@ -48,6 +48,19 @@ def is_number_token(token: str) -> bool:
     return _NUMBER.fullmatch(token) is not None
 
 
+# Cardinals as news text spells them ("two us soldiers killed", "hundreds flee"): a headline that keeps "six" keeps
+# the number as much as one that writes `#`. Not "one" (a pronoun as often as a number) nor ordinals.
+NUMBER_WORDS = frozenset(
+    "two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty sixty seventy eighty "
+    "ninety hundred thousand million billion trillion dozen dozens hundreds thousands millions billions".split()
+)
+
+
+def mentions_number(text: str) -> bool:
+    """Whether a tokenized text has a number, in digits (`is_number_token`) or spelled (`NUMBER_WORDS`)."""
+    return any(is_number_token(token) or token.lower() in NUMBER_WORDS for token in text.split())
+
+
 def is_function_token(token: str) -> bool:
     """True for a function word, punctuation, or a token that cannot score under ROUGE."""
     token = token.lower()

@@ -26,6 +26,7 @@ from pathlib import Path
 from statistics import mean
 
 from seqae.data.errors import DataError, UsageError
+from seqae.data.heuristics import mentions_number
 from seqae.eval import cnndm_bench, sentence_bench, serve_bench, startup_bench
 
 # What bench makes in --out: a directory a generator kind (its runs), and the evaluation LM.
@@ -88,6 +89,8 @@ def run_gigaword_bench(args) -> int:
                           "slor_of_test_titles": round(mean(fluency.slor(test_titles)), 3)}
     scorer = RowScorer(test_titles, fluency)
     results["titles_with_a_number"] = len(scorer.with_number)
+    # An extractive summary can keep a number only where the article has one: the column's ceiling.
+    results["titles_with_a_number_in_the_article"] = sum(mentions_number(test_articles[i]) for i in scorer.with_number)
 
     runs = bench_runs(args, target)
     train_runs(args, runs, out, results)

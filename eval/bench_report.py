@@ -51,8 +51,10 @@ def render_markdown(results: dict) -> str:
              "do not count, word order does; higher reads better (the test titles score "
              f"{results['fluency']['slor_of_test_titles']}). It ordered four systems as blind readers did "
              "(docs/readability.md); perplexity under the same LM did not (lower is more title-like vocabulary). "
-             f"Number kept: of the {results['titles_with_a_number']} test titles with a number, the share whose "
-             "summary has one.", "",
+             f"Number kept: of the {results['titles_with_a_number']} test titles with a number (in digits or spelled, "
+             "`two`, `hundreds`), the share whose summary has one; "
+             f"{results['titles_with_a_number_in_the_article']} of their articles have one, the most an extractive "
+             "summary can keep.", "",
              "| system | R-1 | R-2 | R-L | words | readability (SLOR) | number kept | perplexity | no repeated word "
              "| summaries/s |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from statistics import mean
 
 from seqae.data.baselines import content_lead_prepositions, content_lead, lead_words
-from seqae.data.heuristics import is_number_token
+from seqae.data.heuristics import mentions_number
 from seqae.data.rouge import bench_row, paired_difference
 from seqae.data.io import atomic_write_text
 from seqae.rl.rewards import FluencyReward
@@ -30,14 +30,15 @@ def evaluation_lm(out: Path, held_out: list[str], seed: int, steps: int, keep: b
 
 class RowScorer:
     """A table row's numbers against the test titles: ROUGE, readability (SLOR) and perplexity under the
-    evaluation LM, and the share of titles with a number whose summary keeps one."""
+    evaluation LM, and the share of titles with a number whose summary keeps one (a number in digits or spelled,
+    `mentions_number`, on both sides: `two us soldiers killed` keeps the number of `# us soldiers killed`)."""
 
     def __init__(self, test_titles: list[str], fluency: SummaryLM):
         self.test_titles, self.fluency = test_titles, fluency
-        self.with_number = [i for i, title in enumerate(test_titles) if any(map(is_number_token, title.split()))]
+        self.with_number = [i for i, title in enumerate(test_titles) if mentions_number(title)]
 
     def row(self, name: str, summaries: list[str], **extra) -> dict:
-        kept = sum(any(map(is_number_token, summaries[i].split())) for i in self.with_number)
+        kept = sum(mentions_number(summaries[i]) for i in self.with_number)
         row = {"system": name, **bench_row(summaries, self.test_titles),
                "readability": round(mean(FluencyReward(self.fluency, "slor")(summaries, summaries)), 3),
                "perplexity": round(self.fluency.perplexity(summaries), 1),

@@ -8,6 +8,7 @@ import pytest
 
 from conftest import tiny_train_args
 from seqae.cli import main
+from seqae.data.heuristics import mentions_number
 from seqae.rl.rewards import FluencyReward, is_number_token, number_reward, phrase_reward
 from seqae.summary_lm import SummaryLM
 
@@ -25,6 +26,14 @@ def test_phrase_reward_is_the_share_of_pairs_adjacent_in_the_document():
                                              ("##-year-old", False), ("-", False), ("", False)])
 def test_number_tokens(token, expected):
     assert is_number_token(token) is expected
+
+
+@pytest.mark.parametrize("text, expected", [("# us soldiers killed", True), ("two us soldiers killed", True),
+                                            ("hundreds flee floods", True), ("Six Christians die", True),
+                                            ("one of the soldiers killed", False), ("third round result", False),
+                                            ("us soldiers killed", False), ("", False)])
+def test_a_number_is_in_digits_or_spelled(text, expected):
+    assert mentions_number(text) is expected
 
 
 def test_number_reward_counts_only_a_number_of_the_document():
