@@ -6,7 +6,7 @@ alignment between words and tokens exact. Gigaword and CNN/DailyMail text is alr
 single spaces, so splitting on whitespace is all the pre-tokenization needed.
 
 transformers is imported only where a transformers tokenizer is built or loaded: `load_word_codec` reads a
-saved vocabulary with `tokenizers` alone, so inference without torch (seqae.onnx_tagger) starts fast.
+saved vocabulary with `tokenizers` alone, so inference without torch (seqae.core.onnx_tagger) starts fast.
 """
 
 from __future__ import annotations

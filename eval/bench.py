@@ -53,7 +53,7 @@ def clear_out(out: Path) -> None:
 def run_gigaword_bench(args) -> int:
     # Here, not at the top: `seqae --help` imports this module to register the command, and these load torch.
     from seqae.apps.summarize import Summarizer
-    from seqae.config import load_config
+    from seqae.core.config import load_config
     from seqae.data.corpus import load_corpus
     from seqae.data.readers import read_lines
     from seqae.eval.bench_report import plot_learning_curves, render_markdown

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from seqae.checkpoint import COVERAGE_DIR, METRICS_FILE, SUMMARY_LM_DIR, copy_run, list_checkpoints, load_trainer_state
-from seqae.config import load_config
+from seqae.core.checkpoint import COVERAGE_DIR, METRICS_FILE, SUMMARY_LM_DIR, copy_run, list_checkpoints, load_trainer_state
+from seqae.core.config import load_config
 from seqae.data.corpus import load_corpus
 from seqae.data.heuristics import HEURISTICS, heuristic_summary
 from seqae.data.rouge import bench_row

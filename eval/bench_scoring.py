@@ -15,7 +15,7 @@ from seqae.data.rouge import bench_row, paired_difference
 from seqae.data.io import atomic_write_text
 from seqae.rl.rewards import FluencyReward
 from seqae.apps.summarize import Summarizer
-from seqae.summary_lm import SummaryLM
+from seqae.core.summary_lm import SummaryLM
 
 
 def evaluation_lm(out: Path, held_out: list[str], seed: int, steps: int, keep: bool) -> SummaryLM:

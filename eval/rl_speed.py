@@ -27,12 +27,12 @@ import time
 import torch
 from accelerate import Accelerator
 
-from seqae.config import load_config
+from seqae.core.config import load_config
 from seqae.data.corpus import batch_documents
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer
-from seqae.generators import AbstractiveGenerator
-from seqae.models import build_discriminator, build_reconstructor
-from seqae.optim import NonFiniteStep
+from seqae.core.generators import AbstractiveGenerator
+from seqae.core.models import build_discriminator, build_reconstructor
+from seqae.core.optim import NonFiniteStep
 from seqae.rl.loop import rl_step
 from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, build_rewards
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from seqae.data.normalize import ABBREVIATIONS, strip_datelines
 from seqae.data.errors import DataError, UsageError
 from seqae.eval.pages import write_section
-from seqae.sentence_select import SHORTEST_LINE, word_count
+from seqae.core.sentence_select import SHORTEST_LINE, word_count
 
 TEST_SET = "sentence_boundaries.txt"
 
@@ -139,7 +139,7 @@ def candidates(model: str | None) -> dict:
     found = {"seqae (split_written)": lambda: split_written}
     found.update({"pysbd": _pysbd, "syntok": _syntok, "sentencex": _sentencex, "blingfire": _blingfire})
     if model:
-        from seqae.checkpoint import resolve_model_dir  # omegaconf, as above
+        from seqae.core.checkpoint import resolve_model_dir  # omegaconf, as above
 
         directory = resolve_model_dir(model) / "sentences"
         found["Punkt trained on the model's corpus"] = lambda: SentenceSplitter.load(directory).split

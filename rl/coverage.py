@@ -19,10 +19,10 @@ from transformers import AutoModelForMaskedLM, BertForMaskedLM
 
 from seqae.data.heuristics import is_function_token
 from seqae.data.tokenizer import WordCodec
-from seqae.encoding import IGNORE_INDEX, pad, truncate_words
+from seqae.core.encoding import IGNORE_INDEX, pad, truncate_words
 from seqae.data.io import atomic_directory
-from seqae.models import bert_config, load_model
-from seqae.optim import fit
+from seqae.core.models import bert_config, load_model
+from seqae.core.optim import fit
 
 
 def masked_batch(codec: WordCodec, summaries: list[str], documents: list[str], max_words: int,

@@ -1,13 +1,13 @@
 """The fixed reward models: networks trained once on the corpus, before any stage, that never see the generator: the
-language model of human summaries (the fluency reward's, seqae.summary_lm) and the coverage model
+language model of human summaries (the fluency reward's, seqae.core.summary_lm) and the coverage model
 (seqae.rl.coverage). One recipe each, read from the run's config, so that the trainer and `seqae diagnose-reward`
 (which trains them for a run that has none) build the same model.
 """
 
-from seqae.config import Config
+from seqae.core.config import Config
 from seqae.data.tokenizer import WordCodec
 from seqae.rl.coverage import CoverageModel
-from seqae.summary_lm import SummaryLM
+from seqae.core.summary_lm import SummaryLM
 
 
 def train_summary_lm(config: Config, texts: list[str], device=None, progress: bool = True,

@@ -11,7 +11,7 @@ and DDP averages the gradients.
 
 import time
 
-from seqae.optim import NonFiniteStep, all_finite, all_processes, optimizer_step
+from seqae.core.optim import NonFiniteStep, all_finite, all_processes, optimizer_step
 from seqae.rl.pg import (
     best_of_k_advantages,
     group_relative_advantages,

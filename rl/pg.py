@@ -1,5 +1,5 @@
 """Policy-gradient math as pure functions: advantages (group-relative, self-critical, best-of-k), the
-REINFORCE loss. The actions' log-probabilities live below, in `seqae.sampling`, beside the sampling that draws them.
+REINFORCE loss. The actions' log-probabilities live below, in `seqae.core.sampling`, beside the sampling that draws them.
 
 Shared by both generators: for the abstractive LM an action is a vocabulary token, for the extractive
 tagger it is keep (1) or drop (0) of one document word.

@@ -2,7 +2,7 @@
 
 Rewards score; the RL step trains. The two terms that own a network (R, D) also have `update(...)`, one
 optimizer step on the samples they just scored, which returns its metrics; the step calls it after the
-policy update (seqae.rl.loop). The similarity reward's encoder (seqae.sentence_encoder) is pretrained and frozen.
+policy update (seqae.rl.loop). The similarity reward's encoder (seqae.core.sentence_encoder) is pretrained and frozen.
 `reward_term` makes one term from its ingredients, for the trainer, test-time search and diagnose-reward alike;
 `build_rewards` assembles the weighted terms of a config.
 """
@@ -16,12 +16,12 @@ import torch
 
 from seqae.data.heuristics import is_function_token, is_number_token
 from seqae.data.tokenizer import WordCodec
-from seqae.encoding import truncate_words
-from seqae.losses import (discriminator_logits, discriminator_loss, document_token_log_probs, reconstruction_nll,
+from seqae.core.encoding import truncate_words
+from seqae.core.losses import (discriminator_logits, discriminator_loss, document_token_log_probs, reconstruction_nll,
                           reconstructor_loss)
-from seqae.optim import NonFiniteStep, mean_over_processes, optimizer_step
+from seqae.core.optim import NonFiniteStep, mean_over_processes, optimizer_step
 from seqae.rl.coverage import CoverageReward
-from seqae.sentence_encoder import SentenceEncoder
+from seqae.core.sentence_encoder import SentenceEncoder
 
 
 def length_reward(documents, summaries, *, target_words: int, **_) -> list[float]:
@@ -199,7 +199,7 @@ class DiscriminatorReward:
 
 
 class SimilarityReward:
-    """Meaning kept, judged from outside: cosine of the frozen sentence embeddings (seqae.sentence_encoder) of the
+    """Meaning kept, judged from outside: cosine of the frozen sentence embeddings (seqae.core.sentence_encoder) of the
     document and the summary. An empty summary scores 0. It complements the reconstruction reward (the
     auto-encoder's own signal), it does not replace it.
     """
@@ -228,7 +228,7 @@ class SimilarityReward:
 
 
 class FluencyReward:
-    """Reads like a human summary, under a fixed language model of human summaries (seqae.summary_lm, trained
+    """Reads like a human summary, under a fixed language model of human summaries (seqae.core.summary_lm, trained
     on the run's own titles half). It knows word order, which the word prior (a bag of words) cannot.
     `measure`: "slor", per token log P_LM - log P_unigram (what the context adds to each word's own
     frequency: a sentence above a bag of frequent title words), or "log_prob", minus the mean negative

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from seqae.data.baselines import content_lead, content_lead_prepositions, lead_words
 from seqae.data.rouge import paired_difference, score_corpus
-from seqae.sentence_select import document_sentences, lead_sentence
+from seqae.core.sentence_select import document_sentences, lead_sentence
 from seqae.apps.summarize import Summarizer
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "cnndm"

@@ -25,7 +25,7 @@ python - <<'EOF'
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from seqae.models import resolve_pretrained
+from seqae.core.models import resolve_pretrained
 
 source = resolve_pretrained("minilm", "rl.similarity_model")
 model = AutoModel.from_pretrained(source, local_files_only=True).to(torch.float16)

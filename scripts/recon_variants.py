@@ -19,13 +19,13 @@ from pathlib import Path
 
 import torch
 
-from seqae.checkpoint import load_bundle_config
+from seqae.core.checkpoint import load_bundle_config
 from seqae.data.corpus import load_corpus
 from seqae.data.heuristics import is_function_token
 from seqae.data.tokenizer import load_word_codec
-from seqae.encoding import IGNORE_INDEX, model_vocab_size, reconstructor_batch, truncate_words
+from seqae.core.encoding import IGNORE_INDEX, model_vocab_size, reconstructor_batch, truncate_words
 from seqae.eval.diagnose import summarize_records
-from seqae.models import load_reconstructor
+from seqae.core.models import load_reconstructor
 from seqae.rl.word_prior import WordPrior
 
 

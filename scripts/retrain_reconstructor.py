@@ -5,7 +5,7 @@
 Each step: 64 training articles (the run's unsupervised split), each with one summary drawn from the mix
 (`--mix`): teacher (the warm start's heuristic target), sample (a Gumbel-top-k sample of the run's tagger at
 temperature 2, exact length), random25 (a random in-order k-word subset of the first 25 words), random (of all
-words), and R's loss as in training (seqae.losses.reconstructor_loss: the document given the summary, and
+words), and R's loss as in training (seqae.core.losses.reconstructor_loss: the document given the summary, and
 given nothing). Adam at `--lr`, linear decay to 0 over the steps. Held-out loss on 256 dev documents with
 the teacher's and with random25 summaries is printed every 100 steps. Saves OUT_DIR (save_pretrained) at the end.
 """
@@ -18,12 +18,12 @@ from pathlib import Path
 
 import torch
 
-from seqae.checkpoint import load_bundle_config
+from seqae.core.checkpoint import load_bundle_config
 from seqae.data.corpus import load_corpus
 from seqae.data.heuristics import heuristic_summary
 from seqae.data.tokenizer import load_word_codec
-from seqae.encoding import IGNORE_INDEX, model_vocab_size, reconstructor_batch, truncate_words
-from seqae.losses import per_sequence_nll, reconstruction_nll, reconstructor_loss
+from seqae.core.encoding import IGNORE_INDEX, model_vocab_size, reconstructor_batch, truncate_words
+from seqae.core.losses import per_sequence_nll, reconstruction_nll, reconstructor_loss
 
 
 def rest_loss(model, codec, summaries, documents, max_words):
@@ -40,7 +40,7 @@ def rest_loss(model, codec, summaries, documents, max_words):
                 labels[row, t] = IGNORE_INDEX
     logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
     return per_sequence_nll(logits, labels).mean()
-from seqae.models import load_reconstructor
+from seqae.core.models import load_reconstructor
 
 
 def main():
@@ -67,9 +67,9 @@ def main():
     max_words, k, target = config.data.max_document_words, config.decode.words, config.warm_start.target
     tagger = None
     if "sample" in args.mix:
-        from seqae.sampling import gumbel_top_k, keep_scores
+        from seqae.core.sampling import gumbel_top_k, keep_scores
         from seqae.apps.summarize import Summarizer
-        from seqae.tagger import tag_words
+        from seqae.core.tagger import tag_words
         tagger = Summarizer(str(bundle), device="cpu", runtime="torch").generator.model.eval()
 
     def random_subset(words, window):

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from seqae.config import load_config
+from seqae.core.config import load_config
 from seqae.apps.train import Trainer
 
 

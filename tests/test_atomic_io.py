@@ -5,7 +5,7 @@ Before, SummaryLM.save deleted the old directory before its rename: a failure in
 import pytest
 
 from seqae.data.io import atomic_directory
-from seqae.summary_lm import SummaryLM
+from seqae.core.summary_lm import SummaryLM
 
 
 def test_a_failed_block_keeps_the_old_directory_and_leaves_no_temporary(tmp_path):

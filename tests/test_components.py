@@ -1,11 +1,11 @@
 """Component tests against hand-computed values (torchtune style): every expected tensor or number below is
 written out literally and derived by hand in the comments, never by calling the code under test.
 
-- the padded batches of the causal LMs (seqae.encoding)
-- the per-row NLL with the next-token shift (seqae.losses)
+- the padded batches of the causal LMs (seqae.core.encoding)
+- the per-row NLL with the next-token shift (seqae.core.losses)
 - the reconstruction reward on a tiny fixed model whose probabilities are simple fractions (seqae.rl.rewards)
-- the warm-start keep labels and pseudo-summaries (seqae.generators, seqae.data.heuristics)
-- one optimizer step, clipped, and the skipped non-finite step (seqae.optim)
+- the warm-start keep labels and pseudo-summaries (seqae.core.generators, seqae.data.heuristics)
+- one optimizer step, clipped, and the skipped non-finite step (seqae.core.optim)
 """
 
 import math
@@ -17,16 +17,16 @@ from accelerate import Accelerator
 
 from seqae.data.heuristics import heuristic_positions, heuristic_summary
 from seqae.data.tokenizer import build_word_tokenizer
-from seqae.encoding import (
+from seqae.core.encoding import (
     IGNORE_INDEX,
     WordCodec,
     conditional_lm_batch,
     reconstructor_batch,
     supervised_generator_batch,
 )
-from seqae.generators import selection_labels
-from seqae.losses import per_sequence_nll
-from seqae.optim import NonFiniteStep, optimizer_step
+from seqae.core.generators import selection_labels
+from seqae.core.losses import per_sequence_nll
+from seqae.core.optim import NonFiniteStep, optimizer_step
 from seqae.rl.rewards import ReconstructionReward
 
 X = IGNORE_INDEX  # -100, short so the expected label rows line up with their inputs

@@ -8,7 +8,7 @@ from conftest import tiny_train_args
 
 from seqae.cli import main
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer
-from seqae.generators import AllowedTokens, allowed_tokens, mask_completion_logits
+from seqae.core.generators import AllowedTokens, allowed_tokens, mask_completion_logits
 
 NEG = float("-inf")
 

@@ -19,7 +19,7 @@ from seqae.eval.diagnose import (
     within_document_spearman,
 )
 from seqae.rl.search import one_word_swaps
-from seqae.selection import select_positions
+from seqae.core.selection import select_positions
 
 K = 6
 
@@ -184,7 +184,7 @@ def test_diagnose_reward_trains_what_a_run_lacks_for_each_term(titled_run, tmp_p
 @pytest.mark.slow
 def test_diagnose_reward_reads_content_reconstruction_and_another_reconstructor(titled_run, tmp_path):
     # --reconstructor: R's weights from elsewhere (here a copy of the run's own, so the scores match the default's)
-    from seqae.checkpoint import resolve_model_dir
+    from seqae.core.checkpoint import resolve_model_dir
 
     copy = tmp_path / "r"
     shutil.copytree(resolve_model_dir(titled_run) / "reconstructor", copy)

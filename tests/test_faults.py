@@ -19,7 +19,7 @@ import torch
 from safetensors.torch import load_file
 
 from seqae import Summarizer
-from seqae.checkpoint import check_bundle, list_checkpoints, load_trainer_state, save_bundle
+from seqae.core.checkpoint import check_bundle, list_checkpoints, load_trainer_state, save_bundle
 from seqae.cli import main
 
 from conftest import ROOT, tiny_train_args
@@ -157,11 +157,11 @@ def test_resume_from_a_damaged_checkpoint_is_one_clear_error(tmp_path, tiny_corp
 
 
 def test_save_bundle_over_an_existing_directory(tmp_path, tiny_run):
-    from seqae.config import load_config
+    from seqae.core.config import load_config
     from seqae.data.sentences import SentenceSplitter
     from seqae.data.tokenizer import load_word_tokenizer
-    from seqae.generators import ExtractiveGenerator
-    from seqae.models import load_discriminator, load_reconstructor
+    from seqae.core.generators import ExtractiveGenerator
+    from seqae.core.models import load_discriminator, load_reconstructor
 
     source = tiny_run / "model"
     config = load_config(source / "config.yaml")
@@ -236,7 +236,7 @@ def test_one_nan_reward_is_skipped_and_training_goes_on(tmp_path, tiny_corpus, m
 
 
 def test_nan_warm_start_loss_stops_cleanly(tmp_path, tiny_corpus, monkeypatch, capsys):
-    from seqae.generators import ExtractiveGenerator
+    from seqae.core.generators import ExtractiveGenerator
 
     real = ExtractiveGenerator.warm_start_loss
     monkeypatch.setattr(ExtractiveGenerator, "warm_start_loss", lambda *a, **k: real(*a, **k) * math.nan)

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer
-from seqae.encoding import IGNORE_INDEX
+from seqae.core.encoding import IGNORE_INDEX
 from seqae.rl.coverage import CoverageModel, CoverageReward, masked_batch, masked_word_logprob, random_summary
 from seqae.rl.rewards import FluencyReward
-from seqae.summary_lm import SummaryLM
+from seqae.core.summary_lm import SummaryLM
 
 X = IGNORE_INDEX
 

@@ -316,8 +316,8 @@ def test_output_through_a_symlink_and_with_normal_permissions(paths, capsys):
 # ----- long and odd inputs that must work -----
 
 def test_summarize_1mb_line_without_sentence_ends(paths, capsys):
-    from seqae.checkpoint import load_bundle_config, resolve_model_dir
-    from seqae.sentence_select import LONGEST_SENTENCE
+    from seqae.core.checkpoint import load_bundle_config, resolve_model_dir
+    from seqae.core.sentence_select import LONGEST_SENTENCE
 
     config = load_bundle_config(resolve_model_dir(paths["run"]))
     # One line: the model's word summary of what it reads (as the Gigaword bench), and stderr says the line was cut.

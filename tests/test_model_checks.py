@@ -9,12 +9,12 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from seqae.checkpoint import list_checkpoints, save_bundle
+from seqae.core.checkpoint import list_checkpoints, save_bundle
 from seqae.cli import main
-from seqae.config import ARCHITECTURE_KEYS, architecture_change, load_config
+from seqae.core.config import ARCHITECTURE_KEYS, architecture_change, load_config
 from seqae.data.errors import DataError, UsageError
-from seqae.onnx_tagger import EXPORT_RECORD, ONNX_FILE, non_finite_initializer
-from seqae.optim import NonFiniteStep
+from seqae.core.onnx_tagger import EXPORT_RECORD, ONNX_FILE, non_finite_initializer
+from seqae.core.optim import NonFiniteStep
 
 from conftest import TINY_CONFIG, paired_texts, tiny_train_args
 
@@ -121,7 +121,7 @@ def test_a_diverging_fixed_reward_model_stops_before_training(tmp_path, tiny_cor
 @pytest.mark.parametrize("kind", ["extractive", "abstractive"])
 def test_non_finite_probabilities_are_a_skipped_step_not_a_sampling_crash(tiny_run, kind):
     from seqae.data.tokenizer import WordCodec, load_word_tokenizer
-    from seqae.generators import generator_class
+    from seqae.core.generators import generator_class
 
     config = load_config(TINY_CONFIG, [f"model.generator={kind}"])
     tokenizer = load_word_tokenizer(tiny_run / "model" / "tokenizer")
@@ -136,8 +136,8 @@ def test_non_finite_probabilities_are_a_skipped_step_not_a_sampling_crash(tiny_r
 def test_save_bundle_refuses_non_finite_weights_and_keeps_the_old_bundle(tmp_path, tiny_run):
     from seqae.data.sentences import SentenceSplitter
     from seqae.data.tokenizer import load_word_tokenizer
-    from seqae.generators import ExtractiveGenerator
-    from seqae.models import load_discriminator, load_reconstructor
+    from seqae.core.generators import ExtractiveGenerator
+    from seqae.core.models import load_discriminator, load_reconstructor
 
     source = tiny_run / "model"
     target = tmp_path / "model"

@@ -1,4 +1,4 @@
-"""The tagger's ONNX export (seqae.onnx_tagger): written at every save, same summaries as torch, and a summarize
+"""The tagger's ONNX export (seqae.core.onnx_tagger): written at every save, same summaries as torch, and a summarize
 call that never imports torch or transformers."""
 
 import shutil
@@ -10,7 +10,7 @@ import pytest
 
 from seqae import Summarizer
 from seqae.cli import main
-from seqae.onnx_tagger import ONNX_FILE, OnnxTagger, export_tagger, exportable
+from seqae.core.onnx_tagger import ONNX_FILE, OnnxTagger, export_tagger, exportable
 
 
 def test_training_saves_the_export(tiny_run):
@@ -32,11 +32,11 @@ def test_onnx_and_torch_agree(tiny_run, tiny_corpus):
 
 
 def test_export_is_checked_against_torch_and_atomic(tiny_run, tmp_path, monkeypatch):
-    from seqae.generators import ExtractiveGenerator
+    from seqae.core.generators import ExtractiveGenerator
 
     generator = ExtractiveGenerator.load(tiny_run / "model" / "generator", None, 30)
     assert exportable(generator.model)
-    monkeypatch.setattr("seqae.onnx_tagger.EXPORT_TOLERANCE", -1.0)  # no export can pass
+    monkeypatch.setattr("seqae.core.onnx_tagger.EXPORT_TOLERANCE", -1.0)  # no export can pass
     with pytest.raises(RuntimeError, match="differs from torch"):
         export_tagger(generator.model, tmp_path)
     assert list(tmp_path.iterdir()) == []  # neither the file nor its temporary is left

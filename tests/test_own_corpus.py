@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import TINY_CONFIG
 from seqae.cli import main
-from seqae.config import load_config
+from seqae.core.config import load_config
 from seqae.apps.own_corpus import MIN_SUMMARIES, PreparedCorpus, corpus_config
 
 CITIES = ["WASHINGTON", "LONDON", "NAIROBI", "LIMA", "OSLO"]

@@ -8,7 +8,7 @@ import pytest
 from seqae import Summarizer
 from seqae.cli import main
 from seqae.data.rouge import score_corpus
-from seqae.packaged import PACKAGED_MODEL
+from seqae.core.packaged import PACKAGED_MODEL
 
 GIGAWORD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gigaword"
 ARTICLE = ("BERLIN (Reuters) - Germany's economy shrank 0.5 percent in the third quarter as exports to China fell, "

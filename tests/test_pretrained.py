@@ -13,15 +13,15 @@ from tokenizers import Tokenizer, models, pre_tokenizers, processors
 from transformers import BertConfig, BertForTokenClassification, BertModel, PreTrainedTokenizerFast
 
 from seqae import Summarizer
-from seqae.checkpoint import list_checkpoints, save_bundle
+from seqae.core.checkpoint import list_checkpoints, save_bundle
 from seqae.cli import main
-from seqae.config import load_config
+from seqae.core.config import load_config
 from seqae.data.errors import UsageError
-from seqae.generators import AbstractiveGenerator, ExtractiveGenerator
-from seqae.models import resolve_pretrained
+from seqae.core.generators import AbstractiveGenerator, ExtractiveGenerator
+from seqae.core.models import resolve_pretrained
 from seqae.rl.rewards import SimilarityReward
-from seqae.sentence_encoder import SentenceEncoder
-from seqae.tagger import subword_tokenizer, tag_words
+from seqae.core.sentence_encoder import SentenceEncoder
+from seqae.core.tagger import subword_tokenizer, tag_words
 from seqae.apps.train import Trainer
 
 from conftest import TINY_CONFIG, WORDS, synthetic_texts, tiny_train_args

@@ -10,7 +10,7 @@ from conftest import tiny_train_args
 from seqae.cli import main
 from seqae.data.heuristics import mentions_number
 from seqae.rl.rewards import FluencyReward, is_number_token, number_reward, phrase_reward
-from seqae.summary_lm import SummaryLM
+from seqae.core.summary_lm import SummaryLM
 
 
 def test_phrase_reward_is_the_share_of_pairs_adjacent_in_the_document():

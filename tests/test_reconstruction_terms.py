@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer
-from seqae.losses import document_token_log_probs, reconstruction_nll
+from seqae.core.losses import document_token_log_probs, reconstruction_nll
 from seqae.rl.rewards import (ContentReconstructionReward, ReconstructionReward, content_word_weights,
                               weighted_information_gain)
 from seqae.rl.word_prior import WordPrior
@@ -112,7 +112,7 @@ def test_headline_reconstruction_weighs_by_the_word_prior_ratio(codec):
 
 
 def test_build_rewards_makes_both_terms_from_r_and_the_word_prior(codec):
-    from seqae.config import RLConfig
+    from seqae.core.config import RLConfig
     from seqae.rl.rewards import build_rewards
 
     model = _CopyLM(codec.pad)

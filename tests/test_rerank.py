@@ -1,4 +1,4 @@
-"""Reranking whole-phrase shapes at test time: the candidates (seqae.selection.span_candidates), the choice
+"""Reranking whole-phrase shapes at test time: the candidates (seqae.core.selection.span_candidates), the choice
 (seqae.rl.search.best_candidates), and `seqae summarize --rerank` on a tiny trained run."""
 
 import pytest
@@ -6,7 +6,7 @@ import pytest
 from seqae import Summarizer
 from seqae.cli import main
 from seqae.rl.search import best_candidates
-from seqae.selection import select_spans, span_candidates
+from seqae.core.selection import select_spans, span_candidates
 
 from conftest import tiny_train_args
 from test_span_selection import spans_of

@@ -13,7 +13,7 @@ from seqae.rl.pg import (
     self_critical_advantages,
 )
 from seqae.rl.rewards import length_reward, repetition_reward
-from seqae.sampling import action_entropy, action_logprobs, completion_mask
+from seqae.core.sampling import action_entropy, action_logprobs, completion_mask
 
 
 def test_group_relative_advantages_unscaled():

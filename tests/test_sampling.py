@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from seqae.sampling import (
+from seqae.core.sampling import (
     gumbel_top_k,
     keep_scores,
     plackett_luce_logprob,

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from seqae.cli import main
-from seqae.sentence_select import (CUT_MARK, directed_centrality, dot, fill_budget, lexrank_scores, rank_sentences,
+from seqae.core.sentence_select import (CUT_MARK, directed_centrality, dot, fill_budget, lexrank_scores, rank_sentences,
                                    readable_order, tfidf_vectors, word_count)
 
 

@@ -14,7 +14,7 @@ httpx = pytest.importorskip("httpx", reason="the API tests talk to the server wi
 from conftest import WORDS  # noqa: E402
 from live_server import LiveServer, wait_for  # noqa: E402
 
-from seqae.checkpoint import SUMMARY_LM_DIR  # noqa: E402
+from seqae.core.checkpoint import SUMMARY_LM_DIR  # noqa: E402
 from seqae.cli import main  # noqa: E402
 from seqae.apps.explain import sentence_positions, used_positions  # noqa: E402
 from seqae.apps.serve import create_app  # noqa: E402

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from seqae.selection import ARTICLES, can_end_span, can_start_span, keep_log_odds, select_spans
+from seqae.core.selection import ARTICLES, can_end_span, can_start_span, keep_log_odds, select_spans
 
 
 def spans_of(words: list[str], positions: list[int], bridged=ARTICLES) -> list[list[int]]:

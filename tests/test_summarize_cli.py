@@ -8,8 +8,8 @@ import torch
 
 from seqae import Summarizer
 from seqae.cli import main
-from seqae.generators import GeneratedNoRepeatNGram
-from seqae.selection import select_positions
+from seqae.core.generators import GeneratedNoRepeatNGram
+from seqae.core.selection import select_positions
 
 
 def test_summarize_file_per_line_exact_length(tiny_run, tiny_corpus, tmp_path):

@@ -3,7 +3,7 @@ headline-like text above shuffled words."""
 
 import random
 
-from seqae.summary_lm import SummaryLM
+from seqae.core.summary_lm import SummaryLM
 
 from conftest import synthetic_texts
 

@@ -5,13 +5,13 @@ import json
 import pytest
 import torch
 
-from seqae.checkpoint import list_checkpoints, load_trainer_state
+from seqae.core.checkpoint import list_checkpoints, load_trainer_state
 from seqae.cli import main
-from seqae.config import load_config
+from seqae.core.config import load_config
 from seqae.data.corpus import batch_documents
 from seqae.data.heuristics import heuristic_summary
-from seqae.generators import ExtractiveGenerator
-from seqae.losses import reconstructor_loss
+from seqae.core.generators import ExtractiveGenerator
+from seqae.core.losses import reconstructor_loss
 from seqae.rl.loop import rl_step
 from seqae.rl.rewards import Rewards
 from seqae.apps.train import Trainer
@@ -265,7 +265,7 @@ def test_fixed_reward_models_are_trained_once_logged_apart_and_kept_for_resume(t
     assert rl_rows and all("reward_fluency" in row and "reward_coverage" in row for row in rl_rows)
     assert all(row["reward_fluency"] < 0 for row in rl_rows)  # minus an NLL
     # A branch off the last checkpoint (as the bench makes them) reuses its fixed models: nothing retrained.
-    from seqae.checkpoint import copy_run
+    from seqae.core.checkpoint import copy_run
 
     branch = tmp_path / "branch"
     copy_run(out, branch)

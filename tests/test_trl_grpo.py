@@ -7,11 +7,11 @@ import pytest
 import torch
 from accelerate import Accelerator
 
-from seqae.config import ModelConfig
+from seqae.core.config import ModelConfig
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer
-from seqae.encoding import generator_prompts
-from seqae.generators import AbstractiveGenerator
-from seqae.models import build_discriminator, build_reconstructor
+from seqae.core.encoding import generator_prompts
+from seqae.core.generators import AbstractiveGenerator
+from seqae.core.models import build_discriminator, build_reconstructor
 from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, length_reward, repetition_reward
 
 pytest.importorskip("trl")
@@ -117,8 +117,8 @@ def test_trainer_rl_stage_with_the_trl_backend(tmp_path, tiny_corpus):
 
     from conftest import TINY_CONFIG
 
-    from seqae.checkpoint import list_checkpoints, load_trainer_state
-    from seqae.config import load_config
+    from seqae.core.checkpoint import list_checkpoints, load_trainer_state
+    from seqae.core.config import load_config
     from seqae.apps.train import Trainer
 
     config = load_config(TINY_CONFIG, [f"data.articles=[{tiny_corpus['articles']}]",

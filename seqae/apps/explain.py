@@ -8,15 +8,15 @@ bundle holds; a term whose model the bundle lacks is left out, never faked.
 
 import torch
 
-from seqae.checkpoint import SUMMARY_LM_DIR
-from seqae.encoding import model_vocab_size, pad, truncate_words
+from seqae.core.checkpoint import SUMMARY_LM_DIR
+from seqae.core.encoding import model_vocab_size, pad, truncate_words
 from seqae.data.errors import UsageError
-from seqae.losses import discriminator_logits, reconstruction_nll
-from seqae.models import load_discriminator, load_reconstructor
+from seqae.core.losses import discriminator_logits, reconstruction_nll
+from seqae.core.models import load_discriminator, load_reconstructor
 from seqae.rl.rewards import FluencyReward, ReconstructionReward
-from seqae.sentence_select import CUT_MARK
+from seqae.core.sentence_select import CUT_MARK
 from seqae.apps.summarize import Summarizer
-from seqae.summary_lm import SummaryLM
+from seqae.core.summary_lm import SummaryLM
 
 
 def used_positions(document_words: list[str], summary_words: list[str]) -> list[int]:
@@ -164,7 +164,7 @@ class Explainer:
         R's loss on the real document, not this text)."""
         codec, model = self.codec, self.reconstructor
         vocab_size = model_vocab_size(model)
-        # The prompt exactly as R reads it in training (seqae.encoding.reconstructor_batch): `summary <sep>`.
+        # The prompt exactly as R reads it in training (seqae.core.encoding.reconstructor_batch): `summary <sep>`.
         prompt = codec.ids(truncate_words(summary, self.max_words), vocab_size) + [codec.sep]
         input_ids, attention_mask = (t.to(model.device) for t in pad([prompt], codec.pad))
         new_tokens = min(len(target.split()), model.config.max_position_embeddings - len(prompt))

@@ -2,7 +2,7 @@
 
 The Gigaword recipe (configs/gigaword.yaml) is what trains; the data section and the lengths come from the files:
 - the documents the generator learns to compress are the articles' lead sentences (datelines and bylines dropped,
-  split as document mode splits them: seqae.sentence_select.document_sentences), since `seqae summarize` writes a
+  split as document mode splits them: seqae.core.sentence_select.document_sentences), since `seqae summarize` writes a
   long document's headline from its lead; an article of one sentence (a Gigaword line) is its own lead;
 - the human summaries are any short human-written texts, unrelated to the articles; each string of a JSON list
   (CNN/DailyMail `highlights`) is one summary;
@@ -26,14 +26,14 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from seqae.config import load_config
+from seqae.core.config import load_config
 from seqae.data.normalize import gigaword_normalize, looks_normalized
 from seqae.data.readers import read_texts
 from seqae.data.sentences import SentenceSplitter, is_written
 from seqae.data.errors import DataError, UsageError
 from seqae.data.io import atomic_write_text
-from seqae.models import PRETRAINED
-from seqae.sentence_select import document_sentences, lead_sentence
+from seqae.core.models import PRETRAINED
+from seqae.core.sentence_select import document_sentences, lead_sentence
 
 MIN_DOCUMENTS = 200  # fewer leave too little for a dev slice and the batches of the recipe
 MIN_SUMMARIES = 200  # the summary language model and the word prior are fitted on them

@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from seqae.data.errors import SeqaeError, UsageError
-from seqae.packaged import packaged_model
+from seqae.core.packaged import packaged_model
 
 # The imports inside functions are FastAPI and uvicorn (optional: seqae[serve]) and torch, transformers or omegaconf,
 # which `seqae --help` (it imports this module to register `seqae serve`) must not pay for.
@@ -462,7 +462,7 @@ def register(subparsers) -> None:
 
 
 def run_serve(args) -> int:
-    from seqae.checkpoint import check_bundle, resolve_model_dir
+    from seqae.core.checkpoint import check_bundle, resolve_model_dir
 
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port must be from 0 to 65535, got {args.port}")

@@ -7,7 +7,7 @@ model's word summary.
 Abstractive models decode with beam search through generate(), never emitting the unknown token and never
 repeating an n-gram of their own output (copying the document's n-grams stays allowed). Extractive models
 keep the top-scoring document words, in document order, for an exact length, written as the document writes
-them (the model reads a normalized form); on CPU they run their ONNX export (seqae.onnx_tagger) when the bundle
+them (the model reads a normalized form); on CPU they run their ONNX export (seqae.core.onnx_tagger) when the bundle
 has one, so that summarizing never imports torch or transformers.
 """
 
@@ -16,18 +16,18 @@ import warnings
 
 from tqdm import tqdm
 
-from seqae.checkpoint import SUMMARY_LM_DIR, WORD_PRIOR_FILE, is_inference_only, load_bundle_config, resolve_model_dir
+from seqae.core.checkpoint import SUMMARY_LM_DIR, WORD_PRIOR_FILE, is_inference_only, load_bundle_config, resolve_model_dir
 from seqae.data.normalize import (gigaword_normalize, join_written, looks_normalized, strip_datelines, written_forms,
                                   written_spans)
 from seqae.data.sentences import SentenceSplitter, is_written
 from seqae.data.tokenizer import load_word_codec
 from seqae.data.errors import DataError, UsageError
-from seqae.onnx_tagger import ONNX_FILE, OnnxTagger
-from seqae.options import check_options
-from seqae.packaged import packaged_model
+from seqae.core.onnx_tagger import ONNX_FILE, OnnxTagger
+from seqae.core.options import check_options
+from seqae.core.packaged import packaged_model
 from seqae.rl.search import best_candidates, search_batch
 from seqae.rl.word_prior import WordPrior
-from seqae.sentence_select import document_sentences, fill_budget, rank_sentences, readable_order, word_count
+from seqae.core.sentence_select import document_sentences, fill_budget, rank_sentences, readable_order, word_count
 
 RUNTIMES = ("auto", "onnx", "torch")
 CACHED_CHARACTERS = 4000  # normalized documents up to this length are cached (Gigaword's read whole: ~400)
@@ -62,7 +62,7 @@ class Summarizer:
                     raise
                 self.fallback = str(error)
         if self.generator is None:
-            from seqae.generators import generator_class  # torch: the ONNX runtime above summarizes without it
+            from seqae.core.generators import generator_class  # torch: the ONNX runtime above summarizes without it
 
             self.generator = generator_class(self.config.model.generator).load(
                 self.directory / "generator", self.codec, self.config.data.max_document_words)
@@ -220,7 +220,7 @@ class Summarizer:
         one forward pass per batch: how a one-line article such as Gigaword's is summarized. With `search_rounds`,
         the tagger's greedy choice is then improved by test-time search on the search reward (slow: a diagnostic
         ceiling and a system of its own, which swaps single words and so ignores `spans`). `spans`: the tagger's
-        words in at most this many phrases (seqae.selection.select_spans; default: the model's decode.max_spans, 0:
+        words in at most this many phrases (seqae.core.selection.select_spans; default: the model's decode.max_spans, 0:
         the top-scoring words anywhere). `rerank` (default: the model's decode.rerank): the candidate the run's fixed
         reward scores highest (`rerank_score`), of a tagger's selections in 1..spans phrases (`select`) or a
         writer's greedy summary and beams (`written_reranked`). A blank document gets a blank summary, in its
@@ -234,7 +234,7 @@ class Summarizer:
             by_index = dict(zip(written, summaries))
             return [by_index.get(i, "") for i in range(len(documents))]
         if search_rounds is None and not self.generator.selects_words:
-            from seqae.generators import summarize_in_batches  # torch: an abstractive model has it loaded already
+            from seqae.core.generators import summarize_in_batches  # torch: an abstractive model has it loaded already
 
             if self.reranks(rerank):
                 size = batch_size or self.config.decode.batch_size
@@ -325,7 +325,7 @@ class Summarizer:
                             spans: int | None = None, rerank: bool | None = None, method: str = "position",
                             embed=None) -> list[list[str]]:
         """Document mode, for documents of any length: each document's sentences (`split_sentences`) ranked without
-        supervision (seqae.sentence_select), then taken in that order within the budget and returned in document
+        supervision (seqae.core.sentence_select), then taken in that order within the budget and returned in document
         order, verbatim: `sentences` whole sentences; whole sentences while they fit `words` words or `ratio` of the
         document's words; or at most `n_bytes` bytes. A words or bytes budget cuts the sentence it reaches at the
         budget and marks the cut with …; a ratio stops before it. When a words or ratio budget is shorter than the
@@ -379,7 +379,7 @@ class Summarizer:
         return lines
 
     def split_sentences(self, document: str) -> list[str]:
-        """The document's sentences as document mode chooses among them (seqae.sentence_select.document_sentences,
+        """The document's sentences as document mode chooses among them (seqae.core.sentence_select.document_sentences,
         with the model's Punkt splitter for text in the corpora's lowercased form)."""
         try:
             return document_sentences(document, self.splitter)
@@ -442,7 +442,7 @@ class Summarizer:
         from the `section` config section; a missing file fails naming the bundle (`without_prior` says why the
         prior is needed)."""
         # torch: only the scores that read the summary LM need it
-        from seqae.summary_lm import SummaryLM
+        from seqae.core.summary_lm import SummaryLM
 
         path = self.directory / WORD_PRIOR_FILE
         if not path.is_file():

@@ -2,11 +2,11 @@
 (optional) -> RL on the weighted rewards (adversarial only where rl.discriminator_weight > 0; the Gigaword recipe
 sets it to 0).
 
-One global step counter runs through the stages (seqae.config.STAGES), so a checkpoint names one point of the run and
+One global step counter runs through the stages (seqae.core.config.STAGES), so a checkpoint names one point of the run and
 `--resume` continues from it. Every step reseeds from (seed, step, process), and batches are a function of
 (seed, step), so a resumed run takes the same path as an uninterrupted one. The components it composes:
-seqae.generators (the generator kind), seqae.losses, seqae.rl (rewards, the RL step), seqae.data (corpus,
-batches), seqae.checkpoint (the run directory).
+seqae.core.generators (the generator kind), seqae.core.losses, seqae.rl (rewards, the RL step), seqae.data (corpus,
+batches), seqae.core.checkpoint (the run directory).
 """
 
 import json
@@ -17,7 +17,7 @@ import torch
 from accelerate import Accelerator
 from tqdm import tqdm
 
-from seqae.checkpoint import (
+from seqae.core.checkpoint import (
     COVERAGE_DIR,
     SEARCH_TARGETS_FILE,
     SUMMARY_LM_DIR,
@@ -32,25 +32,25 @@ from seqae.checkpoint import (
     save_bundle,
     trim_metrics,
 )
-from seqae.config import STAGES, Config, architecture_change
+from seqae.core.config import STAGES, Config, architecture_change
 from seqae.data.baselines import content_lead
 from seqae.data.corpus import batch_documents, load_corpus
 from seqae.data.heuristics import heuristic_summary
 from seqae.data.sentences import SentenceSplitter
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer, load_word_tokenizer
 from seqae.data.errors import SeqaeError, UsageError
-from seqae.generators import generator_class, summarize_in_batches
+from seqae.core.generators import generator_class, summarize_in_batches
 from seqae.data.io import atomic_write_text
-from seqae.losses import reconstructor_loss
-from seqae.models import build_discriminator, build_reconstructor, load_discriminator, load_reconstructor
-from seqae.optim import NonFiniteStep, NonFiniteWeights, non_finite_tensor, optimizer_step
+from seqae.core.losses import reconstructor_loss
+from seqae.core.models import build_discriminator, build_reconstructor, load_discriminator, load_reconstructor
+from seqae.core.optim import NonFiniteStep, NonFiniteWeights, non_finite_tensor, optimizer_step
 from seqae.rl.coverage import CoverageModel
 from seqae.rl.fixed_models import load_coverage, train_coverage, train_summary_lm
 from seqae.rl.loop import rl_step
 from seqae.rl.rewards import SHAPE_TERMS, DiscriminatorReward, ReconstructionReward, build_rewards, search_reward
 from seqae.rl.search import improve_selections
 from seqae.rl.word_prior import WordPrior
-from seqae.summary_lm import SummaryLM
+from seqae.core.summary_lm import SummaryLM
 
 
 def generator_for(config: Config):
@@ -93,7 +93,7 @@ class Trainer:
 
     # ----- set-up -----
     def _check_resumable(self, checkpoint: Path) -> None:
-        """The new config keeps the architecture of the run's (seqae.config.ARCHITECTURE_KEYS): the networks are
+        """The new config keeps the architecture of the run's (seqae.core.config.ARCHITECTURE_KEYS): the networks are
         loaded from the checkpoint, so another value would fail inside the load, or be ignored while config.yaml
         claims it."""
         fixed = [name for name in (SUMMARY_LM_DIR, COVERAGE_DIR)

@@ -4,7 +4,7 @@ reconstruction NLL, D's human-vs-generated cross-entropy."""
 import torch
 
 from seqae.data.tokenizer import WordCodec
-from seqae.encoding import IGNORE_INDEX, discriminator_batch, model_vocab_size, reconstructor_batch
+from seqae.core.encoding import IGNORE_INDEX, discriminator_batch, model_vocab_size, reconstructor_batch
 
 
 def _device(model):

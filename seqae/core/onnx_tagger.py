@@ -4,7 +4,7 @@
 that runs in milliseconds. Every bundle whose generator is a word-level tagger now holds `generator/model.onnx`
 (`export_tagger`: at each save in training, or by `seqae export` for an older bundle), and `OnnxTagger` runs it
 with numpy, tokenizers and onnxruntime only. It reads the same word ids as the torch tagger
-(seqae.encoding.tagger_batch) and selects with the same rule (seqae.selection), so both give the same summaries
+(seqae.core.encoding.tagger_batch) and selects with the same rule (seqae.core.selection), so both give the same summaries
 up to float rounding: the export is checked against torch before it is written.
 
 The export is a copy of the weights, so it is checked again on load, without torch: `model.onnx.json`, written
@@ -30,7 +30,7 @@ import numpy as np
 from seqae.data.tokenizer import WordCodec
 from seqae.data.errors import DataError, first_line
 from seqae.data.io import atomic_open, atomic_write_text
-from seqae.selection import KeepSelection
+from seqae.core.selection import KeepSelection
 
 ONNX_FILE = "model.onnx"
 EXPORT_RECORD = "model.onnx.json"  # the sha256 of the export and of the weights it was made from
@@ -44,7 +44,7 @@ def exportable(model) -> bool:
     # torch and transformers, here and in export_tagger: running an export must not import them
     from transformers import BertForTokenClassification
 
-    from seqae.tagger import subword_tokenizer
+    from seqae.core.tagger import subword_tokenizer
 
     model = getattr(model, "module", model)
     return isinstance(model, BertForTokenClassification) and subword_tokenizer(model) is None
@@ -219,7 +219,7 @@ def _session(model):
 
 
 class OnnxTagger(KeepSelection):
-    """The inference side of seqae.generators.ExtractiveGenerator (keep_probabilities, select, decode) on the
+    """The inference side of seqae.core.generators.ExtractiveGenerator (keep_probabilities, select, decode) on the
     exported graph."""
 
     name, writes_tokens, selects_words = "extractive", False, True

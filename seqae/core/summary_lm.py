@@ -25,11 +25,11 @@ import torch
 from transformers import AutoModelForCausalLM
 
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer, load_word_tokenizer
-from seqae.encoding import conditional_lm_batch
+from seqae.core.encoding import conditional_lm_batch
 from seqae.data.io import atomic_directory
-from seqae.losses import per_sequence_nll
-from seqae.models import causal_lm, load_model
-from seqae.optim import fit
+from seqae.core.losses import per_sequence_nll
+from seqae.core.models import causal_lm, load_model
+from seqae.core.optim import fit
 
 MAX_WORDS = 40  # longer texts are cut: a summary is short
 

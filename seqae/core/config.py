@@ -87,7 +87,7 @@ class DataConfig:
 @dataclass
 class ModelConfig:
     generator: Literal["extractive", "abstractive"] = option(
-        "extractive", "the generator kind (seqae.generators.GENERATORS): a keep/drop tagger or a causal LM")
+        "extractive", "the generator kind (seqae.core.generators.GENERATORS): a keep/drop tagger or a causal LM")
     hidden_size: int = option(128, "generator width")
     num_layers: int = option(2, "generator layers")
     num_heads: int = option(4, "generator attention heads")

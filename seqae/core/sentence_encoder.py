@@ -1,5 +1,5 @@
 """A frozen sentence encoder: texts to unit vectors, for the similarity reward (seqae.rl.rewards), document mode's
-`--sentence-encoder` (seqae.sentence_select) and the CNN/DM bench alike.
+`--sentence-encoder` (seqae.core.sentence_select) and the CNN/DM bench alike.
 
 Embeddings are the encoder's last hidden states mean-pooled over the attention mask and L2-normalized (the
 sentence-transformers recipe of all-MiniLM-L6-v2). The encoder never trains and runs without gradients.
@@ -9,8 +9,8 @@ import torch
 from transformers import AutoModel, AutoTokenizer
 
 from seqae.data.errors import DataError, first_line
-from seqae.models import resolve_pretrained
-from seqae.tagger import max_input_length
+from seqae.core.models import resolve_pretrained
+from seqae.core.tagger import max_input_length
 
 
 class SentenceEncoder:

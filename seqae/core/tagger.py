@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from seqae.data.tokenizer import WordCodec
-from seqae.encoding import model_vocab_size, tagger_batch, truncate_words
+from seqae.core.encoding import model_vocab_size, tagger_batch, truncate_words
 from seqae.data.errors import DataError, first_line
 
 ATTRIBUTE = "seqae_subword_tokenizer"

@@ -1,7 +1,7 @@
 """The generator kinds. Each class owns its network's build and load, its warm-start loss, its rollout (the
 samples policy gradient learns from) and its decoding; `GENERATORS` maps the config's name to the class.
 
-- `ExtractiveGenerator`: a keep/drop tagger over the document's words (seqae.tagger). Summaries are kept
+- `ExtractiveGenerator`: a keep/drop tagger over the document's words (seqae.core.tagger). Summaries are kept
   document words in document order; decoding keeps the top-k words, so its length is exact.
 - `AbstractiveGenerator`: a Llama causal LM writing `document <sep> summary </s>`; sampling and beam search
   through generate(), never emitting the unknown token.
@@ -22,18 +22,18 @@ from transformers import (
     LogitsProcessorList,
 )
 
-from seqae.config import ModelConfig
+from seqae.core.config import ModelConfig
 from seqae.data.heuristics import PREPOSITIONS, heuristic_positions, heuristic_summary
 from seqae.data.tokenizer import WordCodec
-from seqae.encoding import IGNORE_INDEX, generator_prompts, model_vocab_size, supervised_generator_batch
+from seqae.core.encoding import IGNORE_INDEX, generator_prompts, model_vocab_size, supervised_generator_batch
 from seqae.data.errors import UsageError
-from seqae.losses import keep_drop_loss, per_sequence_nll
-from seqae.models import PRETRAINED, bert_config, causal_lm, load_model, resolve_pretrained, vocab_prefix
-from seqae.optim import NonFiniteStep
-from seqae.sampling import (action_entropy, action_logprobs, completion_mask, gumbel_top_k, keep_scores,
+from seqae.core.losses import keep_drop_loss, per_sequence_nll
+from seqae.core.models import PRETRAINED, bert_config, causal_lm, load_model, resolve_pretrained, vocab_prefix
+from seqae.core.optim import NonFiniteStep
+from seqae.core.sampling import (action_entropy, action_logprobs, completion_mask, gumbel_top_k, keep_scores,
                             plackett_luce_logprob, positions_to_summary, repeat_rows)
-from seqae.selection import KeepSelection
-from seqae.tagger import attach_tokenizer, has_tokenizer_files, load_subword_tokenizer, tag_words
+from seqae.core.selection import KeepSelection
+from seqae.core.tagger import attach_tokenizer, has_tokenizer_files, load_subword_tokenizer, tag_words
 
 
 @dataclass
@@ -80,7 +80,7 @@ class Generator:
 
     def decode(self, documents: list[str], *, words: int, ratio: float | None = None, max_spans: int = 0,
                num_beams: int = 1, min_words: int = 1, no_repeat_ngram_size: int = 2) -> list[str]:
-        """Summaries; `max_spans` shapes a tagger's choice (seqae.selection) and is ignored by writers."""
+        """Summaries; `max_spans` shapes a tagger's choice (seqae.core.selection) and is ignored by writers."""
         raise NotImplementedError
 
 
@@ -110,7 +110,7 @@ class ExtractiveGenerator(KeepSelection, Generator):
     @classmethod
     def load(cls, directory, codec, max_words):
         """A tagger whose directory holds a tokenizer (a pretrained subword model, or a seqae bundle made from
-        one) reads documents through that tokenizer (seqae.tagger)."""
+        one) reads documents through that tokenizer (seqae.core.tagger)."""
         model = load_model(directory, AutoModelForTokenClassification, cls.name, num_labels=2)
         if has_tokenizer_files(directory):
             attach_tokenizer(model, load_subword_tokenizer(directory))
@@ -374,7 +374,7 @@ def generator_class(name: str) -> type[Generator]:
 def summarize_in_batches(generator, documents: list[str], config, *, words: int | None = None,
                          ratio: float | None = None, max_spans: int | None = None, num_beams: int | None = None,
                          batch_size: int | None = None, progress: bool = False, prepare=None) -> list[str]:
-    """Summaries of `documents` by a `seqae.generators.Generator`, in batches, with the config's decoding
+    """Summaries of `documents` by a `seqae.core.generators.Generator`, in batches, with the config's decoding
     settings unless overridden."""
     decode = config.decode
     words = words or decode.words

@@ -37,7 +37,7 @@ def packaged_model() -> Path:
 def names_a_model(path) -> bool:
     """Whether `path` is a model or run directory, as resolve_model_dir finds one (rather than an input file or a
     folder of .txt files)."""
-    from seqae.checkpoint import resolve_model_dir  # omegaconf and numpy: `seqae --help` imports this module
+    from seqae.core.checkpoint import resolve_model_dir  # omegaconf and numpy: `seqae --help` imports this module
 
     try:
         resolve_model_dir(path)
@@ -67,9 +67,9 @@ def build_inference_bundle(model_dir, out, decode_overrides: list[str] | None = 
     # ONNX Runtime's quantizer, omegaconf and numpy: `seqae --help` imports this module
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from seqae.checkpoint import check_bundle, resolve_model_dir
-    from seqae.config import load_config, save_config
-    from seqae.onnx_tagger import EXPORT_RECORD, ONNX_FILE, OnnxTagger
+    from seqae.core.checkpoint import check_bundle, resolve_model_dir
+    from seqae.core.config import load_config, save_config
+    from seqae.core.onnx_tagger import EXPORT_RECORD, ONNX_FILE, OnnxTagger
 
     source, out = resolve_model_dir(model_dir), Path(out)
     check_bundle(source)

@@ -2,7 +2,7 @@
 
 A generator with its own subword tokenizer (a pretrained tagger) is saved with that tokenizer inside
 `generator/`; `tokenizer/` is always seqae's word-level one (R, D, and a from-scratch G). A word-level
-tagger is also saved as `generator/model.onnx` (seqae.onnx_tagger), which summarizing runs without torch.
+tagger is also saved as `generator/model.onnx` (seqae.core.onnx_tagger), which summarizing runs without torch.
 
 Written atomically: everything goes into a hidden temporary directory that is renamed into place only when
 complete, so a kill during a write leaves the previous checkpoint as the latest loadable one.
@@ -15,18 +15,18 @@ import shutil
 import sys
 from pathlib import Path
 
-from seqae.config import Config, load_config, save_config
+from seqae.core.config import Config, load_config, save_config
 from seqae.data.tokenizer import load_word_codec
 from seqae.data.errors import DataError, UsageError, first_line
 from seqae.data.io import atomic_directory, atomic_write_text
-from seqae.onnx_tagger import export_tagger, exportable
+from seqae.core.onnx_tagger import export_tagger, exportable
 
 CHECKPOINT_PATTERN = re.compile(r"^checkpoint-(\d{7})$")
 STALE_PATTERN = re.compile(r"^\.checkpoint-\d{7}\.(?:tmp|old)-(\d+)$")  # save_bundle's temporary names
 MODEL_PARTS = ("generator", "reconstructor", "discriminator")
 METRICS_FILE = "metrics.jsonl"
 WORD_PRIOR_FILE = "word_prior.json"  # seqae.rl.word_prior, for test-time search
-SUMMARY_LM_DIR = "summary_lm"  # seqae.summary_lm, the fluency reward's model (runs that weigh fluency)
+SUMMARY_LM_DIR = "summary_lm"  # seqae.core.summary_lm, the fluency reward's model (runs that weigh fluency)
 COVERAGE_DIR = "coverage"  # seqae.rl.coverage, the coverage reward's model (runs that weigh coverage)
 SEARCH_TARGETS_FILE = "search_targets.json"  # the distill stage's labels, kept for resumes
 TRL_DIR = "trl"  # rl.backend=trl's own output
@@ -39,8 +39,8 @@ def save_bundle(directory: Path, config: Config, tokenizer, splitter, models: di
     # torch, here and below: summarizing with the ONNX tagger reads bundles without importing it
     import torch
 
-    from seqae.optim import non_finite_tensor
-    from seqae.tagger import save_tokenizer
+    from seqae.core.optim import non_finite_tensor
+    from seqae.core.tagger import save_tokenizer
 
     directory = Path(directory)
     # A diverged network is never written: the bundle it would replace (the best model, a checkpoint) stays.
@@ -247,7 +247,7 @@ def trim_metrics(run_dir: Path, step: int) -> None:
 
 def export_bundle(model_dir) -> Path:
     """Export the tagger of a bundle saved before exports existed (`seqae export`); returns the file written."""
-    from seqae.generators import generator_class  # imports torch: the bundle loaders above must not
+    from seqae.core.generators import generator_class  # imports torch: the bundle loaders above must not
 
     directory = resolve_model_dir(model_dir)
     config = load_bundle_config(directory)

@@ -1,7 +1,7 @@
 """From a tagger's keep probabilities to a summary: the top-k document words, in document order, or the most
 probable few contiguous spans.
 
-Shared by the torch tagger (seqae.generators.ExtractiveGenerator) and its ONNX export (seqae.onnx_tagger), so
+Shared by the torch tagger (seqae.core.generators.ExtractiveGenerator) and its ONNX export (seqae.core.onnx_tagger), so
 both choose alike. No torch here: the probabilities may be a torch tensor or a numpy array.
 
 Why spans: the top-k words read as a bag of words (blind reading, docs/readability.md); readers accept a few

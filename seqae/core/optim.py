@@ -78,7 +78,7 @@ def optimizer_step(accelerator, model, optimizer, loss: torch.Tensor, what: str 
 
 
 def fit(model, batch_loss, steps: int, lr: float, desc: str, progress: bool = True, max_grad_norm: float = 1.0):
-    """`steps` AdamW steps on `batch_loss()` (clipped), on one process: the fixed reward models (seqae.summary_lm,
+    """`steps` AdamW steps on `batch_loss()` (clipped), on one process: the fixed reward models (seqae.core.summary_lm,
     seqae.rl.coverage) train before any stage, never against the generator. Leaves `model` in eval mode.
 
     Nothing is skipped here: a non-finite loss or gradient raises NonFiniteStep, non-finite weights after a step
