@@ -13,13 +13,12 @@ tests hold it to.
 import hashlib
 import importlib.resources
 import json
-import os
 import shutil
 from pathlib import Path
 
 from seqae.data.tokenizer import load_word_codec
 from seqae.data.errors import DataError, UsageError
-from seqae.data.io import atomic_write_text
+from seqae.data.io import atomic_directory, atomic_write_text
 
 PACKAGED_MODEL = Path(str(importlib.resources.files("seqae") / "pretrained" / "gigaword"))
 INFERENCE_FILES = ("tokenizer/tokenizer.json", "tokenizer/tokenizer_config.json", "sentences/punkt.json",
@@ -87,8 +86,7 @@ def build_inference_bundle(model_dir, out, decode_overrides: list[str] | None = 
         raise DataError(source, f"no generator/{ONNX_FILE}: `seqae export` makes one (word-level extractive taggers)")
     # Loading checks the export against the weights it was made from before anything is copied.
     OnnxTagger.load(source / "generator", load_word_codec(source / "tokenizer"), config.data.max_document_words)
-    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    try:
+    with atomic_directory(out) as tmp:
         (tmp / "generator").mkdir(parents=True)
         for name in INFERENCE_FILES:
             if (source / name).is_file():
@@ -107,9 +105,6 @@ def build_inference_bundle(model_dir, out, decode_overrides: list[str] | None = 
         atomic_write_text(tmp / "generator" / EXPORT_RECORD, json.dumps({
             "onnx_sha256": hashlib.sha256(quantized).hexdigest(), "weights_sha256": {},
             "quantized_from_onnx_sha256": hashlib.sha256(exported.read_bytes()).hexdigest()}, indent=1))
-        os.replace(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
