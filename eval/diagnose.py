@@ -21,6 +21,9 @@ stemming, percent):
 - best: the mean ROUGE-1 of each document's highest-scoring candidate (tied maxima share: their mean).
 next to greedy's and the oracle's (the best candidate's) ROUGE-1. Both again on the swaps set alone (greedy
 and its swaps): does one search step on this term move towards the reference?
+
+The models and torch are imported inside the functions that load them: `seqae --help` imports this module to
+register the command.
 """
 
 import json

@@ -14,6 +14,9 @@ POST that carries an Origin must come from the server's own page or an origin gi
 headers for those), with a JSON body (415 otherwise): another site's page cannot use the server through a
 visitor's browser. One log line a request: method, path, status (499: the client left before sending its body),
 milliseconds, body bytes; never a body.
+
+fastapi, uvicorn and torch are imported inside the functions that use them: `seqae --help` imports this module to
+register `serve`.
 """
 
 import asyncio

@@ -36,6 +36,7 @@ from seqae.core.config import STAGES, Config, architecture_change
 from seqae.data.baselines import content_lead
 from seqae.data.corpus import batch_documents, load_corpus
 from seqae.data.heuristics import heuristic_summary
+from seqae.data.rouge import score_corpus
 from seqae.data.sentences import SentenceSplitter
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer, load_word_tokenizer
 from seqae.data.errors import SeqaeError, UsageError
@@ -263,8 +264,6 @@ class Trainer:
         (Rewards.fixed; when it has a term besides SHAPE_TERMS), beside the content-word lead's at the same length, and
         only RL, the stage that climbs that
         reward, chooses the model by it (a run without RL keeps its last step)."""
-        from seqae.data.rouge import score_corpus
-
         if not self.corpus.dev_articles or not self.is_main:
             return {}
         if not self.corpus.dev_references and not set(self.rewards.fixed().terms) - set(SHAPE_TERMS):

@@ -198,7 +198,7 @@ def load_bundle_config(directory: Path) -> Config:
 
 
 def load_trainer_state(directory: Path) -> dict:
-    import torch
+    import torch  # as in save_bundle: reading a bundle to summarize must not import it
 
     check_bundle(directory)
     info_path, tensors_path = directory / "trainer_state.json", directory / "trainer_state.pt"
