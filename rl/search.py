@@ -118,13 +118,14 @@ def best_candidates(documents: list[str], candidates: list[list[str]],
     return best
 
 
-def improve_selections(generator, documents: list[str], score_fn, *, words: int, settings, seed: int = 0,
+def improve_selections(start, documents: list[str], score_fn, *, words: int, settings, seed: int = 0,
                        batch_size: int = 256) -> list[list[int]]:
-    """Per document, the positions that search (`settings`: rounds, swaps_per_round) finds from the generator's
-    greedy `words`-word selection (`generator.select`), in batches of `batch_size` documents."""
+    """Per document, the positions that search (`settings`: rounds, swaps_per_round) finds from a `words`-word
+    selection, `start(documents, words=words) -> (words read, positions)` (a tagger's `select`: its greedy choice),
+    in batches of `batch_size` documents."""
     positions = []
-    for start in tqdm(range(0, len(documents), batch_size), desc="search targets", unit="batch"):
-        read, greedy = generator.select(documents[start:start + batch_size], words=words)
+    for first in tqdm(range(0, len(documents), batch_size), desc="search targets", unit="batch"):
+        read, greedy = start(documents[first:first + batch_size], words=words)
         positions += search_batch(read, greedy, score_fn, rounds=settings.rounds,
                                   swaps_per_round=settings.swaps_per_round, seed=seed)
     return positions

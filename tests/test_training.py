@@ -251,6 +251,44 @@ def test_distill_stage_learns_search_targets_and_resumes_without_searching_again
     assert load_trainer_state(list_checkpoints(out)[-1])["info"]["step"] == 7
 
 
+def test_a_writer_learns_from_search_targets_that_start_at_the_warm_start_heuristic(tmp_path, tiny_corpus):
+    from seqae.data.heuristics import heuristic_positions
+    from seqae.rl.word_prior import WordPrior
+
+    out = tmp_path / "run"
+    args = ("model.generator=abstractive", "warm_start.steps=2", "warm_start.discriminator_steps=0",
+            "warm_start.target=content_lead", "distill.documents=8", "distill.steps=3", "distill.batch_size=4",
+            "distill.lr=0.01", "search.similarity_weight=0", "search.rounds=2", "rl.steps=0")
+    assert main(tiny_train_args(tiny_corpus, out, *args)) == 0
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    losses = [row["generator_loss"] for row in rows if row["stage"] == "distill"]
+    assert len(losses) == 3
+    prior = WordPrior.load(out / "model" / "word_prior.json")
+    for document, positions in json.loads((out / "search_targets.json").read_text()):
+        words = document.split()[:24]  # configs/tiny.yaml: data.max_document_words
+        start = heuristic_positions(words, "content_lead", 4)
+        assert positions == sorted(positions) and len(positions) == 4 and max(positions) < len(words)
+        # the search starts at the heuristic and accepts a swap only if the score does not fall
+        assert prior.score(" ".join(words[p] for p in positions)) >= prior.score(" ".join(words[p] for p in start)) - 1e-9
+
+
+def test_a_writer_imitates_search_targets_as_the_chosen_words_in_order(tiny_run):
+    from seqae.core.generators import AbstractiveGenerator
+    from seqae.core.models import causal_lm
+    from seqae.data.tokenizer import load_word_tokenizer
+    from seqae.data.tokenizer import WordCodec
+
+    tokenizer = load_word_tokenizer(tiny_run / "model" / "tokenizer")
+    torch.manual_seed(0)
+    writer = AbstractiveGenerator(causal_lm(tokenizer, len(tokenizer), 32, 1, 2, 64, 64), WordCodec.from_tokenizer(tokenizer),
+                                  16)
+    documents = ["police said the city market burned", "the storm hit the city on monday"]
+    pairs = [(documents[0], [0, 3, 4, 5]), (documents[1], [1, 4, 6])]
+    expected = writer.imitation_loss(documents, ["police city market burned", "storm city monday"], 4)
+    assert torch.allclose(writer.search_target_loss(pairs), expected)
+    assert not torch.allclose(writer.search_target_loss([(documents[0], [0, 1, 2, 3]), pairs[1]]), expected)
+
+
 def test_fixed_reward_models_are_trained_once_logged_apart_and_kept_for_resume(tmp_path, tiny_corpus):
     fixed = ["rl.fluency_weight=0.5", "rl.coverage_weight=1", "summary_lm.steps=3", "summary_lm.hidden_size=64",
              "summary_lm.num_layers=1", "coverage.steps=3", "coverage.hidden_size=32", "coverage.num_layers=1",

@@ -33,9 +33,10 @@ from seqae.core.checkpoint import (
     trim_metrics,
 )
 from seqae.core.config import STAGES, Config, architecture_change
+from seqae.core.encoding import truncate_words
 from seqae.data.baselines import content_lead
 from seqae.data.corpus import batch_documents, load_corpus
-from seqae.data.heuristics import heuristic_summary
+from seqae.data.heuristics import heuristic_positions, heuristic_summary
 from seqae.data.rouge import score_corpus
 from seqae.data.sentences import SentenceSplitter
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer, load_word_tokenizer
@@ -57,9 +58,6 @@ from seqae.core.summary_lm import SummaryLM
 def generator_for(config: Config):
     """The generator class of the config, checked against the stages that need a particular kind."""
     kind = generator_class(config.model.generator)
-    if config.distill.documents and not kind.selects_words:
-        raise UsageError(f"distill.documents: learning from search needs a generator that selects words, not "
-                         f"model.generator={kind.name}")
     if config.rl.backend == "trl" and not kind.writes_tokens:
         raise UsageError(f"rl.backend=trl trains generators that write tokens, not model.generator={kind.name}")
     if config.rl.backend == "trl" and config.model.output_words != "vocabulary":
@@ -327,7 +325,7 @@ class Trainer:
             documents = batch_documents(self.corpus.articles, config.distill.documents, 0, config.seed + 2)
             score = search_reward(config.search, self.word_prior, config.rl.similarity_model, self.accelerator.device,
                                   self.fixed_models.get(SUMMARY_LM_DIR), self.rewards.terms.get("similarity"))
-            positions = improve_selections(self.generator, documents, score, words=config.rl.target_words,
+            positions = improve_selections(self.search_start, documents, score, words=config.rl.target_words,
                                            settings=config.search, seed=config.seed)
             atomic_write_text(path, json.dumps([[d, p] for d, p in zip(documents, positions)]))
         self.accelerator.wait_for_everyone()
@@ -337,10 +335,17 @@ class Trainer:
                              f"{config.distill.documents}; delete it to search again")
         return targets
 
+    def search_start(self, documents: list[str], words: int) -> tuple[list[list[str]], list[list[int]]]:
+        """Where search starts: a tagger's greedy choice; a writer selects nothing, so the warm start's heuristic."""
+        if self.generator.selects_words:
+            return self.generator.select(documents, words=words)
+        read = [truncate_words(document, self.generator.max_words) for document in documents]
+        return read, [heuristic_positions(words_read, self.config.warm_start.target, words) for words_read in read]
+
     def distill_step(self, pairs: list[tuple[str, list[int]]]) -> dict:
-        """The tagger learns the search's choices (keep/drop cross-entropy)."""
+        """The generator learns the search's choices (the tagger keep/drop, the writer the chosen words)."""
         self.generator.model.train()
-        loss = self.generator.selection_loss([d for d, _ in pairs], lambda row, _: pairs[row][1])
+        loss = self.generator.search_target_loss(pairs)
         optimizer_step(self.accelerator, self.generator.model, self.optimizers["generator"], loss, "distill loss")
         return {"generator_loss": loss.item()}
 

@@ -142,7 +142,8 @@ class WarmStartConfig:
 @dataclass
 class DistillConfig:
     documents: int = option(0, "training articles that test-time search labels (0: no such stage)")
-    steps: int = option(400, "keep/drop steps of the tagger towards the search's choices (NAUS-style)")
+    steps: int = option(400, "steps of the generator towards the search's choices (NAUS-style): the tagger's keep/drop, "
+                             "the writer's words in document order")
     batch_size: int = option(64, "documents per step")
     lr: float = option(5e-4, "generator learning rate in this stage")
 

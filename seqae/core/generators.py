@@ -25,7 +25,8 @@ from transformers import (
 from seqae.core.config import ModelConfig
 from seqae.data.heuristics import PREPOSITIONS, heuristic_positions, heuristic_summary
 from seqae.data.tokenizer import WordCodec
-from seqae.core.encoding import IGNORE_INDEX, generator_prompts, model_vocab_size, supervised_generator_batch
+from seqae.core.encoding import (IGNORE_INDEX, generator_prompts, model_vocab_size, supervised_generator_batch,
+                                 truncate_words)
 from seqae.data.errors import UsageError
 from seqae.core.losses import keep_drop_loss, per_sequence_nll
 from seqae.core.models import PRETRAINED, bert_config, causal_lm, load_model, resolve_pretrained, vocab_prefix
@@ -74,6 +75,11 @@ class Generator:
     def warm_start_loss(self, documents: list[str], heuristic: str, count: int) -> torch.Tensor:
         raise NotImplementedError
 
+    def search_target_loss(self, pairs: list[tuple[str, list[int]]]) -> torch.Tensor:
+        """Learning from search: the loss towards each (document, positions) pair's choice of the document's first
+        `max_words` words (seqae.rl.search.improve_selections)."""
+        raise NotImplementedError
+
     def rollout(self, documents: list[str], group_size: int, settings) -> Rollout:
         """`group_size` samples per document (adjacent rows); `settings` is the RL config section."""
         raise NotImplementedError
@@ -118,6 +124,9 @@ class ExtractiveGenerator(KeepSelection, Generator):
 
     def warm_start_loss(self, documents, heuristic, count):
         return self.selection_loss(documents, lambda row, words: heuristic_positions(words, heuristic, count))
+
+    def search_target_loss(self, pairs):
+        return self.selection_loss([document for document, _ in pairs], lambda row, _: pairs[row][1])
 
     def selection_loss(self, documents: list[str], positions_of) -> torch.Tensor:
         """Keep/drop cross-entropy towards the positions `positions_of(row, words)` picks in each document's
@@ -294,9 +303,22 @@ class AbstractiveGenerator(Generator):
         return cls(load_model(Path(directory), AutoModelForCausalLM, cls.name), codec, max_words)
 
     def warm_start_loss(self, documents, heuristic, count):
-        """Cross-entropy on the heuristic's words. Left-padded, so the targets are the last positions and the
-        vocabulary softmax runs there only (`logits_to_keep`); positions count real tokens, as in generate()."""
-        targets = [heuristic_summary(d, heuristic, count, self.max_words) for d in documents]
+        """Cross-entropy on the heuristic's words."""
+        return self.imitation_loss(documents, [heuristic_summary(d, heuristic, count, self.max_words)
+                                               for d in documents], count)
+
+    def search_target_loss(self, pairs):
+        """Cross-entropy on the search's words, in document order: the search-labelled articles the tagger learns
+        from, written as the text the writer should produce."""
+        targets = [" ".join(truncate_words(document, self.max_words)[p] for p in positions)
+                   for document, positions in pairs]
+        return self.imitation_loss([document for document, _ in pairs], targets,
+                                   max(len(positions) for _, positions in pairs))
+
+    def imitation_loss(self, documents: list[str], targets: list[str], count: int) -> torch.Tensor:
+        """Cross-entropy on `targets` (their first `count` words). Left-padded, so the targets are the last positions
+        and the vocabulary softmax runs there only (`logits_to_keep`); positions count real tokens, as in
+        generate()."""
         batch = supervised_generator_batch(self.codec, documents, targets, self.max_words, count,
                                            model_vocab_size(self.model), left=True)
         batch = {k: v.to(self.device) for k, v in batch.items()}
