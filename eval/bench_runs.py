@@ -10,7 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from seqae.core.checkpoint import COVERAGE_DIR, METRICS_FILE, SUMMARY_LM_DIR, copy_run, list_checkpoints, load_trainer_state
+from seqae.core.checkpoint import (COVERAGE_DIR, METRICS_FILE, SEARCH_TARGETS_FILE, SUMMARY_LM_DIR, copy_run,
+                                   list_checkpoints, load_trainer_state)
 from seqae.core.config import load_config
 from seqae.data.corpus import load_corpus
 from seqae.data.heuristics import HEURISTICS, heuristic_summary
@@ -105,8 +106,12 @@ def bench_runs(args, target: str) -> list[dict]:
         runs += [
             dict(id="warm", name="warm start only", kind="abstractive", parent=None,
                  overrides=a + ["distill.documents=0", "rl.steps=0"]),
-            dict(id="full", name="full (RL)", kind="abstractive", parent="warm",
-                 overrides=a + ["distill.documents=0", f"rl.steps={args.abstractive_rl_steps}"]),
+            # The tagger's search-labelled articles, written out by the writer (issue 25): the extractive run's
+            # search targets are copied in when this invocation has them, else the writer searches from its teacher.
+            dict(id="search_only", name="learning from search only", kind="abstractive", parent="warm",
+                 search_targets_of=("extractive", "search_only"), overrides=a + distill + ["rl.steps=0"]),
+            dict(id="full", name="full (learning from search + RL)", kind="abstractive", parent="search_only",
+                 overrides=a + distill + [f"rl.steps={args.abstractive_rl_steps}"]),
         ]
     return runs
 
@@ -131,6 +136,9 @@ def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
             copy_run(parent["dir"], run["dir"])
         elif run is not runs[0]:
             share_fixed_models(runs[0]["dir"], run["dir"])
+        labelled = find_run(runs, *run.get("search_targets_of", (None, None)))
+        if labelled is not None and (labelled["dir"] / SEARCH_TARGETS_FILE).is_file():
+            shutil.copyfile(labelled["dir"] / SEARCH_TARGETS_FILE, run["dir"] / SEARCH_TARGETS_FILE)
         seconds = train(args.config, run["dir"], overrides, resume=parent is not None)
         results["speed"][f"{run['kind']} {run['name']}: training minutes"] = round(seconds / 60, 2)
         print(f"bench: trained {run['kind']} {run['name']} in {seconds / 60:.1f} min", file=sys.stderr)

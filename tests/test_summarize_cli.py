@@ -8,7 +8,7 @@ import torch
 
 from seqae import Summarizer
 from seqae.cli import main
-from seqae.core.generators import GeneratedNoRepeatNGram
+from seqae.core.generators import AllowedTokens, GeneratedNoRepeatNGram
 from seqae.core.selection import select_positions
 
 
@@ -68,6 +68,18 @@ def test_generated_no_repeat_ngram_ignores_the_prompt():
     # ... but a bigram seen only in the prompt may be copied.
     scores = processor(torch.tensor([[5, 6, 5, 5]]), torch.zeros(1, 10))
     assert torch.isfinite(scores).all()
+
+
+def test_a_finished_row_that_wrote_every_allowed_word_can_still_be_sampled():
+    # the copy mask allows 5, 6 and </s> (2); the row wrote 5 6 </s> and generate() pads it with </s>: banning every
+    # written token would leave nothing to draw (torch.multinomial fails on a row of -inf), so </s> stays allowed.
+    allowed = torch.zeros(1, 10, dtype=torch.bool)
+    allowed[0, [2, 5, 6]] = True
+    prompt_and_written = torch.tensor([[5, 6, 9, 5, 6, 2, 2]])
+    scores = AllowedTokens(allowed)(prompt_and_written, torch.zeros(1, 10))
+    scores = GeneratedNoRepeatNGram(1, prompt_length=3, eos=2)(prompt_and_written, scores)
+    assert torch.isfinite(scores[0]).tolist() == [i == 2 for i in range(10)]
+    assert GeneratedNoRepeatNGram(1, prompt_length=3)(prompt_and_written, torch.zeros(1, 10))[0, 2] == float("-inf")
 
 
 @pytest.mark.parametrize("beams", [1, 2])

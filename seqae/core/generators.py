@@ -188,8 +188,8 @@ class GeneratedNoRepeatNGram(LogitsProcessor):
     copying document bigrams into the summary (measured 22.1 -> 16.4 R-1 on Gigaword).
     """
 
-    def __init__(self, ngram_size: int, prompt_length: int):
-        self.ngram_size, self.prompt_length = ngram_size, prompt_length
+    def __init__(self, ngram_size: int, prompt_length: int, eos: int | None = None):
+        self.ngram_size, self.prompt_length, self.eos = ngram_size, prompt_length, eos
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         n = self.ngram_size
@@ -198,7 +198,10 @@ class GeneratedNoRepeatNGram(LogitsProcessor):
             if len(tokens) < n - 1 or n < 1:
                 continue
             prefix = tuple(tokens[len(tokens) - n + 1:]) if n > 1 else ()
-            banned = [tokens[i + n - 1] for i in range(len(tokens) - n + 1) if tuple(tokens[i:i + n - 1]) == prefix]
+            # `eos` is never banned: generate() still scores a row after its </s>, and a row whose every allowed
+            # word is written (the copy mask) would be left with no token at all, which sampling cannot draw from.
+            banned = [tokens[i + n - 1] for i in range(len(tokens) - n + 1)
+                      if tuple(tokens[i:i + n - 1]) == prefix and tokens[i + n - 1] != self.eos]
             if banned:
                 scores[row, banned] = float("-inf")
         return scores
@@ -276,9 +279,9 @@ class AbstractiveGenerator(Generator):
         processors = LogitsProcessorList()
         if allowed is not None:
             # The copy mask: only the document's words, none twice.
-            processors += [AllowedTokens(allowed), GeneratedNoRepeatNGram(1, prompt_ids.size(1))]
+            processors += [AllowedTokens(allowed), GeneratedNoRepeatNGram(1, prompt_ids.size(1), self.codec.eos)]
         if no_repeat_ngram_size > 1 or (no_repeat_ngram_size == 1 and allowed is None):
-            processors.append(GeneratedNoRepeatNGram(no_repeat_ngram_size, prompt_ids.size(1)))
+            processors.append(GeneratedNoRepeatNGram(no_repeat_ngram_size, prompt_ids.size(1), self.codec.eos))
         return processors
 
     @property
