@@ -199,7 +199,8 @@ def register(subparsers) -> None:
     # abstractive row weighs reconstruction, and R is most of a warm-start step's time.
     # An abstractive RL step samples with generate() and costs several extractive ones.
     bench.add_argument("--abstractive-warm-steps", type=int, default=600, help="abstractive warm-start steps")
-    bench.add_argument("--abstractive-rl-steps", type=int, default=40, help="abstractive RL steps")
+    bench.add_argument("--abstractive-rl-steps", type=int, default=300,
+                       help="abstractive RL steps (the run keeps its best dev step, learning from search's included)")
     bench.add_argument("--abstractive-overrides", nargs="*", metavar="KEY=VALUE",
                        default=["rl.batch_size=8", "rl.group_size=8", "dev_every=100",
                                 "warm_start.train_reconstructor=false"],
