@@ -48,17 +48,23 @@ def is_number_token(token: str) -> bool:
     return _NUMBER.fullmatch(token) is not None
 
 
-# Cardinals as news text spells them ("two us soldiers killed", "hundreds flee"): a headline that keeps "six" keeps
-# the number as much as one that writes `#`. Not "one" (a pronoun as often as a number) nor ordinals.
+# Cardinals as news text spells them ("two us soldiers killed", "hundreds flee", "twenty-five"): a headline that keeps
+# "six" keeps the number as much as one that writes `#`. Not "one" (a pronoun as often as a number) nor ordinals.
 NUMBER_WORDS = frozenset(
-    "two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty sixty seventy eighty "
-    "ninety hundred thousand million billion trillion dozen dozens hundreds thousands millions billions".split()
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
+    "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion "
+    "trillion dozen dozens hundreds thousands millions billions".split()
 )
 
 
+def is_number_word(token: str) -> bool:
+    """A spelled cardinal of `NUMBER_WORDS`, alone or hyphenated (`twenty-five`); not `one`, not `##-year-old`."""
+    return all(part in NUMBER_WORDS for part in token.lower().split("-"))
+
+
 def mentions_number(text: str) -> bool:
-    """Whether a tokenized text has a number, in digits (`is_number_token`) or spelled (`NUMBER_WORDS`)."""
-    return any(is_number_token(token) or token.lower() in NUMBER_WORDS for token in text.split())
+    """Whether a tokenized text has a number, in digits (`is_number_token`) or spelled (`is_number_word`)."""
+    return any(is_number_token(token) or is_number_word(token) for token in text.split())
 
 
 def is_function_token(token: str) -> bool:

@@ -53,8 +53,8 @@ def render_markdown(results: dict) -> str:
              "(docs/readability.md); perplexity under the same LM did not (lower is more title-like vocabulary). "
              f"Number kept: of the {results['titles_with_a_number']} test titles with a number (in digits or spelled, "
              "`two`, `hundreds`), the share whose summary has one; "
-             f"{results['titles_with_a_number_in_the_article']} of their articles have one, the most an extractive "
-             "summary can keep.", "",
+             f"{results['titles_with_a_number_in_the_article']} of their articles have one in the words the models "
+             "read (data.max_document_words), the most an extractive summary can keep.", "",
              "| system | R-1 | R-2 | R-L | words | readability (SLOR) | number kept | perplexity | no repeated word "
              "| summaries/s |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]

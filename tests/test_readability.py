@@ -30,6 +30,8 @@ def test_number_tokens(token, expected):
 
 @pytest.mark.parametrize("text, expected", [("# us soldiers killed", True), ("two us soldiers killed", True),
                                             ("hundreds flee floods", True), ("Six Christians die", True),
+                                            ("fifteen killed", True), ("twenty-five arrested", True),
+                                            ("a ##-year-old man", False), ("a one-sided vote", False),
                                             ("one of the soldiers killed", False), ("third round result", False),
                                             ("us soldiers killed", False), ("", False)])
 def test_a_number_is_in_digits_or_spelled(text, expected):

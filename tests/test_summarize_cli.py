@@ -71,8 +71,9 @@ def test_generated_no_repeat_ngram_ignores_the_prompt():
 
 
 def test_a_finished_row_that_wrote_every_allowed_word_can_still_be_sampled():
-    # the copy mask allows 5, 6 and </s> (2); the row wrote 5 6 </s> and generate() pads it with </s>: banning every
-    # written token would leave nothing to draw (torch.multinomial fails on a row of -inf), so </s> stays allowed.
+    # the copy mask allows 5, 6 and </s> (2); the row wrote 5 6 </s>, and generate() still scores a finished row:
+    # banning every written token would leave nothing to draw (torch.multinomial fails on a row of -inf), so </s>
+    # stays allowed.
     allowed = torch.zeros(1, 10, dtype=torch.bool)
     allowed[0, [2, 5, 6]] = True
     prompt_and_written = torch.tensor([[5, 6, 9, 5, 6, 2, 2]])
@@ -80,6 +81,8 @@ def test_a_finished_row_that_wrote_every_allowed_word_can_still_be_sampled():
     scores = GeneratedNoRepeatNGram(1, prompt_length=3, eos=2)(prompt_and_written, scores)
     assert torch.isfinite(scores[0]).tolist() == [i == 2 for i in range(10)]
     assert GeneratedNoRepeatNGram(1, prompt_length=3)(prompt_and_written, torch.zeros(1, 10))[0, 2] == float("-inf")
+    # bigrams alike: after 6 </s> </s>, the bigram (</s>, </s>) was written, and </s> still stays allowed
+    assert torch.isfinite(GeneratedNoRepeatNGram(2, prompt_length=3, eos=2)(prompt_and_written, torch.zeros(1, 10))).all()
 
 
 @pytest.mark.parametrize("beams", [1, 2])

@@ -272,6 +272,19 @@ def test_a_writer_learns_from_search_targets_that_start_at_the_warm_start_heuris
         assert prior.score(" ".join(words[p] for p in positions)) >= prior.score(" ".join(words[p] for p in start)) - 1e-9
 
 
+def test_search_targets_beyond_the_words_read_are_refused_naming_the_file(tmp_path, tiny_corpus, capsys):
+    # e.g. a file copied from a run that read more words of each document
+    out = tmp_path / "run"
+    documents = tiny_corpus["articles"].read_text().splitlines()[:8]
+    (out).mkdir()
+    (out / "search_targets.json").write_text(json.dumps([[d, [0, 30]] for d in documents]))
+    args = ("model.generator=abstractive", "warm_start.steps=2", "warm_start.discriminator_steps=0",
+            "distill.documents=8", "distill.steps=2", "search.similarity_weight=0", "rl.steps=0")
+    assert main(tiny_train_args(tiny_corpus, out, *args)) == 2
+    err = capsys.readouterr().err
+    assert str(out / "search_targets.json") in err and "beyond the first data.max_document_words=24 words" in err
+
+
 def test_a_writer_imitates_search_targets_as_the_chosen_words_in_order(tiny_run):
     from seqae.core.generators import AbstractiveGenerator
     from seqae.core.models import causal_lm

@@ -318,8 +318,9 @@ class Trainer:
         return self.discrimination.update(summarize_in_batches(self.generator, documents, self.config, num_beams=1))
 
     def search_targets(self) -> list[tuple[str, list[int]]]:
-        """(document, positions) for distill.documents training articles: the tagger's greedy choice improved by
-        test-time search. Computed once, when the stage starts, and kept in the run directory for resumes."""
+        """(document, positions) for distill.documents training articles: the search's choice among each article's
+        first data.max_document_words words, from `search_start`. Computed once, when the stage starts, and kept in
+        the run directory for resumes (or copied in from another run of the same corpus, as the bench does)."""
         path, config = self.out_dir / SEARCH_TARGETS_FILE, self.config
         if self.is_main and not path.exists():
             documents = batch_documents(self.corpus.articles, config.distill.documents, 0, config.seed + 2)
@@ -333,6 +334,11 @@ class Trainer:
         if len(targets) != config.distill.documents:
             raise UsageError(f"{path}: holds {len(targets)} search targets but distill.documents is "
                              f"{config.distill.documents}; delete it to search again")
+        # A tagger reads an empty document as one "." (seqae.core.encoding.tagger_batch), hence max(1, ...).
+        if any(positions and max(positions) >= max(1, len(truncate_words(document, self.generator.max_words)))
+               for document, positions in targets):
+            raise UsageError(f"{path}: holds positions beyond the first data.max_document_words="
+                             f"{self.generator.max_words} words of their documents; delete it to search again")
         return targets
 
     def search_start(self, documents: list[str], words: int) -> tuple[list[list[str]], list[list[int]]]:

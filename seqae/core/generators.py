@@ -1,5 +1,5 @@
-"""The generator kinds. Each class owns its network's build and load, its warm-start loss, its rollout (the
-samples policy gradient learns from) and its decoding; `GENERATORS` maps the config's name to the class.
+"""The generator kinds. Each class owns its network's build and load, its warm-start loss, its loss towards search's
+choices (learning from search), its rollout (the samples policy gradient learns from) and its decoding; `GENERATORS` maps the config's name to the class.
 
 - `ExtractiveGenerator`: a keep/drop tagger over the document's words (seqae.core.tagger). Summaries are kept
   document words in document order; decoding keeps the top-k words, so its length is exact.
@@ -311,12 +311,13 @@ class AbstractiveGenerator(Generator):
                                                for d in documents], count)
 
     def search_target_loss(self, pairs):
-        """Cross-entropy on the search's words, in document order: the search-labelled articles the tagger learns
-        from, written as the text the writer should produce."""
-        targets = [" ".join(truncate_words(document, self.max_words)[p] for p in positions)
-                   for document, positions in pairs]
+        """Cross-entropy on the search's words, in document order: the chosen words as the text to write."""
+        targets = []
+        for document, positions in pairs:
+            words = truncate_words(document, self.max_words)
+            targets.append(" ".join(words[p] for p in positions if p < len(words)))
         return self.imitation_loss([document for document, _ in pairs], targets,
-                                   max(len(positions) for _, positions in pairs))
+                                   max((len(positions) for _, positions in pairs), default=1))
 
     def imitation_loss(self, documents: list[str], targets: list[str], count: int) -> torch.Tensor:
         """Cross-entropy on `targets` (their first `count` words). Left-padded, so the targets are the last positions
