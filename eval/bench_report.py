@@ -38,8 +38,10 @@ def plot_learning_curves(runs: dict, path: Path) -> None:
 
 
 def render_markdown(results: dict) -> str:
-    lines = ["## Gigaword", "",
-             "Written by `seqae bench gigaword`: every number in this section comes from that one command "
+    command = "seqae bench gigaword" + ("" if results["kinds"] == ["extractive"] else
+                                        " --kinds " + " ".join(results["kinds"]))
+    lines = ["## Gigaword" + ("" if "extractive" in results["kinds"] else ": the writer (abstractive)"), "",
+             f"Written by `{command}`: every number in this section comes from that one command "
              f"(config `{results['config']}`, overrides `{' '.join(results['overrides']) or 'none'}`, "
              f"{results['bench_minutes']} minutes on this machine, CPU only)."
              + (f" With `--keep`: finished runs of an earlier invocation into the same `--out` were reused, not "
@@ -86,7 +88,9 @@ def render_markdown(results: dict) -> str:
         lines += ["", f"RL alone from a plain lead warm start (dev R-1, greedy): {lead['warm_start_dev_rouge1']} -> "
                       f"{lead['rl_best_dev_rouge1']} ({lead['gain']:+.2f}) in {lead['rl_steps']} RL steps; "
                       f"curve {lead['dev_curve']}."]
-    lines += ["", "![learning curves](learning_curve.png)", "", "### Speed (2 CPU cores)", ""]
+    if "extractive" in results["kinds"]:  # the plot is of the tagger's RL runs
+        lines += ["", "![learning curves](learning_curve.png)"]
+    lines += ["", "### Speed (2 CPU cores)", ""]
     for key, value in results["speed"].items():
         lines.append(f"- {key}: {value}")
     return "\n".join(lines) + "\n"

@@ -107,9 +107,11 @@ def bench_runs(args, target: str) -> list[dict]:
             dict(id="warm", name="warm start only", kind="abstractive", parent=None,
                  overrides=a + ["distill.documents=0", "rl.steps=0"]),
             # The tagger's search-labelled articles, written out by the writer (issue 25): the extractive run's
-            # search targets are copied in when this invocation has them, else the writer searches from its teacher.
+            # search targets are copied in when --out has them (this invocation's or an earlier one's), else the
+            # writer searches from its teacher.
             dict(id="search_only", name="learning from search only", kind="abstractive", parent="warm",
-                 search_targets_of=("extractive", "search_only"), overrides=a + distill + ["rl.steps=0"]),
+                 search_targets_of=("extractive", "learning from search only"),
+                 overrides=a + distill + ["rl.steps=0"]),
             dict(id="full", name="full (learning from search + RL)", kind="abstractive", parent="search_only",
                  overrides=a + distill + [f"rl.steps={args.abstractive_rl_steps}"]),
         ]
@@ -120,11 +122,15 @@ def find_run(runs: list[dict], kind: str, run_id: str | None) -> dict | None:
     return next((run for run in runs if run["kind"] == kind and run["id"] == run_id), None)
 
 
+def run_directory(out: Path, kind: str, name: str) -> Path:
+    """A run's directory, from its kind and name, as earlier invocations made it: --keep finds their runs."""
+    return out / kind / name.split(" (")[0].replace(" ", "_")
+
+
 def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
     """Train each run (a child process each), continuing from its parent's last checkpoint."""
     for run in runs:
-        # The directory comes from the name, as earlier invocations made it: --keep finds their runs.
-        run["dir"] = out / run["kind"] / run["name"].split(" (")[0].replace(" ", "_")
+        run["dir"] = run_directory(out, run["kind"], run["name"])
         overrides = [*args.overrides, *run["overrides"]]
         run["steps"] = load_config(args.config, overrides).stage_ends()["rl"]
         if args.keep and finished(run["dir"], run["steps"]):
@@ -136,9 +142,10 @@ def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
             copy_run(parent["dir"], run["dir"])
         elif run is not runs[0]:
             share_fixed_models(runs[0]["dir"], run["dir"])
-        labelled = find_run(runs, *run.get("search_targets_of", (None, None)))
-        if labelled is not None and (labelled["dir"] / SEARCH_TARGETS_FILE).is_file():
-            shutil.copyfile(labelled["dir"] / SEARCH_TARGETS_FILE, run["dir"] / SEARCH_TARGETS_FILE)
+        if "search_targets_of" in run:
+            labelled = run_directory(out, *run["search_targets_of"]) / SEARCH_TARGETS_FILE
+            if labelled.is_file():
+                shutil.copyfile(labelled, run["dir"] / SEARCH_TARGETS_FILE)
         seconds = train(args.config, run["dir"], overrides, resume=parent is not None)
         results["speed"][f"{run['kind']} {run['name']}: training minutes"] = round(seconds / 60, 2)
         print(f"bench: trained {run['kind']} {run['name']} in {seconds / 60:.1f} min", file=sys.stderr)

@@ -27,7 +27,7 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
             "--warm-steps", "2", "--distill-documents", "6", "--distill-steps", "2", "--rl-steps", "2",
             "--ablation-steps", "2", "--search-rounds", "1", "--lead-warm-steps", "2", "--lead-rl-steps", "2",
             "--abstractive-warm-steps", "2", "--abstractive-rl-steps", "2", "--fluency-steps", "5"]
-    assert main(argv) == 0
+    assert main([*argv, "--kinds", "extractive", "abstractive"]) == 0
     results = json.loads((docs / "results.json").read_text())["gigaword"]
     systems = [row["system"] for row in results["rows"]]
     for expected in ("Lead-8", "the warm start's teacher", "extractive: warm start only", "RL only",
@@ -50,10 +50,19 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
     assert "| system |" in page and "readability (SLOR)" in page
     assert ("orders them as blind readers did" in page) == check["agrees_with_readers"] and (docs / "learning_curve.png").is_file()
     # --keep: the finished runs are reused, not trained again (no training times this time).
-    assert main([*argv, "--keep"]) == 0
+    assert main([*argv, "--kinds", "extractive", "abstractive", "--keep"]) == 0
     again = json.loads((docs / "results.json").read_text())["gigaword"]
     assert not any("training minutes" in key for key in again["speed"])
     assert [row["system"] for row in again["rows"]] == systems
+    # Each kind alone is a section of its own: the writer's beside the tagger's, which it leaves as it was.
+    tagger_section = (docs / "RESULTS.md").read_text().split("<!-- /bench:gigaword -->")[0]
+    assert main([*argv, "--kinds", "abstractive"]) == 0
+    both = json.loads((docs / "results.json").read_text())
+    assert both["gigaword"] == again and all("abstractive" in row["system"] or "seqae" not in row["system"]
+                                             for row in both["gigaword-abstractive"]["rows"])
+    page = (docs / "RESULTS.md").read_text()
+    assert page.startswith(tagger_section) and "## Gigaword: the writer (abstractive)" in page
+    assert (out / "extractive" / "full" / "model").is_dir()  # the writer's invocation cleared only its own runs
 
 
 def test_cnndm_bench_scores_every_system_at_both_budgets(tiny_run, tmp_path):
