@@ -1,8 +1,9 @@
-"""`python -m seqae.eval.copy_check WARM_MODEL FULL_MODEL`: the abstractive generator on Gigaword test, greedy.
+"""`python -m seqae.eval.copy_check WARM_MODEL FULL_MODEL`: the abstractive generator on Gigaword test.
 
-For each model: greedy summaries/s (after a warm-up batch), the share of summaries free of repeated words and of
-summary words found in their document (the copy mask's promises), ROUGE; then the paired bootstrap difference
-of ROUGE-1 F1, FULL minus WARM, on the same test lines (what RL added).
+For each model, greedy: summaries/s (after a warm-up batch), the share of summaries free of repeated words and of
+summary words found in their document (the copy mask's promises), ROUGE; then summaries/s and ROUGE of beam search
+(`--beams`) alone and of the greedy summary and the beams reranked by the model's reward (decode.rerank); then the
+paired bootstrap difference of greedy ROUGE-1 F1, FULL minus WARM, on the same test lines.
 """
 
 import argparse
@@ -14,20 +15,33 @@ from seqae.data.rouge import paired_difference, score_corpus
 from seqae.apps.summarize import Summarizer
 
 
-def check(model_dir, articles: list[str], titles: list[str], words: int) -> tuple[dict, list[str]]:
-    summarizer = Summarizer(model_dir)
-    summarizer.summarize_lines(articles[:64], words=words, num_beams=1)  # warm-up: first-call allocations are not the speed
+def timed(summarizer, articles: list[str], **settings) -> tuple[list[str], float]:
+    """The summaries and how many a second, after a warm-up batch (first-call allocations are not the speed)."""
+    summarizer.summarize_lines(articles[:64], **settings)
     started = time.perf_counter()
-    summaries = summarizer.summarize_lines(articles, words=words, num_beams=1)
-    seconds = time.perf_counter() - started
+    summaries = summarizer.summarize_lines(articles, **settings)
+    return summaries, round(len(articles) / (time.perf_counter() - started), 1)
+
+
+def rouge(summaries: list[str], titles: list[str]) -> dict:
+    return {metric: round(value["mean"], 2) for metric, value in score_corpus(summaries, [titles], bootstrap=0).items()}
+
+
+def check(model_dir, articles: list[str], titles: list[str], words: int, beams: int) -> tuple[dict, list[str]]:
+    summarizer = Summarizer(model_dir)
+    summaries, per_second = timed(summarizer, articles, words=words, num_beams=1, rerank=False)
+    beamed, beam_per_second = timed(summarizer, articles, words=words, num_beams=beams, rerank=False)
+    reranked, reranked_per_second = timed(summarizer, articles, words=words, num_beams=beams, rerank=True)
     in_document = sum(w in set(a.split()) for s, a in zip(summaries, articles) for w in s.split())
-    scores = score_corpus(summaries, [titles], bootstrap=0)
-    return {"greedy_summaries_per_s": round(len(articles) / seconds, 1),
-            "no_repeated_word_pct": round(100 * sum(len(s.split()) == len(set(s.split())) for s in summaries)
-                                          / len(summaries), 1),
-            "words_in_document_pct": round(100 * in_document / max(1, sum(len(s.split()) for s in summaries)), 2),
-            "words": round(sum(len(s.split()) for s in summaries) / len(summaries), 2),
-            **{metric: round(value["mean"], 2) for metric, value in scores.items()}}, summaries
+    result = {"greedy_summaries_per_s": per_second,
+              "no_repeated_word_pct": round(100 * sum(len(s.split()) == len(set(s.split())) for s in summaries)
+                                            / len(summaries), 1),
+              "words_in_document_pct": round(100 * in_document / max(1, sum(len(s.split()) for s in summaries)), 2),
+              "words": round(sum(len(s.split()) for s in summaries) / len(summaries), 2),
+              **rouge(summaries, titles),
+              f"beam_{beams}": {"summaries_per_s": beam_per_second, **rouge(beamed, titles)},
+              f"greedy_and_beam_{beams}_reranked": {"summaries_per_s": reranked_per_second, **rouge(reranked, titles)}}
+    return result, summaries
 
 
 def main() -> None:
@@ -36,12 +50,13 @@ def main() -> None:
     parser.add_argument("full", help="the abstractive model after RL")
     parser.add_argument("--data", default="../shared/data", help="the data folder")
     parser.add_argument("--words", type=int, default=10)
+    parser.add_argument("--beams", type=int, default=5, help="beams of beam search and of reranking")
     args = parser.parse_args()
     articles = read_lines(Path(args.data) / "gigaword" / "test.article.txt")
     titles = read_lines(Path(args.data) / "gigaword" / "test.title.txt")
     results, summaries = {}, {}
     for name in ("warm", "full"):
-        results[name], summaries[name] = check(getattr(args, name), articles, titles, args.words)
+        results[name], summaries[name] = check(getattr(args, name), articles, titles, args.words, args.beams)
         print(name, results[name], flush=True)
     difference = paired_difference(summaries["full"], summaries["warm"], titles)
     print(f"full minus warm start, R-1 (greedy): {difference['mean']:+.2f} "
