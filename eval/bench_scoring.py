@@ -57,7 +57,13 @@ def summarize_timed(model_dir: Path, documents: list[str], decode=None, reranker
         summarizer.config.decode = decode
     if reranker is not None:
         summarizer.rerank_score = reranker
-    summarizer.summarize_lines(documents[:64], **kwargs)  # warm-up: first-call allocation is not throughput
+    return timed_summaries(summarizer, documents, **kwargs)
+
+
+def timed_summaries(summarizer: Summarizer, documents: list[str], **kwargs) -> tuple[list[str], float]:
+    """`summarizer.summarize_lines(documents, **kwargs)` and how many summaries it wrote a second, after a warm-up
+    batch (first-call allocation is not throughput)."""
+    summarizer.summarize_lines(documents[:64], **kwargs)
     started = time.perf_counter()
     summaries = summarizer.summarize_lines(documents, **kwargs)
     return summaries, len(documents) / (time.perf_counter() - started)

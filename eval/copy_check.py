@@ -7,20 +7,12 @@ paired bootstrap difference of greedy ROUGE-1 F1, FULL minus WARM, on the same t
 """
 
 import argparse
-import time
 from pathlib import Path
 
 from seqae.data.readers import read_lines
 from seqae.data.rouge import paired_difference, score_corpus
 from seqae.apps.summarize import Summarizer
-
-
-def timed(summarizer, articles: list[str], **settings) -> tuple[list[str], float]:
-    """The summaries and how many a second, after a warm-up batch (first-call allocations are not the speed)."""
-    summarizer.summarize_lines(articles[:64], **settings)
-    started = time.perf_counter()
-    summaries = summarizer.summarize_lines(articles, **settings)
-    return summaries, round(len(articles) / (time.perf_counter() - started), 1)
+from seqae.eval.bench_scoring import timed_summaries
 
 
 def rouge(summaries: list[str], titles: list[str]) -> dict:
@@ -29,18 +21,19 @@ def rouge(summaries: list[str], titles: list[str]) -> dict:
 
 def check(model_dir, articles: list[str], titles: list[str], words: int, beams: int) -> tuple[dict, list[str]]:
     summarizer = Summarizer(model_dir)
-    summaries, per_second = timed(summarizer, articles, words=words, num_beams=1, rerank=False)
-    beamed, beam_per_second = timed(summarizer, articles, words=words, num_beams=beams, rerank=False)
-    reranked, reranked_per_second = timed(summarizer, articles, words=words, num_beams=beams, rerank=True)
+    summaries, per_second = timed_summaries(summarizer, articles, words=words, num_beams=1, rerank=False)
+    beamed, beam_per_second = timed_summaries(summarizer, articles, words=words, num_beams=beams, rerank=False)
+    reranked, reranked_per_second = timed_summaries(summarizer, articles, words=words, num_beams=beams, rerank=True)
     in_document = sum(w in set(a.split()) for s, a in zip(summaries, articles) for w in s.split())
-    result = {"greedy_summaries_per_s": per_second,
+    result = {"greedy_summaries_per_s": round(per_second, 1),
               "no_repeated_word_pct": round(100 * sum(len(s.split()) == len(set(s.split())) for s in summaries)
                                             / len(summaries), 1),
               "words_in_document_pct": round(100 * in_document / max(1, sum(len(s.split()) for s in summaries)), 2),
               "words": round(sum(len(s.split()) for s in summaries) / len(summaries), 2),
               **rouge(summaries, titles),
-              f"beam_{beams}": {"summaries_per_s": beam_per_second, **rouge(beamed, titles)},
-              f"greedy_and_beam_{beams}_reranked": {"summaries_per_s": reranked_per_second, **rouge(reranked, titles)}}
+              f"beam_{beams}": {"summaries_per_s": round(beam_per_second, 1), **rouge(beamed, titles)},
+              f"greedy_and_beam_{beams}_reranked": {"summaries_per_s": round(reranked_per_second, 1),
+                                                      **rouge(reranked, titles)}}
     return result, summaries
 
 

@@ -1,5 +1,6 @@
 """The generator kinds. Each class owns its network's build and load, its warm-start loss, its loss towards search's
-choices (learning from search), its rollout (the samples policy gradient learns from) and its decoding; `GENERATORS` maps the config's name to the class.
+choices (learning from search), its rollout (the samples policy gradient learns from) and its decoding; `GENERATORS`
+maps the config's name to the class.
 
 - `ExtractiveGenerator`: a keep/drop tagger over the document's words (seqae.core.tagger). Summaries are kept
   document words in document order; decoding keeps the top-k words, so its length is exact.
