@@ -5,7 +5,7 @@ import pytest
 
 from seqae import Summarizer
 from seqae.cli import main
-from seqae.rl.search import best_candidates
+from seqae.rl.search import best_candidates, written_reranked
 from seqae.core.selection import select_spans, span_candidates
 
 from conftest import tiny_train_args
@@ -48,6 +48,33 @@ def test_rerank_keeps_each_documents_highest_scoring_candidate_in_one_call():
     assert tie == [0]  # the earlier candidate
     with pytest.raises(ValueError, match="returned 1 scores for 2"):
         best_candidates(documents[:1], [["a b", "c d"]], lambda texts, summaries: [0.0])
+
+
+def test_rerank_scores_a_documents_repeated_candidate_once():
+    seen = []
+
+    def score(texts, summaries):
+        seen.extend(zip(texts, summaries))
+        return [len(s) for s in summaries]
+
+    # the same summary under two documents is two pairs; under one document, one
+    assert best_candidates(["x", "y"], [["a b", "a", "a b"], ["a b", "c"]], score) == [0, 0]
+    assert seen == [("x", "a b"), ("x", "a"), ("y", "a b"), ("y", "c")]
+
+
+def test_a_writer_keeps_its_greedy_or_beam_summary_that_the_reward_prefers():
+    class Writer:
+        def decode(self, documents, *, num_beams, num_return_sequences=1, **settings):
+            assert settings == {"words": 3, "min_words": 3, "no_repeat_ngram_size": 2}
+            if num_beams == 1:
+                return [f"greedy {d}" for d in documents]
+            return [f"beam{i} {d}" for d in documents for i in range(num_return_sequences)]
+
+    score = lambda texts, summaries: [("beam1" in s) + ("greedy b" in s) for s in summaries]  # noqa: E731
+    assert written_reranked(Writer(), ["a", "b"], score, words=3, min_words=6, no_repeat_ngram_size=2,
+                            num_beams=3) == ["beam1 a", "greedy b"]
+    assert written_reranked(Writer(), ["a"], score, words=3, min_words=6, no_repeat_ngram_size=2,
+                            num_beams=1) == ["greedy a"]
 
 
 def test_the_summarizer_keeps_the_shape_its_reranker_prefers(tiny_run):

@@ -272,6 +272,24 @@ def test_a_writer_learns_from_search_targets_that_start_at_the_warm_start_heuris
         assert prior.score(" ".join(words[p] for p in positions)) >= prior.score(" ".join(words[p] for p in start)) - 1e-9
 
 
+def test_a_writer_learns_from_a_tagger_teachers_choices_and_refuses_a_writer_as_teacher(tmp_path, tiny_corpus,
+                                                                                         tiny_run, capsys):
+    from seqae.apps.summarize import Summarizer
+
+    out = tmp_path / "run"
+    args = ("model.generator=abstractive", "warm_start.steps=2", "warm_start.discriminator_steps=0",
+            "distill.documents=8", "distill.steps=2", "distill.batch_size=4", "rl.steps=0")
+    assert main(tiny_train_args(tiny_corpus, out, *args, f"distill.teacher={tiny_run}")) == 0
+    labelled = json.loads((out / "search_targets.json").read_text())
+    documents = [document for document, _ in labelled]
+    _, chosen = Summarizer(tiny_run).select(documents, words=4)  # rl.target_words
+    assert [positions for _, positions in labelled] == [sorted(row) for row in chosen]
+    assert all(len(positions) == 4 for _, positions in labelled)
+    writer = tmp_path / "second"
+    assert main(tiny_train_args(tiny_corpus, writer, *args, f"distill.teacher={out}")) == 2
+    assert f"{out}: distill.teacher must be a tagger" in capsys.readouterr().err
+
+
 def test_search_targets_beyond_the_words_read_are_refused_naming_the_file(tmp_path, tiny_corpus, capsys):
     # e.g. a file copied from a run that read more words of each document
     out = tmp_path / "run"

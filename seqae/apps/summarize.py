@@ -25,7 +25,7 @@ from seqae.data.errors import DataError, UsageError
 from seqae.core.onnx_tagger import ONNX_FILE, OnnxTagger
 from seqae.core.options import check_options
 from seqae.core.packaged import packaged_model
-from seqae.rl.search import best_candidates, search_batch
+from seqae.rl.search import best_candidates, search_batch, written_reranked
 from seqae.rl.word_prior import WordPrior
 from seqae.core.sentence_select import document_sentences, fill_budget, rank_sentences, readable_order, word_count
 
@@ -268,18 +268,11 @@ class Summarizer:
     def written_reranked(self, prepared: list[str], *, words: int | None = None,
                          num_beams: int | None = None) -> list[str]:
         """A writer's summaries of documents already `prepare`d: of the greedy summary and the beam's `num_beams`
-        best, the one `rerank_score` rates highest. Beam search alone scored below greedy on Gigaword dev (35.55
-        against 35.59 R-1); reranked, 36.98 (docs/readability.md)."""
+        best, the one `rerank_score` rates highest (seqae.rl.search.written_reranked)."""
         decode = self.config.decode
-        words, beams = words or decode.words, num_beams or decode.num_beams
-        settings = dict(words=words, min_words=min(decode.min_words, words),
-                        no_repeat_ngram_size=decode.no_repeat_ngram_size)
-        greedy = self.generator.decode(prepared, num_beams=1, **settings)
-        beamed = self.generator.decode(prepared, num_beams=beams, num_return_sequences=beams, **settings) \
-            if beams > 1 else []
-        candidates = [[greedy[row], *beamed[row * beams:(row + 1) * beams]] for row in range(len(prepared))]
-        chosen = best_candidates(prepared, candidates, self.rerank_score)
-        return [options[index] for options, index in zip(candidates, chosen)]
+        return written_reranked(self.generator, prepared, self.rerank_score, words=words or decode.words,
+                                min_words=decode.min_words, no_repeat_ngram_size=decode.no_repeat_ngram_size,
+                                num_beams=num_beams or decode.num_beams)
 
     def select(self, prepared: list[str], *, words: int, ratio: float | None = None, spans: int | None = None,
                rerank: bool | None = None) -> tuple[list[list[str]], list[list[int]]]:

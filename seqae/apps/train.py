@@ -50,7 +50,7 @@ from seqae.rl.coverage import CoverageModel
 from seqae.rl.fixed_models import load_coverage, train_coverage, train_summary_lm
 from seqae.rl.loop import rl_step
 from seqae.rl.rewards import SHAPE_TERMS, DiscriminatorReward, ReconstructionReward, build_rewards, search_reward
-from seqae.rl.search import improve_selections
+from seqae.rl.search import improve_selections, written_reranked
 from seqae.rl.word_prior import WordPrior
 from seqae.core.summary_lm import SummaryLM
 
@@ -257,7 +257,8 @@ class Trainer:
         return {"words": self.config.decode.words, "max_spans": self.config.decode.max_spans}
 
     def evaluate_dev(self) -> dict:
-        """The dev score of greedy decoding (for speed); keeps the best model so far in out/model. With references
+        """The dev score of greedy decoding (for speed), or of a writer's reranked decoding when it decodes so
+        (`dev_predictions`); keeps the best model so far in out/model. With references
         (paired dev files), ROUGE-1; without (a corpus of articles alone), the recipe's fixed reward
         (Rewards.fixed; when it has a term besides SHAPE_TERMS), beside the content-word lead's at the same length, and
         only RL, the stage that climbs that
@@ -269,7 +270,7 @@ class Trainer:
         documents = self.corpus.dev_articles[:self.config.dev_eval_size]
         if not documents:
             return {}
-        predictions = summarize_in_batches(self.generator, documents, self.config, num_beams=1)
+        predictions = self.dev_predictions(documents)
         if self.corpus.dev_references:
             scores = score_corpus(predictions, [self.corpus.dev_references[:len(documents)]], bootstrap=0)
             row = {f"dev_{metric}": value["mean"] for metric, value in scores.items()}
@@ -284,6 +285,25 @@ class Trainer:
             self.best_dev_row = row
             self._save_bundle(self.out_dir / "model")
         return row
+
+    def dev_predictions(self, documents: list[str]) -> list[str]:
+        """Greedy summaries; a writer whose model reranks (decode.rerank) is scored as it will decode: its greedy and
+        reranked dev R-1 disagree about which step is best (docs/readability.md). A tagger keeps greedy, the
+        decoding its recipe was selected with."""
+        decode = self.config.decode
+        if not (self.generator.writes_tokens and decode.rerank):
+            return summarize_in_batches(self.generator, documents, self.config, num_beams=1)
+        fixed = self.rewards.fixed()
+        if not set(fixed.terms) - set(SHAPE_TERMS):
+            raise UsageError("decode.rerank needs a fixed reward term besides length and repetition to choose by")
+        predictions = []
+        for start in range(0, len(documents), decode.batch_size):
+            predictions += written_reranked(
+                self.generator, documents[start:start + decode.batch_size],
+                lambda texts, summaries: fixed.total(fixed.score(texts, summaries)).tolist(), words=decode.words,
+                min_words=decode.min_words, no_repeat_ngram_size=decode.no_repeat_ngram_size,
+                num_beams=decode.num_beams)
+        return predictions
 
     def dev_reward(self, documents: list[str], summaries: list[str]) -> float:
         """The mean of the reward's fixed terms (Rewards.fixed): the same number at every step for the same text."""
@@ -319,15 +339,20 @@ class Trainer:
 
     def search_targets(self) -> list[tuple[str, list[int]]]:
         """(document, positions) for distill.documents training articles: the search's choice among each article's
-        first data.max_document_words words, from `search_start`. Computed once, when the stage starts, and kept in
-        the run directory for resumes (or copied in from another run of the same corpus, as the bench does)."""
+        first data.max_document_words words, from `search_start`, or distill.teacher's choice. Computed once, when
+        the stage starts, and kept in the run directory for resumes (or copied in from another run of the same
+        corpus, as the bench does)."""
         path, config = self.out_dir / SEARCH_TARGETS_FILE, self.config
         if self.is_main and not path.exists():
             documents = batch_documents(self.corpus.articles, config.distill.documents, 0, config.seed + 2)
-            score = search_reward(config.search, self.word_prior, config.rl.similarity_model, self.accelerator.device,
-                                  self.fixed_models.get(SUMMARY_LM_DIR), self.rewards.terms.get("similarity"))
-            positions = improve_selections(self.search_start, documents, score, words=config.rl.target_words,
-                                           settings=config.search, seed=config.seed)
+            if config.distill.teacher:
+                positions = self.teacher_selections(documents)
+            else:
+                score = search_reward(config.search, self.word_prior, config.rl.similarity_model,
+                                      self.accelerator.device, self.fixed_models.get(SUMMARY_LM_DIR),
+                                      self.rewards.terms.get("similarity"))
+                positions = improve_selections(self.search_start, documents, score, words=config.rl.target_words,
+                                               settings=config.search, seed=config.seed)
             atomic_write_text(path, json.dumps([[d, p] for d, p in zip(documents, positions)]))
         self.accelerator.wait_for_everyone()
         targets = [(document, positions) for document, positions in json.loads(path.read_text(encoding="utf-8"))]
@@ -340,6 +365,28 @@ class Trainer:
             raise UsageError(f"{path}: holds positions beyond the first data.max_document_words="
                              f"{self.generator.max_words} words of their documents; delete it to search again")
         return targets
+
+    def teacher_selections(self, documents: list[str]) -> list[list[int]]:
+        """distill.teacher's choice of rl.target_words words in each of `documents`, as that tagger decodes (its
+        reranked phrases): a writer that learns them learns whole phrases, where search labels are single words.
+        The documents go in as the corpus holds them, so the positions index the words this generator reads."""
+        # the teacher's reward models load only for this stage
+        from seqae.apps.summarize import Summarizer
+
+        source = self.config.distill.teacher
+        teacher = Summarizer(source, device=str(self.accelerator.device))
+        if not teacher.generator.selects_words:
+            raise UsageError(f"{source}: distill.teacher must be a tagger (model.generator=extractive), not a writer")
+        if teacher.config.data.max_document_words > self.generator.max_words:
+            raise UsageError(f"{source}: distill.teacher reads {teacher.config.data.max_document_words} words of "
+                             f"an article, more than this run's data.max_document_words={self.generator.max_words}")
+        positions = []
+        size = teacher.config.decode.batch_size
+        for start in tqdm(range(0, len(documents), size), desc="teacher labels", unit="batch",
+                          disable=not self.is_main):
+            _, kept = teacher.select(documents[start:start + size], words=self.config.rl.target_words)
+            positions += [sorted(row) for row in kept]
+        return positions
 
     def search_start(self, documents: list[str], words: int) -> tuple[list[list[str]], list[list[int]]]:
         """Where search starts: a tagger's greedy choice; a writer selects nothing, so the warm start's heuristic."""

@@ -146,6 +146,8 @@ class DistillConfig:
                              "the writer's words in document order")
     batch_size: int = option(64, "documents per step")
     lr: float = option(5e-4, "generator learning rate in this stage")
+    teacher: str = option("", "a tagger's model directory: the articles are labelled with its choices, reranked as "
+                              "it decodes, instead of by test-time search (a writer learns the tagger's whole phrases)")
 
     def __post_init__(self):
         check_at_least(self, "distill", 0, "documents", "steps")
