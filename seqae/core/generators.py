@@ -340,7 +340,9 @@ class AbstractiveGenerator(Generator):
             logits = logits.masked_fill(~allowed[:, None, :], -1e4)
         return per_sequence_nll(logits, labels).mean()
 
-    def rollout(self, documents, group_size, settings):
+    def _sampled(self, documents: list[str], count: int, max_new_tokens: int):
+        """`count` summaries a document drawn as RL draws them: (prompt ids, prompt mask, copy mask, prompt +
+        completion ids)."""
         prompt_ids, prompt_mask = (t.to(self.device) for t in generator_prompts(
             self.codec, documents, self.max_words, model_vocab_size(self.model)))
         allowed = self._allowed(prompt_ids)
@@ -350,10 +352,19 @@ class AbstractiveGenerator(Generator):
         with torch.no_grad():
             output = self.module.generate(
                 input_ids=prompt_ids, attention_mask=prompt_mask, do_sample=True, top_k=0, top_p=1.0,
-                temperature=1.0, num_return_sequences=group_size, max_new_tokens=settings.max_new_tokens,
+                temperature=1.0, num_return_sequences=count, max_new_tokens=max_new_tokens,
                 suppress_tokens=self.suppressed, logits_processor=processors,
                 pad_token_id=self.codec.pad, eos_token_id=self.codec.eos,
             )
+        return prompt_ids, prompt_mask, allowed, output
+
+    def sample(self, documents: list[str], count: int, max_new_tokens: int) -> list[str]:
+        """`count` summaries a document (adjacent), drawn as RL draws them (what its best-of-k update picks from)."""
+        prompt_ids, _, _, output = self._sampled(documents, count, max_new_tokens)
+        return [self.codec.text(row) for row in output[:, prompt_ids.size(1):].tolist()]
+
+    def rollout(self, documents, group_size, settings):
+        prompt_ids, prompt_mask, allowed, output = self._sampled(documents, group_size, settings.max_new_tokens)
         completion = output[:, prompt_ids.size(1):]
         mask = completion_mask(completion, self.codec.eos)
         attention_mask = torch.cat([prompt_mask.repeat_interleave(group_size, dim=0), mask], dim=1)
