@@ -4,6 +4,7 @@
 articles of the run's dev slice (never Gigaword test): its greedy summary, its beam's 5 best (reranking's pool), and
 `--samples` summaries drawn as RL draws them (the pool its best-of-k update picks from). For the run's own fixed
 reward weights and each of `--weightings` (changes to them, `fluency=2,phrase=2`):
+The run's RL weights first, then its reranking's (decode.rerank_weights) where they differ. For each:
 - reranked: the mean R-1 / R-2 against the dev titles and the readability (SLOR under a language model of human
   summaries that training never sees, `seqae.eval.diagnose.readability_model`) of the pool's best-scoring summary;
 - best-of-k: the same of the best-scoring sample, the share of articles where it outscores greedy (RL reinforces
@@ -15,11 +16,11 @@ import json
 import sys
 from pathlib import Path
 
+from seqae.core.config import RERANK_TERMS
 from seqae.data.errors import UsageError
 
 BEAMS = 5
-# The fixed terms reranking chooses by (Summarizer.rerank_score): every rl.*_weight but R's, D's and coverage's.
-TERMS = ("length", "repetition", "similarity", "word_prior", "fluency", "phrase", "number")
+TERMS = RERANK_TERMS
 
 
 def parse_weighting(text: str) -> dict[str, float]:
@@ -81,7 +82,9 @@ def diagnose_writer(model, *, docs: int = 300, samples: int = 8, weightings=(), 
     shape = (len(documents), 1 + BEAMS + samples)
 
     base = {name: getattr(config.rl, f"{name}_weight") for name in TERMS}
-    variants = {"the run's weights": base, **{text: {**base, **parse_weighting(text)} for text in weightings}}
+    reranking = {name: getattr(config.decode.rerank_settings(config.rl), f"{name}_weight") for name in TERMS}
+    variants = {"the run's RL weights": base, **({"its reranking's weights": reranking} if reranking != base else {}),
+                **{text: {**base, **parse_weighting(text)} for text in weightings}}
     names = {name for weights in variants.values() for name, weight in weights.items() if weight}
     if unknown := names - set(TERMS):
         raise UsageError(f"--weightings: unknown terms {sorted(unknown)}; the terms are {', '.join(TERMS)}")

@@ -157,3 +157,18 @@ def test_the_explanation_shows_the_reranked_choice(tiny_run):
     assert result["summary"] == summarizer.summarize_lines([document], words=5)[0]
     assert [result["document_words"][i] for i in result["kept"]] == result["summary"].split()
     assert len(spans_of(document.split(), result["kept"])) == 1  # the reranker's one phrase
+
+
+def test_reranking_weighs_its_own_terms_in_place_of_rls(tmp_path):
+    from seqae.core.config import load_config
+    from seqae.data.errors import UsageError
+
+    from conftest import TINY_CONFIG
+
+    config = load_config(TINY_CONFIG, ["rl.fluency_weight=2", "decode.rerank_weights={fluency: 1, phrase: 0.5}"])
+    settings = config.decode.rerank_settings(config.rl)
+    assert (settings.fluency_weight, settings.phrase_weight, settings.word_prior_weight) == \
+           (1.0, 0.5, config.rl.word_prior_weight)
+    assert config.rl.fluency_weight == 2.0  # RL keeps its own
+    with pytest.raises(UsageError, match=r"decode.rerank_weights unknown terms \['reconstruction'\]"):
+        load_config(TINY_CONFIG, ["decode.rerank_weights.reconstruction=1"])

@@ -26,9 +26,9 @@ def test_writer_rewards_on_a_tiny_writer(tmp_path, capsys):
     path = tmp_path / "writer.json"
     assert writer_rewards([str(out), "--docs", "4", "--samples", "3", "--weightings", "phrase=2",
                            "--json", str(path)]) == 0
-    assert "| the run's weights |" in capsys.readouterr().out
+    assert "| the run's RL weights |" in capsys.readouterr().out
     result = json.loads(path.read_text())
-    assert list(result["weightings"]) == ["the run's weights", "phrase=2"]
+    assert list(result["weightings"]) == ["the run's RL weights", "phrase=2"]
     assert result["weightings"]["phrase=2"]["weights"]["phrase"] == 2
     for row in result["weightings"].values():
         assert row["reranked"][0] <= result["oracle_rouge1"]["reranking pool"] + 1e-9

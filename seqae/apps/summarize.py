@@ -410,12 +410,12 @@ class Summarizer:
 
     @functools.cached_property
     def rerank_score(self):
-        """The run's fixed RL reward (Rewards.fixed: every rl.*_weight term but R's and D's) as one callable
-        (documents, summaries) -> totals: what reranking chooses by."""
+        """The run's fixed RL reward (Rewards.fixed: every rl.*_weight term but R's and D's; decode.rerank_weights in
+        place of the terms it names) as one callable (documents, summaries) -> totals: what reranking chooses by."""
         # torch: only reranking needs the reward's models
         from seqae.rl.rewards import build_rewards
 
-        settings = self.config.rl
+        settings = self.config.decode.rerank_settings(self.config.rl)
         if settings.coverage_weight:
             raise UsageError(f"{self.directory}: reranking does not support rl.coverage_weight (no coverage model "
                              "is saved with the model)")

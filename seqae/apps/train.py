@@ -9,6 +9,7 @@ seqae.core.generators (the generator kind), seqae.core.losses, seqae.rl (rewards
 batches), seqae.core.checkpoint (the run directory).
 """
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -293,7 +294,7 @@ class Trainer:
         decode = self.config.decode
         if not (self.generator.writes_tokens and decode.rerank):
             return summarize_in_batches(self.generator, documents, self.config, num_beams=1)
-        fixed = self.rewards.fixed()
+        fixed = self.rerank_reward
         if not set(fixed.terms) - set(SHAPE_TERMS):
             raise UsageError("decode.rerank needs a fixed reward term besides length and repetition to choose by")
         predictions = []
@@ -304,6 +305,15 @@ class Trainer:
                 min_words=decode.min_words, no_repeat_ngram_size=decode.no_repeat_ngram_size,
                 num_beams=decode.num_beams)
         return predictions
+
+    @functools.cached_property
+    def rerank_reward(self):
+        """What reranking chooses by, as Summarizer.rerank_score: the RL reward's fixed terms, decode.rerank_weights
+        in place of the terms it names."""
+        if not self.config.decode.rerank_weights:
+            return self.rewards.fixed()
+        return build_rewards(self.config.decode.rerank_settings(self.config.rl), None, None, self.word_prior,
+                             self.accelerator.device, self.fixed_models.get(SUMMARY_LM_DIR)).fixed()
 
     def dev_reward(self, documents: list[str], summaries: list[str]) -> float:
         """The mean of the reward's fixed terms (Rewards.fixed): the same number at every step for the same text."""

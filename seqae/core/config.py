@@ -38,8 +38,8 @@ class ConfigValueError(ValueError):
 
 def option(default, help: str):
     """A config field with its help string (`dataclasses.fields(...)[i].metadata["help"]`)."""
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata={"help": help})
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), metadata={"help": help})
     return field(default=default, metadata={"help": help})
 
 
@@ -274,6 +274,10 @@ class CoverageConfig:
         check_positive(self, "coverage", "lr")
 
 
+# The fixed reward terms reranking chooses by (every rl.*_weight but R's, D's and coverage's).
+RERANK_TERMS = ("length", "repetition", "similarity", "word_prior", "fluency", "phrase", "number")
+
+
 @dataclass
 class DecodeConfig:
     words: int = option(10, "summary length: exact for the tagger, at most for beam search")
@@ -283,6 +287,8 @@ class DecodeConfig:
                                  "probable selections in 1, 2, ..., max_spans phrases (and rerank_draws noisy ones), "
                                  "a writer's greedy summary and its num_beams beams (needs the reward's models: the "
                                  "summary LM, and MiniLM when rl.similarity_weight is set)")
+    rerank_weights: dict[str, float] = option({}, "with rerank: these reward terms weighed otherwise than in RL "
+                                                  "(e.g. {fluency: 1, phrase: 0}); the others keep their rl.*_weight")
     rerank_draws: int = option(16, "with rerank: this many more candidates of the same shapes, each the best under "
                                   "the keep log-odds plus logistic noise (seeded by the seed and the document)")
     min_words: int = option(6, "abstractive: fewest words")
@@ -293,6 +299,13 @@ class DecodeConfig:
     def __post_init__(self):
         check_at_least(self, "decode", 1, "words", "num_beams", "batch_size")
         check_at_least(self, "decode", 0, "min_words", "no_repeat_ngram_size", "max_spans", "rerank_draws")
+        if unknown := set(self.rerank_weights) - set(RERANK_TERMS):
+            raise ConfigValueError("decode.rerank_weights", f"unknown terms {sorted(unknown)}; reranking weighs "
+                                                            f"{', '.join(RERANK_TERMS)}")
+
+    def rerank_settings(self, rl: "RLConfig") -> "RLConfig":
+        """The RL section as reranking weighs it: rl.*_weight, with rerank_weights in place of the terms it names."""
+        return dataclasses.replace(rl, **{f"{name}_weight": weight for name, weight in self.rerank_weights.items()})
 
 
 @dataclass
