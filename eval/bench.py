@@ -112,8 +112,9 @@ def run_gigaword_bench(args) -> int:
     reranker = Summarizer(full["dir"] / "model").rerank_score if full is not None and config.decode.rerank else None
     for run in runs:
         label = f"seqae {run['kind']}: {run['name']}"
+        # The run's own decode section: the bench's, and a writer's rerank_weights (its rows' overrides)
         summaries[label], per_second = summarize_timed(
-            run["dir"] / "model", test_articles, decode=config.decode,
+            run["dir"] / "model", test_articles, decode=run["decode"],
             reranker=None if run.get("own_reranker") else reranker, words=words,
             spans=run.get("max_spans", config.decode.max_spans))
         results["rows"].append(scorer.row(label, summaries[label], summaries_per_s=round(per_second, 1)))

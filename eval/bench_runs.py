@@ -140,7 +140,8 @@ def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
     for run in runs:
         run["dir"] = run_directory(out, run["kind"], run["name"])
         overrides = [*args.overrides, *run["overrides"]]
-        run["steps"] = load_config(args.config, overrides).stage_ends()["rl"]
+        config = load_config(args.config, overrides)
+        run["steps"], run["decode"] = config.stage_ends()["rl"], config.decode
         if args.keep and finished(run["dir"], run["steps"]):
             results.setdefault("reused", []).append(f"{run['kind']} {run['name']}")
             continue
