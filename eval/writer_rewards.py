@@ -4,7 +4,8 @@
 articles of the run's dev slice (never Gigaword test): its greedy summary, its beam's 5 best (reranking's pool), and
 `--samples` summaries drawn as RL draws them (the pool its best-of-k update picks from). For the run's own fixed
 reward weights and each of `--weightings` (changes to them, `fluency=2,phrase=2`):
-The run's RL weights first, then its reranking's (decode.rerank_weights) where they differ. For each:
+The run's RL weights first, then its reranking's (decode.rerank_weights), then each of `--weightings` (a weighting
+already shown is not repeated). For each:
 - reranked: the mean R-1 / R-2 against the dev titles and the readability (SLOR under a language model of human
   summaries that training never sees, `seqae.eval.diagnose.readability_model`) of the pool's best-scoring summary;
 - best-of-k: the same of the best-scoring sample, the share of articles where it outscores greedy (RL reinforces
@@ -83,8 +84,11 @@ def diagnose_writer(model, *, docs: int = 300, samples: int = 8, weightings=(), 
 
     base = {name: getattr(config.rl, f"{name}_weight") for name in TERMS}
     reranking = {name: getattr(config.decode.rerank_settings(config.rl), f"{name}_weight") for name in TERMS}
-    variants = {"the run's RL weights": base, **({"its reranking's weights": reranking} if reranking != base else {}),
-                **{text: {**base, **parse_weighting(text)} for text in weightings}}
+    variants = {"the run's RL weights": base}
+    for label, weights in [("its reranking's weights", reranking),
+                           *((text, {**base, **parse_weighting(text)}) for text in weightings)]:
+        if weights not in variants.values():  # a weighting the run already has is shown once, under its name
+            variants[label] = weights
     names = {name for weights in variants.values() for name, weight in weights.items() if weight}
     if unknown := names - set(TERMS):
         raise UsageError(f"--weightings: unknown terms {sorted(unknown)}; the terms are {', '.join(TERMS)}")
@@ -147,7 +151,7 @@ def main(argv=None) -> int:
     parser.add_argument("model", help="a writer's run or model directory")
     parser.add_argument("--docs", type=int, default=300, help="dev articles (the first N of the run's dev slice)")
     parser.add_argument("--samples", type=int, default=8, help="summaries drawn a document, as RL draws them")
-    parser.add_argument("--weightings", nargs="*", default=["phrase=2", "fluency=2", "fluency=2,phrase=2"],
+    parser.add_argument("--weightings", nargs="*", default=["fluency=1,phrase=0", "fluency=2,phrase=2"],
                         help="changes to the run's weights, each NAME=VALUE[,NAME=VALUE]")
     parser.add_argument("--readability-lm", metavar="DIR",
                         help="the evaluation LM (a bench's fluency_lm; default: as seqae diagnose-reward keeps it, "
