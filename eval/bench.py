@@ -209,8 +209,8 @@ def register(subparsers) -> None:
     # The copy-masked abstractive warm start's dev curve flattens after ~600-800 steps (measured on one H100 with
     # the recipe's sizes: dev R-1 34.4-35.2 at 550-650 steps, 35.6 at 1000). R is not trained with it: no
     # abstractive row weighs reconstruction, and R is most of a warm-start step's time.
-    # An abstractive RL step samples with generate() and costs several extractive ones; after learning from the
-    # tagger, reranked dev R-1 peaked after 200 RL steps and fell at 300 as summaries shortened (docs/readability.md).
+    # An abstractive RL step samples with generate() and costs several extractive ones; on SLOR and phrases at 2, a
+    # probe's summaries shortened by the 300th step (8.5 words), and the 200th reranked best (docs/readability.md).
     bench.add_argument("--abstractive-warm-steps", type=int, default=600, help="abstractive warm-start steps")
     bench.add_argument("--abstractive-rl-steps", type=int, default=200, help="abstractive RL steps")
     bench.add_argument("--abstractive-overrides", nargs="*", metavar="KEY=VALUE",

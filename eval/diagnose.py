@@ -245,6 +245,15 @@ def _coverage(bundle, corpus, config, codec, device):
     return load_coverage(path, config, codec).to(device)
 
 
+def default_readability_lm(run_dir) -> Path:
+    """Where the readability LM is kept: beside the bundle when `run_dir` is one (never inside a model), else in the
+    run directory."""
+    from seqae.core.checkpoint import resolve_model_dir
+
+    bundle = resolve_model_dir(run_dir)
+    return (bundle.parent if bundle == Path(run_dir) else Path(run_dir)) / READABILITY_LM_DIR
+
+
 def readability_model(path, corpus, config, device):
     """The evaluation language model of readability: trained on the human summaries that training never sees (the
     titles of the articles half) with the run's summary_lm settings, never a reward; kept at `path`."""
@@ -330,8 +339,7 @@ def diagnose(run_dir, *, docs: int = 300, words: int | None = None, samples: int
     count = min(docs, len(corpus.dev_articles))
     documents, references = corpus.dev_articles[:count], corpus.dev_references[:count]
     scorers = build_terms(names, summarizer, corpus, device, reconstructor)
-    # Beside the bundle when RUN_DIR is one (never inside a model), else in the run directory.
-    default_lm = (bundle.parent if bundle == Path(run_dir) else Path(run_dir)) / READABILITY_LM_DIR
+    default_lm = default_readability_lm(run_dir)
     readability_lm = readability_model(readability_path or default_lm, corpus, config, device)
     scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
     model, max_words = summarizer.generator.model, config.data.max_document_words

@@ -2,10 +2,9 @@
 
 `seqae diagnose-reward` asks this of a tagger; a writer's candidates are its own. For each of the first `--docs`
 articles of the run's dev slice (never Gigaword test): its greedy summary, its beam's 5 best (reranking's pool), and
-`--samples` summaries drawn as RL draws them (the pool its best-of-k update picks from). For the run's own fixed
-reward weights and each of `--weightings` (changes to them, `fluency=2,phrase=2`):
-The run's RL weights first, then its reranking's (decode.rerank_weights), then each of `--weightings` (a weighting
-already shown is not repeated). For each:
+`--samples` summaries drawn as RL draws them (the pool its best-of-k update picks from). Weightings: the run's RL
+weights first, then its reranking's (decode.rerank_weights), then each of `--weightings` (changes to the RL weights,
+`fluency=2,phrase=2`; a weighting already shown is not repeated). For each:
 - reranked: the mean R-1 / R-2 against the dev titles and the readability (SLOR under a language model of human
   summaries that training never sees, `seqae.eval.diagnose.readability_model`) of the pool's best-scoring summary;
 - best-of-k: the same of the best-scoring sample, the share of articles where it outscores greedy (RL reinforces
@@ -21,7 +20,6 @@ from seqae.core.config import RERANK_TERMS
 from seqae.data.errors import UsageError
 
 BEAMS = 5
-TERMS = RERANK_TERMS
 
 
 def parse_weighting(text: str) -> dict[str, float]:
@@ -52,9 +50,8 @@ def diagnose_writer(model, *, docs: int = 300, samples: int = 8, weightings=(), 
     from rouge_score import rouge_scorer
 
     from seqae.apps.summarize import Summarizer
-    from seqae.core.checkpoint import resolve_model_dir
     from seqae.data.corpus import load_corpus
-    from seqae.eval.diagnose import READABILITY_LM_DIR, readability, readability_model
+    from seqae.eval.diagnose import default_readability_lm, readability, readability_model
     from seqae.rl.rewards import reward_term
 
     summarizer = Summarizer(model)
@@ -82,16 +79,16 @@ def diagnose_writer(model, *, docs: int = 300, samples: int = 8, weightings=(), 
     flat = [summary for options in candidates for summary in options]
     shape = (len(documents), 1 + BEAMS + samples)
 
-    base = {name: getattr(config.rl, f"{name}_weight") for name in TERMS}
-    reranking = {name: getattr(config.decode.rerank_settings(config.rl), f"{name}_weight") for name in TERMS}
+    base = {name: getattr(config.rl, f"{name}_weight") for name in RERANK_TERMS}
+    reranking = {name: getattr(config.decode.rerank_settings(config.rl), f"{name}_weight") for name in RERANK_TERMS}
     variants = {"the run's RL weights": base}
     for label, weights in [("its reranking's weights", reranking),
                            *((text, {**base, **parse_weighting(text)}) for text in weightings)]:
         if weights not in variants.values():  # a weighting the run already has is shown once, under its name
             variants[label] = weights
     names = {name for weights in variants.values() for name, weight in weights.items() if weight}
-    if unknown := names - set(TERMS):
-        raise UsageError(f"--weightings: unknown terms {sorted(unknown)}; the terms are {', '.join(TERMS)}")
+    if unknown := names - set(RERANK_TERMS):
+        raise UsageError(f"--weightings: unknown terms {sorted(unknown)}; the terms are {', '.join(RERANK_TERMS)}")
     word_prior, summary_lm = summarizer.fixed_reward_models("the reward needs the run's word prior", "rl",
                                                             float("fluency" in names))
     similarity = None
@@ -102,10 +99,7 @@ def diagnose_writer(model, *, docs: int = 300, samples: int = 8, weightings=(), 
                            similarity=similarity, device=generator.device)
         similarity = term if name == "similarity" else similarity
         terms[name] = np.array(term(owners, flat), dtype=float).reshape(shape)
-    # Beside the bundle when MODEL is one (never inside a model), else in the run directory, as diagnose-reward keeps it.
-    bundle = resolve_model_dir(model)
-    default_lm = (bundle.parent if bundle == Path(model) else Path(model)) / READABILITY_LM_DIR
-    lm = readability_model(readability_lm or default_lm, corpus, config, generator.device)
+    lm = readability_model(readability_lm or default_readability_lm(model), corpus, config, generator.device)
     read = np.array(readability(lm, flat)).reshape(shape)
     scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2"], use_stemmer=True)
     scores = [scorer.score(title, summary) for title, options in zip(titles, candidates) for summary in options]
