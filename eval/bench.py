@@ -213,6 +213,9 @@ def register(subparsers) -> None:
     # probe's summaries shortened by the 300th step (8.5 words), and the 200th reranked best (docs/readability.md).
     bench.add_argument("--abstractive-warm-steps", type=int, default=600, help="abstractive warm-start steps")
     bench.add_argument("--abstractive-rl-steps", type=int, default=200, help="abstractive RL steps")
+    bench.add_argument("--abstractive-distill-documents", type=int,
+                       help="training articles labelled by search for the writer (default: --distill-documents; "
+                            "other than the tagger's, the writer searches its own from its teacher)")
     bench.add_argument("--abstractive-overrides", nargs="*", metavar="KEY=VALUE",
                        default=["rl.batch_size=8", "rl.group_size=8", "dev_every=100",
                                 "warm_start.train_reconstructor=false"],

@@ -110,12 +110,14 @@ def bench_runs(args, target: str) -> list[dict]:
     if "abstractive" in args.kinds:
         a = ["model.generator=abstractive", f"warm_start.target={target}",
              f"warm_start.steps={args.abstractive_warm_steps}", *WRITER_REWARDS, *args.abstractive_overrides]
+        distill = [f"distill.documents={args.abstractive_distill_documents or args.distill_documents}",
+                   f"distill.steps={args.distill_steps}"]
         runs += [
             dict(id="warm", name="warm start only", kind="abstractive", parent=None,
                  overrides=a + ["distill.documents=0", "rl.steps=0"]),
             # The tagger's search-labelled articles, written out by the writer (issue 25): the extractive run's
-            # search targets are copied in when --out has them (this invocation's or an earlier one's), else the
-            # writer searches from its teacher. Learning the full tagger's choices instead (distill.teacher) read
+            # search targets are copied in when --out has them (this invocation's or an earlier one's) for as many
+            # articles, else the writer searches from its teacher. Learning the full tagger's choices instead (distill.teacher) read
             # better and carried less: docs/readability.md.
             dict(id="search_only", name="learning from search only", kind="abstractive", parent="warm",
                  search_targets_of=("extractive", "learning from search only"),
@@ -153,7 +155,7 @@ def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
             share_fixed_models(runs[0]["dir"], run["dir"])
         if "search_targets_of" in run:
             labelled = run_directory(out, *run["search_targets_of"]) / SEARCH_TARGETS_FILE
-            if labelled.is_file():
+            if labelled.is_file() and len(json.loads(labelled.read_text(encoding="utf-8"))) == config.distill.documents:
                 shutil.copyfile(labelled, run["dir"] / SEARCH_TARGETS_FILE)
         seconds = train(args.config, run["dir"], overrides, resume=parent is not None)
         results["speed"][f"{run['kind']} {run['name']}: training minutes"] = round(seconds / 60, 2)

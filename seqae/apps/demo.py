@@ -21,9 +21,11 @@ from seqae.data.io import atomic_write_text
 from seqae.apps.own_corpus import similarity_installed
 from seqae.apps.summarize import Summarizer
 from seqae.apps.train import Trainer
+from seqae.rl.rewards import FluencyReward
 
 HELD_OUT_ARTICLES = 30
 SHOWN = 5
+HEADLINE_LM = "headline_lm"  # under seqae/pretrained/
 
 
 def lee_corpus_path() -> Path:
@@ -98,11 +100,24 @@ def run_demo(out: Path, overrides: list[str]) -> int:
     return 0
 
 
+def headline_lm():
+    """The readability measure's language model: Gigaword titles that no seqae model trained on (the bench's
+    evaluation LM, `seqae bench gigaword`), shipped because the Lee corpus has too few short sentences for one."""
+    # torch: loaded only to score the demo's summaries
+    from seqae.core.summary_lm import SummaryLM
+
+    return SummaryLM.load(Path(str(importlib.resources.files("seqae") / "pretrained" / HEADLINE_LM)))
+
+
 def print_scores(trainer, documents: list[str], systems: dict[str, list[str]]) -> None:
     """Each system's mean score on the held-out articles (as the model reads them) by the reward the run climbed
-    (its fixed terms, as the run's dev evaluation scores them: Trainer.dev_reward)."""
-    print(f"\n{len(documents)} held-out articles, mean score    reward")
+    (its fixed terms, as the run's dev evaluation scores them: Trainer.dev_reward), and by readability: SLOR under
+    a language model of human headlines (`headline_lm`), which ordered systems as blind readers did
+    (docs/readability.md)."""
+    readability = FluencyReward(headline_lm(), "slor")
+    print(f"\n{len(documents)} held-out articles, mean score    reward    readability (SLOR)")
     for name, summaries in systems.items():
-        print(f"  {name:<32} {trainer.dev_reward(documents, summaries):+.3f}")
+        slor = sum(readability(summaries, summaries)) / len(summaries)
+        print(f"  {name:<32} {trainer.dev_reward(documents, summaries):+.3f}    {slor:+.3f}")
     differ = sum(a != b for a, b in zip(systems["seqae"], systems["content-word lead"]))
     print(f"seqae's summary differs from the content-word lead's for {differ} of {len(documents)} articles")
