@@ -1,10 +1,18 @@
 """The demo's score table: the recipe's reward and readability (SLOR under the shipped headline LM) per system."""
 
+import importlib.resources
+from pathlib import Path
+
+import torch
+
 from seqae.apps.demo import headline_lm, print_scores
 
 
-def test_the_shipped_headline_lm_reads_a_headline_above_its_words_shuffled():
+def test_the_shipped_headline_lm_is_small_computes_in_float32_and_reads_a_headline_above_its_words_shuffled():
+    shipped = Path(str(importlib.resources.files("seqae") / "pretrained" / "headline_lm"))
+    assert max(path.stat().st_size for path in shipped.rglob("*") if path.is_file()) < 2_000_000
     lm = headline_lm()
+    assert next(lm.model.parameters()).dtype == torch.float32  # saved in float16
     headlines = ["police arrest two men over bank robbery", "oil prices fall as opec meets in vienna"]
     shuffled = ["robbery men police two over arrest bank", "vienna in opec prices as meets oil fall"]
     assert all(h > s for h, s in zip(lm.slor(headlines), lm.slor(shuffled)))

@@ -101,8 +101,9 @@ def run_demo(out: Path, overrides: list[str]) -> int:
 
 
 def headline_lm():
-    """The readability measure's language model: Gigaword titles that no seqae model trained on (the bench's
-    evaluation LM, `seqae bench gigaword`), shipped because the Lee corpus has too few short sentences for one."""
+    """The readability measure's language model, shipped because the Lee corpus has too few short sentences for one:
+    a small LM of Gigaword titles that no seqae model trained on (`python -m seqae.eval.headline_lm`), whose SLOR
+    agrees with blind readers as the bench's evaluation LM does (docs/readability.md)."""
     # torch: loaded only to score the demo's summaries
     from seqae.core.summary_lm import SummaryLM
 

@@ -128,7 +128,8 @@ class SummaryLM:
         """`texts`: the texts it learned from, to count the unigram frequencies of a model saved before SLOR."""
         directory = Path(directory)
         unigram = directory / UNIGRAM_FILE
-        lm = cls(load_model(directory / "model", AutoModelForCausalLM, "summary language model"),
+        # float32 whatever it was saved in (the demo's headline LM ships in float16 to fit the package)
+        lm = cls(load_model(directory / "model", AutoModelForCausalLM, "summary language model").float(),
                  load_word_tokenizer(directory / "tokenizer"),
                  json.loads(unigram.read_text(encoding="utf-8")) if unigram.is_file() else None)
         if lm.unigram_log_probs is None and texts:
