@@ -38,6 +38,14 @@ def paired_texts(count: int, seed: int, title_words: int) -> tuple[list[str], li
     return articles, titles
 
 
+def paired_corpus(directory: Path, count: int, seed: int, title_words: int) -> list[str]:
+    """`paired_texts` written to DIRECTORY/articles.txt and titles.txt; the config overrides that read them."""
+    articles, titles = paired_texts(count, seed, title_words)
+    (directory / "articles.txt").write_text("\n".join(articles) + "\n", encoding="utf-8")
+    (directory / "titles.txt").write_text("\n".join(titles) + "\n", encoding="utf-8")
+    return [f"data.articles=[{directory / 'articles.txt'}]", f"data.titles=[{directory / 'titles.txt'}]"]
+
+
 @pytest.fixture(scope="session")
 def tiny_corpus(tmp_path_factory) -> dict:
     directory = tmp_path_factory.mktemp("corpus")

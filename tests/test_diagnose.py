@@ -6,7 +6,7 @@ import random
 import shutil
 
 import pytest
-from conftest import TINY_CONFIG, paired_texts
+from conftest import TINY_CONFIG, paired_corpus
 
 from seqae.cli import main
 from seqae.data.errors import UsageError
@@ -88,12 +88,9 @@ def test_parse_weights():
 def titled_run(tmp_path_factory):
     """A tiny extractive run trained on paired articles and titles, so its dev slice has references."""
     directory = tmp_path_factory.mktemp("titled")
-    articles, titles = paired_texts(60, seed=5, title_words=6)
-    (directory / "articles.txt").write_text("\n".join(articles) + "\n", encoding="utf-8")
-    (directory / "titles.txt").write_text("\n".join(titles) + "\n", encoding="utf-8")
     out = directory / "run"
-    assert main(["train", str(TINY_CONFIG), f"data.articles=[{directory / 'articles.txt'}]",
-                 f"data.titles=[{directory / 'titles.txt'}]", "rl.steps=0", "--out", str(out)]) == 0
+    assert main(["train", str(TINY_CONFIG), *paired_corpus(directory, 60, seed=5, title_words=6), "rl.steps=0",
+                 "--out", str(out)]) == 0
     return out
 
 

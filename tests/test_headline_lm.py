@@ -9,7 +9,7 @@ from safetensors import safe_open
 from seqae.core.summary_lm import SummaryLM
 from seqae.eval.headline_lm import blind_agreement, main
 
-from conftest import TINY_CONFIG, paired_texts
+from conftest import TINY_CONFIG, paired_corpus
 
 
 def test_blind_agreement_by_hand(tmp_path):
@@ -30,17 +30,14 @@ def test_blind_agreement_by_hand(tmp_path):
 
 
 def test_it_learns_held_out_titles_and_ships_in_float16(tmp_path, capsys):
-    articles, titles = paired_texts(40, seed=3, title_words=6)
-    (tmp_path / "articles.txt").write_text("\n".join(articles) + "\n", encoding="utf-8")
-    (tmp_path / "titles.txt").write_text("\n".join(titles) + "\n", encoding="utf-8")
+    corpus = paired_corpus(tmp_path, 40, seed=3, title_words=6)
     out = tmp_path / "lm"
-    assert main(["--config", str(TINY_CONFIG), f"data.articles=[{tmp_path / 'articles.txt'}]",
-                 f"data.titles=[{tmp_path / 'titles.txt'}]", "--out", str(out), "--steps", "2"]) == 0
+    assert main(["--config", str(TINY_CONFIG), *corpus, "--out", str(out), "--steps", "2"]) == 0
     with safe_open(out / "model" / "model.safetensors", "pt") as weights:
         assert {weights.get_tensor(name).dtype for name in weights.keys()} == {torch.float16}
     lm = SummaryLM.load(out)
     assert next(lm.model.parameters()).dtype == torch.float32 and lm.model.config.hidden_size == 64
     assert f"{out}: " in capsys.readouterr().out
-    assert main(["--config", str(TINY_CONFIG), f"data.articles=[{tmp_path / 'articles.txt'}]",
-                 f"data.summaries=[{tmp_path / 'titles.txt'}]", "--out", str(tmp_path / "none")]) == 2
+    assert main(["--config", str(TINY_CONFIG), corpus[0], f"data.summaries=[{tmp_path / 'titles.txt'}]",
+                 "--out", str(tmp_path / "none")]) == 2
     assert "no held-out human summaries" in capsys.readouterr().err

@@ -16,7 +16,7 @@ from seqae.data.errors import DataError, UsageError
 from seqae.core.onnx_tagger import EXPORT_RECORD, ONNX_FILE, non_finite_initializer
 from seqae.core.optim import NonFiniteStep
 
-from conftest import TINY_CONFIG, paired_texts, tiny_train_args
+from conftest import TINY_CONFIG, paired_corpus, tiny_train_args
 
 PARTS = ("generator", "reconstructor", "discriminator")
 
@@ -46,11 +46,8 @@ def assert_all_saved_weights_finite(run) -> None:
 def titled_corpus(tmp_path_factory) -> list[str]:
     """Training arguments for a paired corpus, so that dev evaluations run and mark a best model."""
     directory = tmp_path_factory.mktemp("titled")
-    articles, titles = paired_texts(40, seed=3, title_words=4)
-    (directory / "articles.txt").write_text("\n".join(articles) + "\n", encoding="utf-8")
-    (directory / "titles.txt").write_text("\n".join(titles) + "\n", encoding="utf-8")
-    return ["train", str(TINY_CONFIG), f"data.articles=[{directory / 'articles.txt'}]",
-            f"data.titles=[{directory / 'titles.txt'}]", "checkpoint_every=2", "dev_every=2"]
+    return ["train", str(TINY_CONFIG), *paired_corpus(directory, 40, seed=3, title_words=4), "checkpoint_every=2",
+            "dev_every=2"]
 
 
 def test_a_huge_learning_rate_stops_at_its_first_step_keeping_the_last_good_checkpoint(tmp_path, titled_corpus,

@@ -7,7 +7,7 @@ import pytest
 from seqae.cli import main
 from seqae.eval.writer_rewards import main as writer_rewards, parse_weighting
 
-from conftest import TINY_CONFIG, paired_texts
+from conftest import TINY_CONFIG, paired_corpus
 
 
 def test_a_weighting_is_names_and_numbers():
@@ -16,12 +16,9 @@ def test_a_weighting_is_names_and_numbers():
 
 @pytest.mark.slow
 def test_writer_rewards_on_a_tiny_writer(tmp_path, capsys):
-    articles, titles = paired_texts(60, seed=5, title_words=6)
-    (tmp_path / "articles.txt").write_text("\n".join(articles) + "\n", encoding="utf-8")
-    (tmp_path / "titles.txt").write_text("\n".join(titles) + "\n", encoding="utf-8")
     out = tmp_path / "run"
-    assert main(["train", str(TINY_CONFIG), f"data.articles=[{tmp_path / 'articles.txt'}]",
-                 f"data.titles=[{tmp_path / 'titles.txt'}]", "model.generator=abstractive", "warm_start.steps=3",
+    assert main(["train", str(TINY_CONFIG), *paired_corpus(tmp_path, 60, seed=5, title_words=6),
+                 "model.generator=abstractive", "warm_start.steps=3",
                  "rl.steps=0", "rl.word_prior_weight=1", "rl.similarity_weight=0", "--out", str(out)]) == 0
     path = tmp_path / "writer.json"
     assert writer_rewards([str(out), "--docs", "4", "--samples", "3", "--weightings", "phrase=2",
