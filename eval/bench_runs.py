@@ -110,8 +110,8 @@ def bench_runs(args, target: str) -> list[dict]:
     if "abstractive" in args.kinds:
         a = ["model.generator=abstractive", f"warm_start.target={target}",
              f"warm_start.steps={args.abstractive_warm_steps}", *WRITER_REWARDS, *args.abstractive_overrides]
-        distill = [f"distill.documents={args.abstractive_distill_documents or args.distill_documents}",
-                   f"distill.steps={args.distill_steps}"]
+        distill = [f"distill.documents={args.abstractive_distill_documents}",
+                   f"distill.steps={args.abstractive_distill_steps}"]
         runs += [
             dict(id="warm", name="warm start only", kind="abstractive", parent=None,
                  overrides=a + ["distill.documents=0", "rl.steps=0"]),

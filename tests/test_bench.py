@@ -26,7 +26,8 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
             "--test-articles", str(paths["test_articles"]), "--test-titles", str(paths["test_titles"]),
             "--warm-steps", "2", "--distill-documents", "6", "--distill-steps", "2", "--rl-steps", "2",
             "--ablation-steps", "2", "--search-rounds", "1", "--lead-warm-steps", "2", "--lead-rl-steps", "2",
-            "--abstractive-warm-steps", "2", "--abstractive-rl-steps", "2", "--fluency-steps", "5"]
+            "--abstractive-warm-steps", "2", "--abstractive-rl-steps", "2", "--abstractive-distill-documents", "6",
+            "--abstractive-distill-steps", "2", "--fluency-steps", "5"]
     assert main([*argv, "--kinds", "extractive", "abstractive"]) == 0
     results = json.loads((docs / "results.json").read_text())["gigaword"]
     systems = [row["system"] for row in results["rows"]]
@@ -35,7 +36,7 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
                      "test-time search",
                      "abstractive: warm start only", "abstractive: learning from search only", "abstractive: full"):
         assert any(expected in system for system in systems), expected
-    # the writer learns from the tagger's search-labelled articles: the same file, copied
+    # the writer learns from the tagger's search-labelled articles when it labels as many: the same file, copied
     targets = [out / kind / "learning_from_search_only" / "search_targets.json" for kind in ("extractive", "abstractive")]
     assert targets[0].read_text() == targets[1].read_text()
     for row in results["rows"]:
@@ -56,7 +57,9 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
     assert [row["system"] for row in again["rows"]] == systems
     # Each kind alone is a section of its own: the writer's beside the tagger's, which it leaves as it was.
     tagger_section = (docs / "RESULTS.md").read_text().split("<!-- /bench:gigaword -->")[0]
-    assert main([*argv, "--kinds", "abstractive"]) == 0
+    # (on more articles than the tagger's, the writer searches its own)
+    assert main([*argv, "--kinds", "abstractive", "--abstractive-distill-documents", "8"]) == 0
+    assert [len(json.loads(path.read_text())) for path in targets] == [6, 8]
     both = json.loads((docs / "results.json").read_text())
     assert both["gigaword"] == again and all("abstractive" in row["system"] or "seqae" not in row["system"]
                                              for row in both["gigaword-abstractive"]["rows"])
