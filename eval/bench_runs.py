@@ -47,6 +47,9 @@ def train(config_path: str, out: Path, overrides: list[str], resume: bool = Fals
     return time.perf_counter() - started
 
 
+BENCH_RUN_FILE = "bench_run.json"  # the overrides a bench run was trained with: --keep reuses it only under the same
+
+
 def share_fixed_models(source: Path, destination: Path) -> None:
     """The fixed reward models (seqae.rl.fixed_models: summary LM, coverage model) depend only on the corpus, the seed
     and their own config sections, which no bench run changes: a run that starts from scratch reuses the first
@@ -62,6 +65,12 @@ def finished(run: Path, total_steps: int) -> bool:
     checkpoints = list_checkpoints(run)
     return bool(checkpoints) and (run / "model").is_dir() and \
         load_trainer_state(checkpoints[-1])["info"]["step"] >= total_steps
+
+
+def trained_with(run: Path) -> list[str] | None:
+    """The overrides a bench run was trained with (BENCH_RUN_FILE), None for a run trained before they were kept."""
+    path = run / BENCH_RUN_FILE
+    return json.loads(path.read_text(encoding="utf-8"))["overrides"] if path.is_file() else None
 
 
 def metrics_rows(run: Path) -> list[dict]:
@@ -138,18 +147,22 @@ def run_directory(out: Path, kind: str, name: str) -> Path:
 
 
 def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
-    """Train each run (a child process each), continuing from its parent's last checkpoint."""
+    """Train each run (a child process each), continuing from its parent's last checkpoint. With --keep, a finished
+    run is reused unless it was trained with other overrides or its parent is trained anew in this invocation."""
+    trained = set()
     for run in runs:
         run["dir"] = run_directory(out, run["kind"], run["name"])
         overrides = [*args.overrides, *run["overrides"]]
         config = load_config(args.config, overrides)
         run["steps"], run["decode"] = config.stage_ends()["rl"], config.decode
-        if args.keep and finished(run["dir"], run["steps"]):
+        parent = find_run(runs, run["kind"], run["parent"])
+        if args.keep and finished(run["dir"], run["steps"]) and trained_with(run["dir"]) in (None, overrides) \
+                and (parent is None or id(parent) not in trained):
             results.setdefault("reused", []).append(f"{run['kind']} {run['name']}")
             continue
-        parent = find_run(runs, run["kind"], run["parent"])
+        trained.add(id(run))
+        shutil.rmtree(run["dir"], ignore_errors=True)  # what --keep did not reuse: from its parent or from nothing
         if parent is not None:
-            shutil.rmtree(run["dir"], ignore_errors=True)
             copy_run(parent["dir"], run["dir"])
         elif run is not runs[0]:
             share_fixed_models(runs[0]["dir"], run["dir"])
@@ -158,6 +171,7 @@ def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
             if labelled.is_file() and len(json.loads(labelled.read_text(encoding="utf-8"))) == config.distill.documents:
                 shutil.copyfile(labelled, run["dir"] / SEARCH_TARGETS_FILE)
         seconds = train(args.config, run["dir"], overrides, resume=parent is not None)
+        (run["dir"] / BENCH_RUN_FILE).write_text(json.dumps({"overrides": overrides}), encoding="utf-8")
         results["speed"][f"{run['kind']} {run['name']}: training minutes"] = round(seconds / 60, 2)
         print(f"bench: trained {run['kind']} {run['name']} in {seconds / 60:.1f} min", file=sys.stderr)
 

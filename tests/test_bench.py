@@ -93,3 +93,44 @@ def test_cnndm_bench_scores_every_system_at_both_budgets(tiny_run, tmp_path):
             assert row["all"]["words"] <= lead["3 sentences"]["words"] + 1e-9, row["system"]
     page = (docs / "RESULTS.md").read_text()
     assert "kept" in page and "## CNN/DailyMail" in page and (docs / "cnndm.png").is_file()
+
+
+def test_keep_reuses_a_finished_run_only_under_the_same_overrides_and_never_after_its_parent_is_trained(
+        tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from seqae.eval import bench_runs
+
+    config = SimpleNamespace(stage_ends=lambda: {"rl": 5}, decode=None)
+    trained = []
+
+    def fake_train(config_path, out, overrides, resume=False):
+        trained.append(out.name)
+        out.mkdir(parents=True, exist_ok=True)
+        return 0.0
+
+    monkeypatch.setattr(bench_runs, "load_config", lambda path, overrides: config)
+    monkeypatch.setattr(bench_runs, "finished", lambda run, steps: True)
+    monkeypatch.setattr(bench_runs, "copy_run", lambda source, destination: destination.mkdir(parents=True))
+    monkeypatch.setattr(bench_runs, "train", fake_train)
+    args = SimpleNamespace(overrides=["seed=0"], config="c.yaml", keep=True)
+
+    def invocation(warm_overrides):
+        runs = [dict(id="warm", name="warm start only", kind="abstractive", parent=None, overrides=warm_overrides),
+                dict(id="full", name="full", kind="abstractive", parent="warm", overrides=["rl.steps=5"])]
+        trained.clear()
+        results = {"speed": {}}
+        bench_runs.train_runs(args, runs, tmp_path, results)
+        return list(trained), results.get("reused", [])
+
+    for name in ("warm_start_only", "full"):  # runs of an invocation that did not record their overrides
+        (tmp_path / "abstractive" / name).mkdir(parents=True)
+    assert invocation(["a=1"]) == ([], ["abstractive warm start only", "abstractive full"])
+    for name, overrides in (("warm_start_only", ["seed=0", "a=1"]), ("full", ["seed=0", "rl.steps=5"])):
+        (tmp_path / "abstractive" / name / "bench_run.json").write_text(json.dumps({"overrides": overrides}))
+    assert invocation(["a=1"]) == ([], ["abstractive warm start only", "abstractive full"])
+    # another override for the warm start: it is trained again, and so is the run that continues from it
+    assert invocation(["a=2"]) == (["warm_start_only", "full"], [])
+    assert bench_runs.trained_with(tmp_path / "abstractive" / "full") == ["seed=0", "rl.steps=5"]
+    assert invocation(["a=2"]) == ([], ["abstractive warm start only", "abstractive full"])
+    assert invocation(["a=1"]) == (["warm_start_only", "full"], [])
