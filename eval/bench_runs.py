@@ -124,10 +124,11 @@ def bench_runs(args, target: str) -> list[dict]:
         runs += [
             dict(id="warm", name="warm start only", kind="abstractive", parent=None,
                  overrides=a + ["distill.documents=0", "rl.steps=0"]),
-            # The tagger's search-labelled articles, written out by the writer (issue 25): the extractive run's
-            # search targets are copied in when --out has them (this invocation's or an earlier one's) for as many
-            # articles, else the writer searches from its teacher. Learning the full tagger's choices instead (distill.teacher) read
-            # better and carried less: docs/readability.md.
+            # Search-labelled articles, written out by the writer (issue 25): the extractive run's search targets are
+            # copied in when --out has them (this invocation's or an earlier one's) for as many articles, else the
+            # writer searches from its teacher (the bench's default: 10,000 articles, more than the tagger's).
+            # Learning the full tagger's choices instead (distill.teacher) read better and carried less:
+            # docs/readability.md.
             dict(id="search_only", name="learning from search only", kind="abstractive", parent="warm",
                  search_targets_of=("extractive", "learning from search only"),
                  overrides=a + distill + ["rl.steps=0"]),
@@ -168,7 +169,8 @@ def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
             share_fixed_models(runs[0]["dir"], run["dir"])
         if "search_targets_of" in run:
             labelled = run_directory(out, *run["search_targets_of"]) / SEARCH_TARGETS_FILE
-            if labelled.is_file() and len(json.loads(labelled.read_text(encoding="utf-8"))) == config.distill.documents:
+            if labelled.is_file() and len(json.loads(labelled.read_text(encoding="utf-8"))) == \
+                    config.distill.documents:
                 shutil.copyfile(labelled, run["dir"] / SEARCH_TARGETS_FILE)
         seconds = train(args.config, run["dir"], overrides, resume=parent is not None)
         (run["dir"] / BENCH_RUN_FILE).write_text(json.dumps({"overrides": overrides}), encoding="utf-8")

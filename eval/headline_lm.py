@@ -49,7 +49,8 @@ def blind_agreement(lm, sheets: list[str]) -> dict:
             readable.append([answers[item["item"]]["scores"][letter]["readable"] for letter in letters])
     within, items = within_document_spearman(slor, readable, min_candidates=2)
     return {"candidates": sum(map(len, slor)), "items": items,
-            "spearman_all": round(spearman(sum(slor, []), sum(readable, [])), 3), "spearman_within_item": round(within, 3)}
+            "spearman_all": round(spearman(sum(slor, []), sum(readable, [])), 3),
+            "spearman_within_item": round(within, 3)}
 
 
 def main(argv=None) -> int:
