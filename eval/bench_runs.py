@@ -17,6 +17,7 @@ from seqae.data.corpus import load_corpus
 from seqae.data.heuristics import HEURISTICS, heuristic_summary
 from seqae.data.rouge import bench_row
 from seqae.data.errors import UsageError
+from seqae.data.io import atomic_write_text
 
 # The rewards of the recipe that read as bags of words (blind reading, docs/readability.md), for RL and for
 # the search that labels learning from search: fluency as mean log-likelihood (frequent title words), no number
@@ -150,7 +151,6 @@ def run_directory(out: Path, kind: str, name: str) -> Path:
 def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
     """Train each run (a child process each), continuing from its parent's last checkpoint. With --keep, a finished
     run is reused unless it was trained with other overrides or its parent is trained anew in this invocation."""
-    trained = set()
     for run in runs:
         run["dir"] = run_directory(out, run["kind"], run["name"])
         overrides = [*args.overrides, *run["overrides"]]
@@ -158,10 +158,10 @@ def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
         run["steps"], run["decode"] = config.stage_ends()["rl"], config.decode
         parent = find_run(runs, run["kind"], run["parent"])
         if args.keep and finished(run["dir"], run["steps"]) and trained_with(run["dir"]) in (None, overrides) \
-                and (parent is None or id(parent) not in trained):
+                and not (parent or {}).get("trained"):
             results.setdefault("reused", []).append(f"{run['kind']} {run['name']}")
             continue
-        trained.add(id(run))
+        run["trained"] = True
         shutil.rmtree(run["dir"], ignore_errors=True)  # what --keep did not reuse: from its parent or from nothing
         if parent is not None:
             copy_run(parent["dir"], run["dir"])
@@ -173,7 +173,7 @@ def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
                     config.distill.documents:
                 shutil.copyfile(labelled, run["dir"] / SEARCH_TARGETS_FILE)
         seconds = train(args.config, run["dir"], overrides, resume=parent is not None)
-        (run["dir"] / BENCH_RUN_FILE).write_text(json.dumps({"overrides": overrides}), encoding="utf-8")
+        atomic_write_text(run["dir"] / BENCH_RUN_FILE, json.dumps({"overrides": overrides}))
         results["speed"][f"{run['kind']} {run['name']}: training minutes"] = round(seconds / 60, 2)
         print(f"bench: trained {run['kind']} {run['name']} in {seconds / 60:.1f} min", file=sys.stderr)
 

@@ -80,7 +80,8 @@ def diagnose_writer(model, *, docs: int = 300, samples: int = 8, weightings=(), 
     shape = (len(documents), 1 + BEAMS + samples)
 
     base = {name: getattr(config.rl, f"{name}_weight") for name in RERANK_TERMS}
-    reranking = {name: getattr(config.decode.rerank_settings(config.rl), f"{name}_weight") for name in RERANK_TERMS}
+    reranking_rl = config.decode.rerank_settings(config.rl)
+    reranking = {name: getattr(reranking_rl, f"{name}_weight") for name in RERANK_TERMS}
     variants = {"the run's RL weights": base}
     for label, weights in [("its reranking's weights", reranking),
                            *((text, {**base, **parse_weighting(text)}) for text in weightings)]:
