@@ -22,7 +22,7 @@ from seqae import Summarizer
 from seqae.core.checkpoint import check_bundle, list_checkpoints, load_trainer_state, save_bundle
 from seqae.cli import main
 
-from conftest import ROOT, tiny_train_args
+from conftest import ONE_CALL_A_STEP, ROOT, tiny_train_args
 
 # 6 warm-start + 2 discriminator (tiny.yaml) + 6 RL steps, a checkpoint every 2 steps.
 FAULT_ARGS = ("checkpoint_every=2", "warm_start.steps=6", "rl.steps=6")
@@ -184,7 +184,8 @@ def test_save_bundle_over_an_existing_directory(tmp_path, tiny_run):
 
 # ----- non-finite steps -----
 
-NAN_ARGS = ("warm_start.steps=2", "warm_start.discriminator_steps=1", "rl.steps=6", "checkpoint_every=3")
+NAN_ARGS = ("warm_start.steps=2", "warm_start.discriminator_steps=1", "rl.steps=6", "checkpoint_every=3",
+            *ONE_CALL_A_STEP)
 
 
 def skipped_rows(run: Path) -> list[dict]:
@@ -232,6 +233,26 @@ def test_one_nan_reward_is_skipped_and_training_goes_on(tmp_path, tiny_corpus, m
     assert [row["step"] for row in skipped_rows(run)] == [5]
     last = list_checkpoints(run)[-1]
     assert json.loads((last / "trainer_state.json").read_text())["step"] == 9
+    assert_finite_checkpoints(run)
+
+
+def test_a_nan_greedy_baseline_skips_the_step_under_best_of_k(tmp_path, tiny_corpus, monkeypatch):
+    """Best-of-k scores each step's samples, then its greedy baseline (the default update): a NaN baseline skips the
+    step as a NaN sample reward does, and training goes on."""
+    import seqae.rl.rewards
+
+    real = seqae.rl.rewards.length_reward
+    calls = []
+
+    def nan_baseline(documents, summaries, **kwargs):
+        calls.append(1)
+        return [math.nan] * len(summaries) if len(calls) == 2 else real(documents, summaries, **kwargs)
+
+    monkeypatch.setattr(seqae.rl.rewards, "length_reward", nan_baseline)
+    run = tmp_path / "run"
+    args = [arg for arg in NAN_ARGS if not arg.startswith("rl.update=")]
+    assert main(tiny_train_args(tiny_corpus, run, *args, "rl.update=best_of_k")) == 0
+    assert [row["step"] for row in skipped_rows(run)] == [4]  # the first RL step's second call: its baseline
     assert_finite_checkpoints(run)
 
 

@@ -16,7 +16,7 @@ from seqae.data.errors import DataError, UsageError
 from seqae.core.onnx_tagger import EXPORT_RECORD, ONNX_FILE, non_finite_initializer
 from seqae.core.optim import NonFiniteStep
 
-from conftest import TINY_CONFIG, paired_corpus, tiny_train_args
+from conftest import ONE_CALL_A_STEP, TINY_CONFIG, paired_corpus, tiny_train_args
 
 PARTS = ("generator", "reconstructor", "discriminator")
 
@@ -98,7 +98,8 @@ def test_a_run_ending_in_non_finite_steps_is_not_saved(tmp_path, tiny_corpus, mo
     run = tmp_path / "run"
     # 2 + 1 + 6 steps, RL from step 4; rewards of steps 8 and 9 are NaN (each RL step scores once).
     assert main(tiny_train_args(tiny_corpus, run, "warm_start.steps=2", "warm_start.discriminator_steps=1",
-                                "rl.steps=6", "checkpoint_every=3", "rl.max_bad_steps=5")) == 1
+                                "rl.steps=6", "checkpoint_every=3", "rl.max_bad_steps=5",
+                                *ONE_CALL_A_STEP)) == 1
     error = one_error_line(capsys.readouterr().err)
     assert "stopping at step 9: 2 non-finite steps in a row in the rl stage (non-finite reward)" in error
     assert [c.name for c in list_checkpoints(run)][-1] == "checkpoint-0000006"

@@ -24,7 +24,7 @@ from seqae.core.sentence_encoder import SentenceEncoder
 from seqae.core.tagger import subword_tokenizer, tag_words
 from seqae.apps.train import Trainer
 
-from conftest import TINY_CONFIG, WORDS, synthetic_texts, tiny_train_args
+from conftest import AUTO_ENCODER_TERMS, TINY_CONFIG, WORDS, synthetic_texts, tiny_train_args
 
 SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 MAX_POSITIONS = 40  # fewer than the sub-tokens of a 24-word document: truncation is exercised
@@ -109,7 +109,7 @@ def test_tag_words_reads_each_word_at_its_first_subtoken(subword_dir):
 def test_subword_tagger_trains_saves_its_tokenizer_summarizes_and_resumes(tmp_path, tiny_corpus, subword_dir):
     out = tmp_path / "run"
     config = tiny_config(tiny_corpus, f"model.generator_init={subword_dir}", "rl.steps=3",
-                         "rl.similarity_weight=0.5", f"rl.similarity_model={subword_dir}")
+                         "rl.similarity_weight=0.5", f"rl.similarity_model={subword_dir}", *AUTO_ENCODER_TERMS)
     trainer = Trainer(config, out)
     generator = trainer.models["generator"]
     assert subword_tokenizer(generator) is not None

@@ -118,8 +118,9 @@ def test_build_rewards_makes_both_terms_from_r_and_the_word_prior(codec):
     model = _CopyLM(codec.pad)
     reconstruction = ReconstructionReward(model, codec, None, None, 60)
     prior = WordPrior.fit(["police title"], ["police said", "police came", "city hall"])
-    settings = RLConfig(reconstruction_weight=0.0, discriminator_weight=0.0, length_weight=0.0, repetition_weight=0.0,
-                        content_reconstruction_weight=1.0, headline_reconstruction_weight=2.0)
+    only_r_terms = dict(reconstruction_weight=0.0, discriminator_weight=0.0, length_weight=0.0, repetition_weight=0.0,
+                        word_prior_weight=0.0, number_weight=0.0)
+    settings = RLConfig(**only_r_terms, content_reconstruction_weight=1.0, headline_reconstruction_weight=2.0)
     rewards = build_rewards(settings, reconstruction, None, word_prior=prior)
     assert rewards.weights == {"content_reconstruction": 1.0, "headline_reconstruction": 2.0}
     assert rewards.fixed().terms == {} and rewards.reconstruction is None  # they read R; R itself does not train
@@ -129,4 +130,4 @@ def test_build_rewards_makes_both_terms_from_r_and_the_word_prior(codec):
     for name, term in direct.items():
         assert scores[name].tolist() == pytest.approx(term(["police city"], ["city"]))
     with pytest.raises(ValueError, match="headline_reconstruction_weight"):
-        build_rewards(RLConfig(headline_reconstruction_weight=1.0, reconstruction_weight=0.0), reconstruction, None)
+        build_rewards(RLConfig(**only_r_terms, headline_reconstruction_weight=1.0), reconstruction, None)

@@ -16,7 +16,7 @@ from seqae.rl.loop import rl_step
 from seqae.rl.rewards import Rewards
 from seqae.apps.train import Trainer
 
-from conftest import TINY_CONFIG, WORDS, tiny_train_args
+from conftest import AUTO_ENCODER_TERMS, TINY_CONFIG, WORDS, tiny_train_args
 
 
 def tiny_config(corpus, *overrides):
@@ -69,7 +69,7 @@ def test_rl_steps_change_every_network(tmp_path, tiny_corpus, kind):
     """RL trains R and D beside the generator, and logs every term (the direction of the generator's step:
     test_rl_steps_raise_the_reward_they_are_given)."""
     config = tiny_config(tiny_corpus, f"model.generator={kind}", "warm_start.steps=0",
-                         "warm_start.discriminator_steps=0", "rl.steps=3")
+                         "warm_start.discriminator_steps=0", "rl.steps=3", *AUTO_ENCODER_TERMS)
     trainer = Trainer(config, tmp_path / "run")
     before = snapshot(trainer)
     trainer.run()
@@ -100,7 +100,7 @@ def test_rl_steps_raise_the_reward_they_are_given(tmp_path, tiny_corpus, kind, s
     loss drives it toward 0, and changes the weights just as much)."""
     config = tiny_config(tiny_corpus, f"model.generator={kind}", f"rl.sampler={sampler}", f"rl.update={update}",
                          "warm_start.steps=0", "warm_start.discriminator_steps=0", "rl.steps=0", "rl.group_size=4",
-                         "rl.lr=0.05")
+                         "rl.lr=0.05", "rl.temperature=1")
     trainer = Trainer(config, tmp_path / "run")
     documents = trainer.corpus.articles[:8]
     rewards = Rewards({"favoured": favoured_share}, {"favoured": 1.0})
@@ -114,6 +114,18 @@ def test_rl_steps_raise_the_reward_they_are_given(tmp_path, tiny_corpus, kind, s
     for _ in range(5):
         rl_step(trainer.generator, trainer.optimizers["generator"], trainer.accelerator, documents, rewards, config.rl)
     assert mean_reward() > before + 0.1
+
+
+@pytest.mark.parametrize("recipe", ["gigaword.yaml", "demo.yaml"])
+def test_the_rl_defaults_are_the_recipes_method_and_its_terms_that_need_no_pretrained_model(recipe):
+    """A config without an rl section trains as the selected recipes do (issue 23), not on R + D, which do not
+    point (docs/reconstructor.md)."""
+    from seqae.core.config import RLConfig
+
+    chosen = load_config(TINY_CONFIG.parent / recipe).rl
+    for key in ("sampler", "update", "temperature", "word_prior_weight", "number_weight", "reconstruction_weight",
+                "discriminator_weight"):
+        assert getattr(RLConfig(), key) == getattr(chosen, key), key
 
 
 def test_zero_weight_term_is_not_computed(tmp_path, tiny_corpus):

@@ -163,8 +163,8 @@ class RLConfig:
     lr: float = option(2e-4, "generator learning rate during RL")
     reconstructor_lr: float = option(1e-3, "R's learning rate (warm start and RL)")
     discriminator_lr: float = option(1e-3, "D's learning rate (warm start and RL)")
-    reconstruction_weight: float = option(1.0, "weight of R's information gain (0: not computed, R frozen)")
-    discriminator_weight: float = option(0.5, "weight of D's P(human) (0: not computed, D frozen)")
+    reconstruction_weight: float = option(0.0, "weight of R's information gain (0: not computed, R frozen)")
+    discriminator_weight: float = option(0.0, "weight of D's P(human) (0: not computed, D frozen)")
     discriminator_max_accuracy: float = option(
         1.0, "D takes no step on a batch it already classifies better than this (keeps its reward a signal "
              "instead of 0.99 accuracy and P(human) ~ 0); 1.0: always steps")
@@ -174,7 +174,7 @@ class RLConfig:
     similarity_weight: float = option(0.0, "weight of the frozen sentence-encoder cosine of document and "
                                            "summary (0: nothing loaded)")
     similarity_model: str = option("minilm", "a local sentence-encoder directory, or minilm (seqae[pretrained])")
-    word_prior_weight: float = option(0.0, "weight of the fixed human-summary-vs-article word prior "
+    word_prior_weight: float = option(1.0, "weight of the fixed human-summary-vs-article word prior "
                                            "(seqae.rl.word_prior; counted on the run's own unpaired halves)")
     fluency_weight: float = option(0.0, "weight of the fluency under a language model of the run's human "
                                         "summaries (the summary_lm section; 0: none trained)")
@@ -183,7 +183,7 @@ class RLConfig:
                     "log P_unigram (what word order adds)")
     phrase_weight: float = option(0.0, "weight of the share of the summary's word pairs adjacent in the document "
                                        "(phrases kept whole)")
-    number_weight: float = option(0.0, "weight of keeping a number when the document has one")
+    number_weight: float = option(0.5, "weight of keeping a number when the document has one")
     content_reconstruction_weight: float = option(
         0.0, "weight of R's gain on the document's content words, each weighted by its IDF over the articles "
              "(seqae.rl.rewards.ContentReconstructionReward; reads R, which trains only under reconstruction_weight)")
@@ -196,12 +196,12 @@ class RLConfig:
                                        "greedy baseline's and the search's length")
     max_new_tokens: int = option(16, "abstractive: most tokens sampled per summary")
     entropy_weight: float = option(0.0, "entropy bonus on the policy")
-    temperature: float = option(1.0, "extractive: keep/drop sampling temperature (exploration)")
+    temperature: float = option(2.0, "extractive: keep/drop sampling temperature (exploration)")
     sampler: Literal["bernoulli", "exact_length"] = option(
-        "bernoulli", "extractive: Bernoulli keep/drop masks of any length, or exact-length summaries of "
+        "exact_length", "extractive: Bernoulli keep/drop masks of any length, or exact-length summaries of "
                      "target_words words (Gumbel-top-k, Plackett-Luce log-probability), like inference")
     update: Literal["group_relative", "self_critical", "best_of_k"] = option(
-        "group_relative", "advantage: reward minus the group mean (GRPO); reward minus greedy's (self-critical); "
+        "best_of_k", "advantage: reward minus the group mean (GRPO); reward minus greedy's (self-critical); "
                           "or only the best sample of each group, by how much it beats greedy (SCRL's best-of-k)")
     max_bad_steps: int = option(5, "stop after this many non-finite (skipped) steps in a row; weights whose last "
                                    "step was one are never checkpointed, scored on dev or the run's end")
