@@ -5,13 +5,14 @@ import json
 
 import pytest
 
+from seqae.apps.summarize import Summarizer
 from seqae.cli import main
 
 from conftest import TINY_CONFIG, paired_texts
 
 
 @pytest.mark.slow
-def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
+def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path, capsys):
     articles, titles = paired_texts(80, seed=7, title_words=5)
     paths = {name: tmp_path / f"{name}.txt" for name in ("articles", "titles", "test_articles", "test_titles")}
     paths["articles"].write_text("\n".join(articles[:70]) + "\n")
@@ -34,11 +35,15 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
     for expected in ("Lead-8", "the warm start's teacher", "extractive: warm start only", "RL only",
                      "learning from search only", "extractive: full", "bag-of-words rewards", "auto-encoder terms",
                      "test-time search",
-                     "abstractive: warm start only", "abstractive: learning from search only", "abstractive: full"):
+                     "abstractive: warm start only", "abstractive: learning from search and the tagger",
+                     "abstractive: full"):
         assert any(expected in system for system in systems), expected
-    # the writer learns from the tagger's search-labelled articles when it labels as many: the same file, copied
-    targets = [out / kind / "learning_from_search_only" / "search_targets.json" for kind in ("extractive", "abstractive")]
-    assert targets[0].read_text() == targets[1].read_text()
+    # the writer learns each of its articles twice: labelled by its own search, then by the full tagger's choices
+    targets = out / "abstractive" / "learning_from_search_and_the_tagger" / "search_targets.json"
+    labels = json.loads(targets.read_text())
+    assert len(labels) == 12 and [d for d, _ in labels[:6]] == [d for d, _ in labels[6:]]
+    tagger = Summarizer(out / "extractive" / "full" / "model")
+    assert [sorted(kept) for kept in tagger.select([d for d, _ in labels[6:]], words=4)[1]] == [p for _, p in labels[6:]]
     for row in results["rows"]:
         assert 0 <= row["rouge1"] <= 100 and row["perplexity"] > 1 and row["words"] > 0
         assert isinstance(row["readability"], float) and 0 <= row["number_kept_pct"] <= 100
@@ -57,15 +62,22 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path):
     assert [row["system"] for row in again["rows"]] == systems
     # Each kind alone is a section of its own: the writer's beside the tagger's, which it leaves as it was.
     tagger_section = (docs / "RESULTS.md").read_text().split("<!-- /bench:gigaword -->")[0]
-    # (on more articles than the tagger's, the writer searches its own)
     assert main([*argv, "--kinds", "abstractive", "--abstractive-distill-documents", "8"]) == 0
-    assert [len(json.loads(path.read_text())) for path in targets] == [6, 8]
+    assert len(json.loads(targets.read_text())) == 16
     both = json.loads((docs / "results.json").read_text())
     assert both["gigaword"] == again and all("abstractive" in row["system"] or "seqae" not in row["system"]
                                              for row in both["gigaword-abstractive"]["rows"])
     page = (docs / "RESULTS.md").read_text()
     assert page.startswith(tagger_section) and "## Gigaword: the writer (abstractive)" in page
     assert (out / "extractive" / "full" / "model").is_dir()  # the writer's invocation cleared only its own runs
+    # The writer alone, into an --out without the tagger it learns from: one line saying so.
+    capsys.readouterr()
+    elsewhere = [str(tmp_path / "elsewhere") if arg == str(out) else arg for arg in argv]
+    assert main([*elsewhere, "--kinds", "abstractive"]) == 2
+    err = capsys.readouterr().err
+    error = err.strip().splitlines()[-1]
+    assert error.startswith("seqae: error: ") and "train the tagger first (--kinds extractive)" in error
+    assert "trained abstractive" not in err  # refused before any training
 
 
 def test_cnndm_bench_scores_every_system_at_both_budgets(tiny_run, tmp_path):

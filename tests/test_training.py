@@ -302,6 +302,30 @@ def test_a_writer_learns_from_a_tagger_teachers_choices_and_refuses_a_writer_as_
     assert f"{out}: distill.teacher must be a tagger" in capsys.readouterr().err
 
 
+def test_with_search_too_a_writer_learns_each_article_from_search_and_from_the_teacher(tmp_path, tiny_corpus,
+                                                                                     tiny_run, capsys):
+    from seqae.apps.summarize import Summarizer
+
+    args = ("model.generator=abstractive", "warm_start.steps=2", "warm_start.discriminator_steps=0",
+            "distill.documents=8", "distill.steps=2", "distill.batch_size=4", "rl.steps=0")
+    searched, both = tmp_path / "searched", tmp_path / "both"
+    assert main(tiny_train_args(tiny_corpus, searched, *args)) == 0
+    assert main(tiny_train_args(tiny_corpus, both, *args, f"distill.teacher={tiny_run}", "distill.search_too=true")) == 0
+    labelled = json.loads((both / "search_targets.json").read_text())
+    assert len(labelled) == 16
+    assert labelled[:8] == json.loads((searched / "search_targets.json").read_text())  # search's labels first
+    _, chosen = Summarizer(tiny_run).select([document for document, _ in labelled[8:]], words=4)
+    assert labelled[8:] == [[document, sorted(row)] for (document, _), row in zip(labelled[:8], chosen)]
+    # a resume checks the count against both sources
+    (both / "search_targets.json").write_text(json.dumps(labelled[:8]))
+    assert main(tiny_train_args(tiny_corpus, both, *args, f"distill.teacher={tiny_run}", "distill.search_too=true",
+                                "distill.steps=3", "--resume")) == 2
+    assert "holds 8 search targets but distill.documents is 8, labelled by search and teacher" in \
+        capsys.readouterr().err
+    assert main(tiny_train_args(tiny_corpus, tmp_path / "none", *args, "distill.search_too=true")) == 2
+    assert "distill.search_too" in capsys.readouterr().err
+
+
 def test_search_targets_beyond_the_words_read_are_refused_naming_the_file(tmp_path, tiny_corpus, capsys):
     # e.g. a file copied from a run that read more words of each document
     out = tmp_path / "run"

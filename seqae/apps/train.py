@@ -349,26 +349,30 @@ class Trainer:
 
     def search_targets(self) -> list[tuple[str, list[int]]]:
         """(document, positions) for distill.documents training articles: the search's choice among each article's
-        first data.max_document_words words, from `search_start`, or distill.teacher's choice. Computed once, when
-        the stage starts, and kept in the run directory for resumes (or copied in from another run of the same
-        corpus, as the bench does)."""
+        first data.max_document_words words, from `search_start`, and/or distill.teacher's choice (both: each
+        article twice, search's labels first). Computed once, when the stage starts, and kept in the run directory
+        for resumes (or copied in from another run of the same corpus, as the bench does)."""
         path, config = self.out_dir / SEARCH_TARGETS_FILE, self.config
+        sources = config.distill.sources
         if self.is_main and not path.exists():
             documents = batch_documents(self.corpus.articles, config.distill.documents, 0, config.seed + 2)
-            if config.distill.teacher:
-                positions = self.teacher_selections(documents)
-            else:
+            labels = []
+            if "search" in sources:
                 score = search_reward(config.search, self.word_prior, config.rl.similarity_model,
                                       self.accelerator.device, self.fixed_models.get(SUMMARY_LM_DIR),
                                       self.rewards.terms.get("similarity"))
-                positions = improve_selections(self.search_start, documents, score, words=config.rl.target_words,
-                                               settings=config.search, seed=config.seed)
-            atomic_write_text(path, json.dumps([[d, p] for d, p in zip(documents, positions)]))
+                labels += zip(documents, improve_selections(self.search_start, documents, score,
+                                                            words=config.rl.target_words, settings=config.search,
+                                                            seed=config.seed))
+            if "teacher" in sources:
+                labels += zip(documents, self.teacher_selections(documents))
+            atomic_write_text(path, json.dumps([[d, p] for d, p in labels]))
         self.accelerator.wait_for_everyone()
         targets = [(document, positions) for document, positions in json.loads(path.read_text(encoding="utf-8"))]
-        if len(targets) != config.distill.documents:
+        if len(targets) != config.distill.documents * len(sources):
             raise UsageError(f"{path}: holds {len(targets)} search targets but distill.documents is "
-                             f"{config.distill.documents}; delete it to search again")
+                             f"{config.distill.documents}, labelled by {' and '.join(sources)}; delete it to label "
+                             f"again")
         # A tagger reads an empty document as one "." (seqae.core.encoding.tagger_batch), hence max(1, ...).
         if any(positions and max(positions) >= max(1, len(truncate_words(document, self.generator.max_words)))
                for document, positions in targets):

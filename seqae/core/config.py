@@ -148,11 +148,24 @@ class DistillConfig:
     lr: float = option(5e-4, "generator learning rate in this stage")
     teacher: str = option("", "a tagger's model directory: the articles are labelled with its choices, reranked as "
                               "it decodes, instead of by test-time search (a writer learns the tagger's whole phrases)")
+    search_too: bool = option(False, "with teacher: each article is labelled by search as well, and the generator "
+                                     "learns both labels (2 x documents pairs; the writer's recipe: it reads better "
+                                     "than on search's labels alone and carries more than on the tagger's alone)")
 
     def __post_init__(self):
         check_at_least(self, "distill", 0, "documents", "steps")
         check_at_least(self, "distill", 1, "batch_size")
         check_positive(self, "distill", "lr")
+        if self.search_too and not self.teacher:
+            raise ConfigValueError("distill.search_too", "labels by search besides distill.teacher's choices, but "
+                                                         "distill.teacher is not set")
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Who labels the articles, in the order their labels are kept: search, the teacher, or both."""
+        if not self.teacher:
+            return ("search",)
+        return ("search", "teacher") if self.search_too else ("teacher",)
 
 
 @dataclass
