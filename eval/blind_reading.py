@@ -157,8 +157,8 @@ def register(subparsers) -> None:
     make.add_argument("--articles", required=True, help="the documents, one a line")
     make.add_argument("--system", nargs="+", required=True, metavar="NAME=FILE",
                       help="each system's summaries, aligned with --articles")
-    make.add_argument("--items", type=int, default=40, help="lines sampled for the reader (default 40)")
-    make.add_argument("--seed", type=int, default=0, help="seeds the sample and the shuffles (default 0)")
+    make.add_argument("--items", type=int, default=40, help="lines sampled for the reader")
+    make.add_argument("--seed", type=int, default=0, help="seeds the sample and the shuffles")
     make.set_defaults(func=run_make)
     score = actions.add_parser("score", help="each system's mean scores from OUT.key.json and the reader's answers")
     score.add_argument("out", metavar="OUT", help="the sheet's path prefix")

@@ -25,3 +25,5 @@ def test_every_option_of_every_subcommand_has_help_and_shows_its_default():
             assert action.help, f"seqae {' '.join(name)}: {action.dest} has no help"
             if action.option_strings and action.default not in (None, False, argparse.SUPPRESS):
                 assert f"(default: {action.default})" in text, f"seqae {' '.join(name)}: {action.dest}"
+                # the formatter adds it: a help that says its default itself says it twice
+                assert f"(default {action.default})" not in action.help, f"seqae {' '.join(name)}: {action.dest}"
