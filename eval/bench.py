@@ -8,10 +8,10 @@ Lead-8, Lead-N, the content-word lead and the warm start's teacher heuristic; ex
 RL only (policy gradient from the warm start), learning from search only, the full system (learning from
 search + RL), the full system with the bag-of-words rewards of the recipe before readability, RL on the
 auto-encoder's own terms (R + D), and the full system + test-time search;
-abstractive: warm start only, learning from search and the tagger, and + RL. Paired bootstrap differences against the warm start, D's accuracy
-band, and RL from a plain lead warm start (dev R-1) come beside the table. Model selection (pseudo-summary
-scheme, checkpoint) uses the dev slice of the train/valid pool only; the test set is read only to score the
-finished systems. Each training run is a child process (`seqae train`).
+abstractive: warm start only, learning from search and the tagger, and + RL. Paired bootstrap differences against
+the warm start, D's accuracy band, and RL from a plain lead warm start (dev R-1) come beside the table. Model
+selection (pseudo-summary scheme, checkpoint) uses the dev slice of the train/valid pool only; the test set is read
+only to score the finished systems. Each training run is a child process (`seqae train`).
 
 This module is the `bench` command group and the Gigaword bench's order of work; the runs are in
 seqae.eval.bench_runs, the scoring in seqae.eval.bench_scoring, the page and the plot in seqae.eval.bench_report.
@@ -40,8 +40,8 @@ def peak_rss_mb() -> float:
 
 
 def clear_out(out: Path, kinds: list[str]) -> None:
-    """The runs of `kinds` in --out are cleared first, the other kind's kept (its section's runs, and the search
-    targets the writer copies); never a directory holding anything else (a trained model, data, the project)."""
+    """The runs of `kinds` in --out are cleared first, the other kind's kept (its section's runs, and the tagger the
+    writer learns from); never a directory holding anything else (a trained model, data, the project)."""
     if not out.is_dir():
         raise DataError(out, "exists and is not a directory (--out is where the runs are trained)")
     foreign = sorted(path.name for path in out.iterdir() if path.name not in BENCH_DIRECTORIES)
@@ -66,8 +66,8 @@ def run_gigaword_bench(args) -> int:
     from seqae.data.corpus import load_corpus
     from seqae.data.readers import read_lines
     from seqae.eval.bench_report import plot_learning_curves, render_markdown
-    from seqae.eval.bench_runs import (bench_runs, choose_pseudo_target, discriminator_bands, find_run, metrics_rows,
-                                       rl_from_lead, rl_time_breakdown, train_runs)
+    from seqae.eval.bench_runs import (bench_runs, check_writer_teacher, choose_pseudo_target, discriminator_bands,
+                                       find_run, metrics_rows, rl_from_lead, rl_time_breakdown, train_runs)
     from seqae.eval.bench_scoring import (RowScorer, baseline_summaries, evaluation_lm, readability_check,
                                           rounded_difference, searched, summarize_timed, write_summaries)
     from seqae.eval.pages import write_section
@@ -77,6 +77,7 @@ def run_gigaword_bench(args) -> int:
     args.test_articles = args.test_articles or str(data / "gigaword" / "test.article.txt")
     args.test_titles = args.test_titles or str(data / "gigaword" / "test.title.txt")
     out, docs = Path(args.out), Path(args.docs)
+    check_writer_teacher(args.kinds, out)
     if out.exists() and not args.keep:
         clear_out(out, args.kinds)
     out.mkdir(parents=True, exist_ok=True)
@@ -184,8 +185,8 @@ def register(subparsers) -> None:
     bench.add_argument("--docs", default="docs", help="where RESULTS.md, results.json and the plot go")
     bench.add_argument("--keep", action="store_true",
                        help="do not clear --out first, and reuse its finished runs trained with the same overrides "
-                            "(and from a reused parent) instead of training them again (their training time is "
-                            "then not measured)")
+                            "and teacher (and from a reused parent) instead of training them again (their training "
+                            "time is then not measured)")
     bench.add_argument("--kinds", nargs="+", default=["extractive"],
                        choices=["extractive", "abstractive"], help="generator kinds to train")
     bench.add_argument("--data", default="../shared/data", help="the data folder (see its README)")

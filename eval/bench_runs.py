@@ -3,6 +3,7 @@ from and its overrides), the pseudo-summary scheme they warm-start on (chosen on
 process (reusing finished ones with --keep), and what their metrics say (D's accuracy band, RL step timings).
 """
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -68,10 +69,21 @@ def finished(run: Path, total_steps: int) -> bool:
         load_trainer_state(checkpoints[-1])["info"]["step"] >= total_steps
 
 
-def trained_with(run: Path) -> list[str] | None:
-    """The overrides a bench run was trained with (BENCH_RUN_FILE), None for a run trained before they were kept."""
+def trained_with(run: Path) -> dict | None:
+    """What a bench run was trained with (BENCH_RUN_FILE): its overrides, and the fingerprint of the teacher whose
+    labels it learned where it had one; None for a run trained before this was kept."""
     path = run / BENCH_RUN_FILE
-    return json.loads(path.read_text(encoding="utf-8"))["overrides"] if path.is_file() else None
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def model_fingerprint(model: Path) -> str:
+    """A digest of a saved model's files: a writer learned from this teacher only if it still has this digest (the
+    teacher's path stays the same when --out's tagger is trained again)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in model.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(model)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def metrics_rows(run: Path) -> list[dict]:
@@ -89,7 +101,20 @@ def choose_pseudo_target(config, words: int) -> tuple[str, dict]:
     return max(found, key=found.get), found
 
 
-TAGGER_FULL = ("extractive", "full (learning from search + RL)")  # the writer's teacher: its kind and name
+TAGGER_FULL = "full (learning from search + RL)"  # the extractive run whose choices the writer learns
+
+
+def writer_teacher(out: Path) -> Path:
+    """The tagger the writer learns from: the full extractive run's model in --out (resolved: --keep compares the
+    overrides, which hold this path, however --out was spelled)."""
+    return (run_directory(out, "extractive", TAGGER_FULL) / "model").resolve()
+
+
+def check_writer_teacher(kinds: list[str], out: Path) -> None:
+    """A writer-only invocation needs the tagger in --out already: said before anything is cleared or trained."""
+    if "abstractive" in kinds and "extractive" not in kinds and not writer_teacher(out).is_dir():
+        raise UsageError(f"{writer_teacher(out)}: the writer learns from the full tagger's choices, and --out has "
+                         f"none: train the tagger first (--kinds extractive)")
 
 
 def bench_runs(args, target: str) -> list[dict]:
@@ -108,7 +133,7 @@ def bench_runs(args, target: str) -> list[dict]:
                  overrides=e + ["distill.documents=0", f"rl.steps={args.rl_steps}", f"rl.lr={args.rl_only_lr}"]),
             dict(id="search_only", name="learning from search only", kind="extractive", parent="warm",
                  overrides=e + distill + ["rl.steps=0"]),
-            dict(id="full", name="full (learning from search + RL)", kind="extractive", parent="search_only",
+            dict(id="full", name=TAGGER_FULL, kind="extractive", parent="search_only",
                  overrides=e + distill + [f"rl.steps={args.rl_steps}"]),
             dict(id="bag_of_words", name="full, bag-of-words rewards (the recipe before readability, top-k decoding)",
                  kind="extractive", parent="warm", max_spans=0,
@@ -123,20 +148,19 @@ def bench_runs(args, target: str) -> list[dict]:
     if "abstractive" in args.kinds:
         a = ["model.generator=abstractive", f"warm_start.target={target}",
              f"warm_start.steps={args.abstractive_warm_steps}", *WRITER_REWARDS, *args.abstractive_overrides]
-        # Each article labelled twice (issue 25): by search from the writer's teacher, and by the full tagger's choices
-        # (its reranked phrases, from --out). On 500 dev articles, reranked: 39.63 R-1, SLOR +0.513, against 39.46
-        # and +0.438 on search's labels alone (300 steps) and 39.02, +0.504 on the tagger's alone (docs/readability.md).
-        teacher = run_directory(Path(args.out), *TAGGER_FULL) / "model"
+        # Each article labelled twice (issue 25): by search starting from the warm start's heuristic, and by the full
+        # tagger's choices (its reranked phrases). Dev (500 articles, reranked): 39.63 R-1, SLOR +0.513, against
+        # 39.46 and +0.438 on search's labels alone and 39.24, +0.504 on the tagger's alone (docs/readability.md).
         distill = [f"distill.documents={args.abstractive_distill_documents}",
-                   f"distill.steps={args.abstractive_distill_steps}", f"distill.teacher={teacher}",
-                   "distill.search_too=true"]
+                   f"distill.steps={args.abstractive_distill_steps}",
+                   f"distill.teacher={writer_teacher(Path(args.out))}", "distill.search_too=true"]
         runs += [
             dict(id="warm", name="warm start only", kind="abstractive", parent=None,
                  overrides=a + ["distill.documents=0", "rl.steps=0"]),
-            dict(id="search_only", name="learning from search and the tagger (no RL)", kind="abstractive",
-                 parent="warm", teacher=TAGGER_FULL, overrides=a + distill + ["rl.steps=0"]),
+            dict(id="labels", name="learning from search and the tagger (no RL)", kind="abstractive",
+                 parent="warm", overrides=a + distill + ["rl.steps=0"]),
             dict(id="full", name="full (learning from search and the tagger + RL)", kind="abstractive",
-                 parent="search_only", overrides=a + distill + [f"rl.steps={args.abstractive_rl_steps}"]),
+                 parent="labels", overrides=a + distill + [f"rl.steps={args.abstractive_rl_steps}"]),
         ]
     return runs
 
@@ -152,24 +176,20 @@ def run_directory(out: Path, kind: str, name: str) -> Path:
 
 def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
     """Train each run (a child process each), continuing from its parent's last checkpoint. With --keep, a finished
-    run is reused unless it was trained with other overrides or its parent or teacher is trained anew in this
-    invocation."""
-    trained_here = {(run["kind"], run["name"]) for run in runs}
-    for run in runs:  # before any training: a teacher this invocation does not train must be in --out already
-        teacher = run.get("teacher")
-        if teacher and teacher not in trained_here and not (run_directory(out, *teacher) / "model").is_dir():
-            raise UsageError(f"{run_directory(out, *teacher) / 'model'}: the {run['kind']} run \"{run['name']}\" "
-                             f"learns from this tagger's choices, and --out has none: train the tagger first "
-                             f"(--kinds extractive)")
+    run is reused unless it was trained with other overrides or another teacher (distill.teacher's files), or its
+    parent is trained anew in this invocation."""
     for run in runs:
         run["dir"] = run_directory(out, run["kind"], run["name"])
         overrides = [*args.overrides, *run["overrides"]]
         config = load_config(args.config, overrides)
         run["steps"], run["decode"] = config.stage_ends()["rl"], config.decode
         parent = find_run(runs, run["kind"], run["parent"])
-        teacher = next((r for r in runs if (r["kind"], r["name"]) == run.get("teacher")), None)
-        if args.keep and finished(run["dir"], run["steps"]) and trained_with(run["dir"]) in (None, overrides) \
-                and not (parent or {}).get("trained") and not (teacher or {}).get("trained"):
+        record = {"overrides": overrides}
+        if config.distill.documents and config.distill.teacher:
+            record["teacher"] = model_fingerprint(Path(config.distill.teacher))
+        before = trained_with(run["dir"])  # None, or without a teacher's fingerprint: from before they were kept
+        if args.keep and finished(run["dir"], run["steps"]) and not (parent or {}).get("trained") and \
+                (before is None or all(before.get(key, value) == value for key, value in record.items())):
             results.setdefault("reused", []).append(f"{run['kind']} {run['name']}")
             continue
         run["trained"] = True
@@ -179,7 +199,7 @@ def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
         elif run is not runs[0]:
             share_fixed_models(runs[0]["dir"], run["dir"])
         seconds = train(args.config, run["dir"], overrides, resume=parent is not None)
-        atomic_write_text(run["dir"] / BENCH_RUN_FILE, json.dumps({"overrides": overrides}))
+        atomic_write_text(run["dir"] / BENCH_RUN_FILE, json.dumps(record))
         results["speed"][f"{run['kind']} {run['name']}: training minutes"] = round(seconds / 60, 2)
         print(f"bench: trained {run['kind']} {run['name']} in {seconds / 60:.1f} min", file=sys.stderr)
 

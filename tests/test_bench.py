@@ -21,8 +21,7 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path, capsys):
     paths["test_titles"].write_text("\n".join(titles[70:]) + "\n")
     docs, out = tmp_path / "docs", tmp_path / "bench"
     argv = ["bench", "gigaword", f"data.articles=[{paths['articles']}]", f"data.titles=[{paths['titles']}]",
-            "search.similarity_weight=0", "rl.similarity_weight=0", "rl.word_prior_weight=1",
-            "rl.sampler=exact_length", "rl.update=best_of_k",
+            "search.similarity_weight=0", "rl.similarity_weight=0",
             "--config", str(TINY_CONFIG), "--out", str(out), "--docs", str(docs),
             "--test-articles", str(paths["test_articles"]), "--test-titles", str(paths["test_titles"]),
             "--warm-steps", "2", "--distill-documents", "6", "--distill-steps", "2", "--rl-steps", "2",
@@ -43,7 +42,8 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path, capsys):
     labels = json.loads(targets.read_text())
     assert len(labels) == 12 and [d for d, _ in labels[:6]] == [d for d, _ in labels[6:]]
     tagger = Summarizer(out / "extractive" / "full" / "model")
-    assert [sorted(kept) for kept in tagger.select([d for d, _ in labels[6:]], words=4)[1]] == [p for _, p in labels[6:]]
+    chosen = tagger.select([d for d, _ in labels[6:]], words=4)[1]
+    assert [sorted(kept) for kept in chosen] == [p for _, p in labels[6:]]
     for row in results["rows"]:
         assert 0 <= row["rouge1"] <= 100 and row["perplexity"] > 1 and row["words"] > 0
         assert isinstance(row["readability"], float) and 0 <= row["number_kept_pct"] <= 100
@@ -77,7 +77,7 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path, capsys):
     err = capsys.readouterr().err
     error = err.strip().splitlines()[-1]
     assert error.startswith("seqae: error: ") and "train the tagger first (--kinds extractive)" in error
-    assert "trained abstractive" not in err  # refused before any training
+    assert "trained abstractive" not in err and not (tmp_path / "elsewhere").exists()  # before anything else
 
 
 def test_cnndm_bench_scores_every_system_at_both_budgets(tiny_run, tmp_path):
@@ -113,7 +113,15 @@ def test_keep_reuses_a_finished_run_only_under_the_same_overrides_and_never_afte
 
     from seqae.eval import bench_runs
 
-    config = SimpleNamespace(stage_ends=lambda: {"rl": 5}, decode=None)
+    teacher = tmp_path / "extractive" / "full" / "model"
+    teacher.mkdir(parents=True)
+    (teacher / "weights").write_text("1")
+
+    def config(path, overrides):  # a run overridden with "taught" learns the teacher's labels
+        taught = "taught" in overrides
+        return SimpleNamespace(stage_ends=lambda: {"rl": 5}, decode=None,
+                               distill=SimpleNamespace(documents=4 if taught else 0, teacher=str(teacher) * taught))
+
     trained = []
 
     def fake_train(config_path, out, overrides, resume=False):
@@ -121,15 +129,15 @@ def test_keep_reuses_a_finished_run_only_under_the_same_overrides_and_never_afte
         out.mkdir(parents=True, exist_ok=True)
         return 0.0
 
-    monkeypatch.setattr(bench_runs, "load_config", lambda path, overrides: config)
+    monkeypatch.setattr(bench_runs, "load_config", config)
     monkeypatch.setattr(bench_runs, "finished", lambda run, steps: True)
     monkeypatch.setattr(bench_runs, "copy_run", lambda source, destination: destination.mkdir(parents=True))
     monkeypatch.setattr(bench_runs, "train", fake_train)
     args = SimpleNamespace(overrides=["seed=0"], config="c.yaml", keep=True)
 
-    def invocation(warm_overrides):
+    def invocation(warm_overrides, full_overrides=("rl.steps=5",)):
         runs = [dict(id="warm", name="warm start only", kind="abstractive", parent=None, overrides=warm_overrides),
-                dict(id="full", name="full", kind="abstractive", parent="warm", overrides=["rl.steps=5"])]
+                dict(id="full", name="full", kind="abstractive", parent="warm", overrides=list(full_overrides))]
         trained.clear()
         results = {"speed": {}}
         bench_runs.train_runs(args, runs, tmp_path, results)
@@ -143,6 +151,11 @@ def test_keep_reuses_a_finished_run_only_under_the_same_overrides_and_never_afte
     assert invocation(["a=1"]) == ([], ["abstractive warm start only", "abstractive full"])
     # another override for the warm start: it is trained again, and so is the run that continues from it
     assert invocation(["a=2"]) == (["warm_start_only", "full"], [])
-    assert bench_runs.trained_with(tmp_path / "abstractive" / "full") == ["seed=0", "rl.steps=5"]
+    assert bench_runs.trained_with(tmp_path / "abstractive" / "full") == {"overrides": ["seed=0", "rl.steps=5"]}
     assert invocation(["a=2"]) == ([], ["abstractive warm start only", "abstractive full"])
     assert invocation(["a=1"]) == (["warm_start_only", "full"], [])
+    # a run that learned a teacher's labels is reused while the teacher's files are the same, whatever its path says
+    assert invocation(["a=1"], ["taught"]) == (["full"], ["abstractive warm start only"])
+    assert invocation(["a=1"], ["taught"]) == ([], ["abstractive warm start only", "abstractive full"])
+    (teacher / "weights").write_text("2")  # the tagger trained again into the same --out
+    assert invocation(["a=1"], ["taught"]) == (["full"], ["abstractive warm start only"])

@@ -68,3 +68,10 @@ def test_tiny_abstractive_run_writes_only_document_words_none_twice(tmp_path, ti
 def test_trl_backend_refuses_the_copy_mask_it_cannot_apply(tmp_path, tiny_corpus, capsys):
     assert main(tiny_train_args(tiny_corpus, tmp_path / "run", "model.generator=abstractive", "rl.backend=trl")) == 2
     assert "model.output_words=vocabulary" in capsys.readouterr().err
+
+
+def test_trl_backend_refuses_an_update_it_does_not_make(tmp_path, tiny_corpus, capsys):
+    """trl's GRPOTrainer updates group-relative: the default best-of-k would be silently replaced."""
+    assert main(tiny_train_args(tiny_corpus, tmp_path / "run", "model.generator=abstractive", "rl.backend=trl",
+                                "model.output_words=vocabulary")) == 2
+    assert "set rl.update=group_relative" in capsys.readouterr().err

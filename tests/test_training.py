@@ -310,7 +310,8 @@ def test_with_search_too_a_writer_learns_each_article_from_search_and_from_the_t
             "distill.documents=8", "distill.steps=2", "distill.batch_size=4", "rl.steps=0")
     searched, both = tmp_path / "searched", tmp_path / "both"
     assert main(tiny_train_args(tiny_corpus, searched, *args)) == 0
-    assert main(tiny_train_args(tiny_corpus, both, *args, f"distill.teacher={tiny_run}", "distill.search_too=true")) == 0
+    both_labels = (f"distill.teacher={tiny_run}", "distill.search_too=true")
+    assert main(tiny_train_args(tiny_corpus, both, *args, *both_labels)) == 0
     labelled = json.loads((both / "search_targets.json").read_text())
     assert len(labelled) == 16
     assert labelled[:8] == json.loads((searched / "search_targets.json").read_text())  # search's labels first
@@ -318,8 +319,7 @@ def test_with_search_too_a_writer_learns_each_article_from_search_and_from_the_t
     assert labelled[8:] == [[document, sorted(row)] for (document, _), row in zip(labelled[:8], chosen)]
     # a resume checks the count against both sources
     (both / "search_targets.json").write_text(json.dumps(labelled[:8]))
-    assert main(tiny_train_args(tiny_corpus, both, *args, f"distill.teacher={tiny_run}", "distill.search_too=true",
-                                "distill.steps=3", "--resume")) == 2
+    assert main(tiny_train_args(tiny_corpus, both, *args, *both_labels, "distill.steps=3", "--resume")) == 2
     assert "holds 8 search targets but distill.documents is 8, labelled by search and teacher" in \
         capsys.readouterr().err
     assert main(tiny_train_args(tiny_corpus, tmp_path / "none", *args, "distill.search_too=true")) == 2

@@ -64,6 +64,9 @@ def generator_for(config: Config):
     if config.rl.backend == "trl" and config.model.output_words != "vocabulary":
         raise UsageError(f"rl.backend=trl samples with trl's own generate(), which cannot apply the copy mask of "
                          f"model.output_words={config.model.output_words}: set model.output_words=vocabulary")
+    if config.rl.backend == "trl" and config.rl.update != "group_relative":
+        raise UsageError(f"rl.backend=trl updates as GRPO does (group-relative), not rl.update={config.rl.update}: "
+                         f"set rl.update=group_relative")
     return kind
 
 
@@ -351,7 +354,7 @@ class Trainer:
         """(document, positions) for distill.documents training articles: the search's choice among each article's
         first data.max_document_words words, from `search_start`, and/or distill.teacher's choice (both: each
         article twice, search's labels first). Computed once, when the stage starts, and kept in the run directory
-        for resumes (or copied in from another run of the same corpus, as the bench does)."""
+        for resumes."""
         path, config = self.out_dir / SEARCH_TARGETS_FILE, self.config
         sources = config.distill.sources
         if self.is_main and not path.exists():
