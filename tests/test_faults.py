@@ -217,7 +217,11 @@ def test_nan_reward_every_step_stops_after_max_bad_steps(tmp_path, tiny_corpus, 
     assert_finite_checkpoints(run)
 
 
-def test_one_nan_reward_is_skipped_and_training_goes_on(tmp_path, tiny_corpus, monkeypatch):
+@pytest.mark.parametrize("update, skipped", [("group_relative", 5), ("best_of_k", 4)])
+def test_one_nan_reward_is_skipped_and_training_goes_on(tmp_path, tiny_corpus, monkeypatch, update, skipped):
+    """The second reward call returns NaN: under group-relative updates (one call a step) the second RL step's
+    samples, under best-of-k (the default: samples, then the greedy baseline) the first step's baseline. That step
+    is skipped and training goes on."""
     import seqae.rl.rewards
 
     real = seqae.rl.rewards.length_reward
@@ -229,31 +233,10 @@ def test_one_nan_reward_is_skipped_and_training_goes_on(tmp_path, tiny_corpus, m
 
     monkeypatch.setattr(seqae.rl.rewards, "length_reward", flaky)
     run = tmp_path / "run"
-    assert main(tiny_train_args(tiny_corpus, run, *NAN_ARGS)) == 0
-    assert [row["step"] for row in skipped_rows(run)] == [5]
+    assert main(tiny_train_args(tiny_corpus, run, *NAN_ARGS, f"rl.update={update}")) == 0
+    assert [row["step"] for row in skipped_rows(run)] == [skipped]
     last = list_checkpoints(run)[-1]
     assert json.loads((last / "trainer_state.json").read_text())["step"] == 9
-    assert_finite_checkpoints(run)
-
-
-def test_a_nan_greedy_baseline_skips_the_step_under_best_of_k(tmp_path, tiny_corpus, monkeypatch):
-    """Best-of-k scores each step's samples, then its greedy baseline (the default update): a NaN baseline skips the
-    step as a NaN sample reward does, and training goes on."""
-    import seqae.rl.rewards
-
-    real = seqae.rl.rewards.length_reward
-    calls = []
-
-    def nan_baseline(documents, summaries, **kwargs):
-        calls.append(1)
-        return [math.nan] * len(summaries) if len(calls) == 2 else real(documents, summaries, **kwargs)
-
-    monkeypatch.setattr(seqae.rl.rewards, "length_reward", nan_baseline)
-    run = tmp_path / "run"
-    assert main(tiny_train_args(tiny_corpus, run, "warm_start.steps=2", "warm_start.discriminator_steps=1",
-                                "rl.steps=6", "checkpoint_every=3", "rl.word_prior_weight=0", "rl.number_weight=0",
-                                "rl.update=best_of_k")) == 0
-    assert [row["step"] for row in skipped_rows(run)] == [4]  # the first RL step's second call: its baseline
     assert_finite_checkpoints(run)
 
 
