@@ -97,7 +97,7 @@ def run_gigaword_bench(args) -> int:
                             args.fluency_steps, args.keep)
     results["fluency"] = {"perplexity_of_test_titles": round(fluency.perplexity(test_titles), 1),
                           "slor_of_test_titles": round(mean(fluency.slor(test_titles)), 3)}
-    scorer = RowScorer(test_titles, fluency)
+    scorer = RowScorer(test_articles, test_titles, fluency)
     results["titles_with_a_number"] = len(scorer.with_number)
     # An extractive summary can keep a number only where the words it reads have one: the column's ceiling.
     results["titles_with_a_number_in_the_article"] = sum(

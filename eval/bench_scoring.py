@@ -13,7 +13,7 @@ from seqae.data.baselines import content_lead_prepositions, content_lead, lead_w
 from seqae.data.heuristics import mentions_number
 from seqae.data.rouge import bench_row, paired_difference
 from seqae.data.io import atomic_write_text
-from seqae.rl.rewards import FluencyReward
+from seqae.rl.rewards import FluencyReward, phrase_reward
 from seqae.apps.summarize import Summarizer
 from seqae.core.summary_lm import SummaryLM
 
@@ -30,17 +30,20 @@ def evaluation_lm(out: Path, held_out: list[str], seed: int, steps: int, keep: b
 
 class RowScorer:
     """A table row's numbers against the test titles: ROUGE, readability (SLOR) and perplexity under the
-    evaluation LM, and the share of titles with a number whose summary keeps one (a number in digits or spelled,
-    `mentions_number`, on both sides: `two us soldiers killed` keeps the number of `# us soldiers killed`)."""
+    evaluation LM, the phrase share (the summary's word pairs adjacent in its article: what blind readers of the
+    writers followed, where SLOR did not; docs/readability.md), and the share of titles with a number whose summary
+    keeps one (a number in digits or spelled, `mentions_number`, on both sides: `two us soldiers killed` keeps the
+    number of `# us soldiers killed`)."""
 
-    def __init__(self, test_titles: list[str], fluency: SummaryLM):
-        self.test_titles, self.fluency = test_titles, fluency
+    def __init__(self, test_articles: list[str], test_titles: list[str], fluency: SummaryLM):
+        self.test_articles, self.test_titles, self.fluency = test_articles, test_titles, fluency
         self.with_number = [i for i, title in enumerate(test_titles) if mentions_number(title)]
 
     def row(self, name: str, summaries: list[str], **extra) -> dict:
         kept = sum(mentions_number(summaries[i]) for i in self.with_number)
         row = {"system": name, **bench_row(summaries, self.test_titles),
                "readability": round(mean(FluencyReward(self.fluency, "slor")(summaries, summaries)), 3),
+               "phrase_share": round(mean(phrase_reward(self.test_articles, summaries)), 3),
                "perplexity": round(self.fluency.perplexity(summaries), 1),
                "number_kept_pct": round(100 * kept / max(1, len(self.with_number)), 1), **extra}
         print(f"bench: {row}", file=sys.stderr)

@@ -47,6 +47,7 @@ def test_bench_writes_every_row_on_a_tiny_corpus(tmp_path, capsys):
     for row in results["rows"]:
         assert 0 <= row["rouge1"] <= 100 and row["perplexity"] > 1 and row["words"] > 0
         assert isinstance(row["readability"], float) and 0 <= row["number_kept_pct"] <= 100
+        assert 0 <= row["phrase_share"] <= 1
     check = results["readability_check"]  # the page says which way the measure ordered the two rows
     rows = {row["system"]: row["readability"] for row in results["rows"]}
     assert check["teacher"] in rows.values() and check["bag_of_words_recipe"] in rows.values()
