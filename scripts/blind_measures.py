@@ -13,11 +13,10 @@ import json
 import sys
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from seqae.apps.summarize import Summarizer
 from seqae.data.corpus import load_corpus
-from seqae.eval.diagnose import readability, readability_model
+from seqae.eval.diagnose import readability, readability_model, spearman, within_document_spearman
 from seqae.rl.rewards import phrase_reward
 
 
@@ -44,18 +43,16 @@ def main():
                 "in-order share": [in_order_share(a, s) for a, s in zip(articles, summaries)]}
     writers = [i for i, row in enumerate(rows) if row[1].startswith("writer")]
 
-    def within(values):
-        found = []
-        for item in sorted({row[0] for row in rows}):
-            index = [i for i, row in enumerate(rows) if row[0] == item]
-            a, b = [values[i] for i in index], [readable[i] for i in index]
-            if len(set(a)) > 1 and len(set(b)) > 1:
-                found.append(spearmanr(a, b)[0])
-        return float(np.mean(found)), len(found)
+    items = sorted({row[0] for row in rows})
+    by_item = [[i for i, row in enumerate(rows) if row[0] == item] for item in items]
+
+    def within(values):  # items the reader or the measure scored all alike are left out
+        return within_document_spearman([[values[i] for i in index] for index in by_item],
+                                        [[readable[i] for i in index] for index in by_item], min_candidates=2)
 
     for name, values in measures.items():
-        print(f"{name}: all {spearmanr(values, readable)[0]:+.3f}, writers "
-              f"{spearmanr([values[i] for i in writers], [readable[i] for i in writers])[0]:+.3f}, "
+        print(f"{name}: all {spearman(values, readable):+.3f}, writers "
+              f"{spearman([values[i] for i in writers], [readable[i] for i in writers]):+.3f}, "
               "within an item {:+.3f} ({} items)".format(*within(values)))
     for system in sorted({row[1] for row in rows}):
         index = [i for i, row in enumerate(rows) if row[1] == system]

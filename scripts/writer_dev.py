@@ -29,11 +29,12 @@ def main():
         config = summarizer.config
         corpus = load_corpus(config.data, config.seed)
         documents, titles = corpus.dev_articles[:count], corpus.dev_references[:count]
-        lm = lm or readability_model(lm_dir, corpus, config, summarizer.generator.device)
+        if lm is None:  # the first model's corpus: the dev articles every model is scored on
+            lm = readability_model(lm_dir, corpus, config, summarizer.generator.device)
+            (out_dir / "articles.txt").write_text("\n".join(documents) + "\n", encoding="utf-8")
         started = time.perf_counter()
         summaries = summarizer.summarize_lines(documents)
         seconds = time.perf_counter() - started
-        (out_dir / "articles.txt").write_text("\n".join(documents) + "\n", encoding="utf-8")
         (out_dir / (model.strip("/").replace("/", "_") + ".txt")).write_text("\n".join(summaries) + "\n",
                                                                               encoding="utf-8")
         scores = [scorer.score(title, summary) for title, summary in zip(titles, summaries)]
