@@ -49,7 +49,7 @@ def train(config_path: str, out: Path, overrides: list[str], resume: bool = Fals
     return time.perf_counter() - started
 
 
-BENCH_RUN_FILE = "bench_run.json"  # the overrides a bench run was trained with: --keep reuses it only under the same
+BENCH_RUN_FILE = "bench_run.json"  # what a bench run was trained with (overrides, teacher): --keep reuses it so
 
 
 def share_fixed_models(source: Path, destination: Path) -> None:
