@@ -83,7 +83,8 @@ def render_markdown(results: dict) -> str:
         lines.append(f"- {name}: {value['mean']:+.2f} [{value['ci95'][0]:+.2f}, {value['ci95'][1]:+.2f}]")
     lines += ["", "Selection on the dev slice only: pseudo-summary scheme by dev R-1 "
               f"{results['selection']['pseudo_target_dev_rouge1']} -> `{results['selection']['pseudo_target']}`; "
-              "each run keeps the checkpoint with the best dev R-1 (greedy) as its model."]
+              "each run keeps the checkpoint with the best dev R-1 as its model (a tagger's greedy selection; a writer "
+              "decoded as it is used, reranked when its decode.rerank is on)."]
     for name, band in results.get("discriminator_accuracy_during_rl", {}).items():
         lines += ["", f"D's accuracy during RL ({name}): min {band['min']}, mean {band['mean']}, max {band['max']} "
                       "(rl.discriminator_max_accuracy holds D's step above the configured band)."]

@@ -123,11 +123,12 @@ def best_candidates(documents: list[str], candidates: list[list[str]],
 
 
 def written_reranked(generator, documents: list[str], score_fn, *, words: int, min_words: int,
-                     no_repeat_ngram_size: int, num_beams: int) -> list[str]:
+                     no_repeat_ngram_size: int, num_beams: int, phrase_bonus: float = 0.0) -> list[str]:
     """A writer's summaries: of its greedy summary and its beam's `num_beams` best, the one `score_fn` rates highest
     (`best_candidates`). Beam search alone ties or trails greedy on Gigaword (docs/readability.md); reranked, it
     leads. The trainer's dev score and `seqae summarize` decode alike through here."""
-    settings = dict(words=words, min_words=min(min_words, words), no_repeat_ngram_size=no_repeat_ngram_size)
+    settings = dict(words=words, min_words=min(min_words, words), no_repeat_ngram_size=no_repeat_ngram_size,
+                    phrase_bonus=phrase_bonus)
     greedy = generator.decode(documents, num_beams=1, **settings)
     beamed = generator.decode(documents, num_beams=num_beams, num_return_sequences=num_beams, **settings) \
         if num_beams > 1 else []

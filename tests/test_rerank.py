@@ -65,16 +65,16 @@ def test_rerank_scores_a_documents_repeated_candidate_once():
 def test_a_writer_keeps_its_greedy_or_beam_summary_that_the_reward_prefers():
     class Writer:
         def decode(self, documents, *, num_beams, num_return_sequences=1, **settings):
-            assert settings == {"words": 3, "min_words": 3, "no_repeat_ngram_size": 2}
+            assert settings == {"words": 3, "min_words": 3, "no_repeat_ngram_size": 2, "phrase_bonus": 0.5}
             if num_beams == 1:
                 return [f"greedy {d}" for d in documents]
             return [f"beam{i} {d}" for d in documents for i in range(num_return_sequences)]
 
     score = lambda texts, summaries: [("beam1" in s) + ("greedy b" in s) for s in summaries]  # noqa: E731
     assert written_reranked(Writer(), ["a", "b"], score, words=3, min_words=6, no_repeat_ngram_size=2,
-                            num_beams=3) == ["beam1 a", "greedy b"]
+                            num_beams=3, phrase_bonus=0.5) == ["beam1 a", "greedy b"]
     assert written_reranked(Writer(), ["a"], score, words=3, min_words=6, no_repeat_ngram_size=2,
-                            num_beams=1) == ["greedy a"]
+                            num_beams=1, phrase_bonus=0.5) == ["greedy a"]
 
 
 def test_the_summarizer_keeps_the_shape_its_reranker_prefers(tiny_run):

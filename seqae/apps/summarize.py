@@ -272,7 +272,7 @@ class Summarizer:
         decode = self.config.decode
         return written_reranked(self.generator, prepared, self.rerank_score, words=words or decode.words,
                                 min_words=decode.min_words, no_repeat_ngram_size=decode.no_repeat_ngram_size,
-                                num_beams=num_beams or decode.num_beams)
+                                num_beams=num_beams or decode.num_beams, phrase_bonus=decode.phrase_bonus)
 
     def select(self, prepared: list[str], *, words: int, ratio: float | None = None, spans: int | None = None,
                rerank: bool | None = None) -> tuple[list[list[str]], list[list[int]]]:

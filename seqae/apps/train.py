@@ -306,7 +306,7 @@ class Trainer:
                 self.generator, documents[start:start + decode.batch_size],
                 lambda texts, summaries: fixed.total(fixed.score(texts, summaries)).tolist(), words=decode.words,
                 min_words=decode.min_words, no_repeat_ngram_size=decode.no_repeat_ngram_size,
-                num_beams=decode.num_beams)
+                num_beams=decode.num_beams, phrase_bonus=decode.phrase_bonus)
         return predictions
 
     @functools.cached_property

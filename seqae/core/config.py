@@ -307,11 +307,15 @@ class DecodeConfig:
     min_words: int = option(6, "abstractive: fewest words")
     num_beams: int = option(5, "abstractive: beam size")
     no_repeat_ngram_size: int = option(2, "abstractive: never repeat an n-gram of the summary itself")
+    phrase_bonus: float = option(0.0, "abstractive: added to the log-probability of each word that continues the "
+                                      "article after the word just written, so greedy and beams keep its phrases "
+                                      "(0: as the writer learned)")
     batch_size: int = option(64, "documents per decoding batch")
 
     def __post_init__(self):
         check_at_least(self, "decode", 1, "words", "num_beams", "batch_size")
-        check_at_least(self, "decode", 0, "min_words", "no_repeat_ngram_size", "max_spans", "rerank_draws")
+        check_at_least(self, "decode", 0, "min_words", "no_repeat_ngram_size", "max_spans", "rerank_draws",
+                       "phrase_bonus")
         if unknown := set(self.rerank_weights) - set(RERANK_TERMS):
             raise ConfigValueError("decode.rerank_weights", f"unknown terms {sorted(unknown)}; reranking weighs "
                                                             f"{', '.join(RERANK_TERMS)}")

@@ -86,8 +86,11 @@ class Generator:
         raise NotImplementedError
 
     def decode(self, documents: list[str], *, words: int, ratio: float | None = None, max_spans: int = 0,
-               num_beams: int = 1, min_words: int = 1, no_repeat_ngram_size: int = 2) -> list[str]:
-        """Summaries; `max_spans` shapes a tagger's choice (seqae.core.selection) and is ignored by writers."""
+               num_beams: int = 1, min_words: int = 1, no_repeat_ngram_size: int = 2,
+               phrase_bonus: float = 0.0) -> list[str]:
+        """Summaries; `max_spans` shapes a tagger's choice (seqae.core.selection) and is ignored by writers;
+        `phrase_bonus` shapes a writer's (`DocumentPhrases`) and is ignored by taggers, whose phrases are the
+        document's already."""
         raise NotImplementedError
 
 
@@ -245,6 +248,34 @@ class AllowedTokens(LogitsProcessor):
         return scores.masked_fill(~allowed, float("-inf"))
 
 
+class DocumentPhrases(LogitsProcessor):
+    """Adds `bonus` to the score of each word that continues the document after the word a row wrote last (the
+    word after it at any of its occurrences), so that greedy and beam search keep the article's phrases rather than
+    reorder word by word: blind readers of the writers followed the share of a summary's word pairs adjacent in
+    its article, and the writer's own probabilities put too little on them (docs/readability.md). Decoding only:
+    RL samples the policy as it is."""
+
+    def __init__(self, prompt_ids: torch.Tensor, prompt_length: int, bonus: float, special: set[int]):
+        self.prompt_length, self.bonus = prompt_length, bonus
+        self.following: list[dict[int, list[int]]] = []
+        for row in prompt_ids.tolist():
+            following: dict[int, set[int]] = {}
+            for word, after in zip(row, row[1:]):
+                if word not in special and after not in special:  # <unk> or <sep> between: no phrase goes on
+                    following.setdefault(word, set()).add(after)
+            self.following.append({word: sorted(after) for word, after in following.items()})
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        if input_ids.size(1) <= self.prompt_length:
+            return scores  # nothing written yet
+        rows_per_document = scores.size(0) // len(self.following)  # beams or samples of one document are adjacent
+        for row, last in enumerate(input_ids[:, -1].tolist()):
+            after = self.following[row // rows_per_document].get(last)
+            if after:
+                scores[row, after] += self.bonus
+        return scores
+
+
 def mask_completion_logits(logits: torch.Tensor, allowed: torch.Tensor | None, completion: torch.Tensor,
                            mask: torch.Tensor, eos: int) -> torch.Tensor:
     """The policy's logits at each completion step exactly as sampling saw them: outside the allowed tokens
@@ -385,12 +416,14 @@ class AbstractiveGenerator(Generator):
 
     @torch.no_grad()
     def decode(self, documents, *, words, ratio=None, max_spans=0, num_beams=1, min_words=1, no_repeat_ngram_size=2,
-               num_return_sequences=1):
+               phrase_bonus=0.0, num_return_sequences=1):
         """Greedy or beam-search summaries; with `num_return_sequences`, that many of the beam's best per document,
-        adjacent (the candidates reranking chooses among)."""
+        adjacent (the candidates reranking chooses among); `phrase_bonus`: `DocumentPhrases`."""
         self.module.eval()
         prompt_ids, prompt_mask = generator_prompts(self.codec, documents, self.max_words, model_vocab_size(self.model))
         processors = self._processors(prompt_ids, self._allowed(prompt_ids.to(self.device)), no_repeat_ngram_size)
+        if phrase_bonus:
+            processors.append(DocumentPhrases(prompt_ids, prompt_ids.size(1), phrase_bonus, set(self.codec.special)))
         output = self.module.generate(
             input_ids=prompt_ids.to(self.device), attention_mask=prompt_mask.to(self.device), do_sample=False,
             num_beams=num_beams, num_return_sequences=num_return_sequences, max_new_tokens=words + 1,
@@ -426,5 +459,6 @@ def summarize_in_batches(generator, documents: list[str], config, *, words: int 
                                       max_spans=decode.max_spans if max_spans is None else max_spans,
                                       min_words=min(decode.min_words, words),
                                       num_beams=num_beams if num_beams is not None else decode.num_beams,
-                                      no_repeat_ngram_size=decode.no_repeat_ngram_size)
+                                      no_repeat_ngram_size=decode.no_repeat_ngram_size,
+                                      phrase_bonus=decode.phrase_bonus)
     return summaries

@@ -176,8 +176,8 @@ class KeepSelection:
         return read, candidates
 
     def decode(self, documents, *, words, ratio=None, max_spans=0, num_beams=1, min_words=1,
-               no_repeat_ngram_size=2):
+               no_repeat_ngram_size=2, phrase_bonus=0.0):
         """Summaries of exactly `words` words (or `ratio` of the words read), in at most `max_spans` spans when
-        set; the beam and n-gram settings are for generators that write tokens, and are ignored."""
+        set; the beam, n-gram and phrase settings are for generators that write tokens, and are ignored."""
         read, positions = self.select(documents, words=words, ratio=ratio, max_spans=max_spans)
         return [" ".join(row[i] for i in kept) for row, kept in zip(read, positions)]
