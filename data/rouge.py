@@ -165,21 +165,27 @@ def score_corpus(
     measure: str = "f",
     bootstrap: int = 1000,
     seed: int = 0,
+    against=None,
 ) -> dict[str, dict]:
     """Corpus ROUGE in percent: {metric: {"mean": float, "ci95": (low, high) or None}}.
 
     `measure` picks precision ("p"), recall ("r") or F1 ("f"); `bootstrap` is the number of
-    resamples for the 95% interval (0 for none), drawn with `seed`.
+    resamples for the 95% interval (0 for none), drawn with `seed`. `against`: another system's
+    predictions on the same lines; then the scores are `predictions` minus `against`, line by line,
+    and the interval is the paired bootstrap's (the same resampled lines for both systems).
     """
     if measure not in MEASURES:
         raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
     if bootstrap < 0:
         raise ValueError(f"bootstrap must be >= 0, got {bootstrap}")
     metrics = tuple(metrics)
-    per_line = line_scores(
-        predictions, references_list, metrics=metrics, multi_ref=multi_ref, truncate_bytes=truncate_bytes
-    )
-    values = 100 * np.stack([per_line[metric][:, MEASURES.index(measure)] for metric in metrics], axis=1)
+
+    def percent(lines):
+        per_line = line_scores(lines, references_list, metrics=metrics, multi_ref=multi_ref,
+                               truncate_bytes=truncate_bytes)
+        return 100 * np.stack([per_line[metric][:, MEASURES.index(measure)] for metric in metrics], axis=1)
+
+    values = percent(predictions) if against is None else percent(predictions) - percent(against)
     intervals = bootstrap_ci(values, resamples=bootstrap, seed=seed) if bootstrap else None
     return {
         metric: {
@@ -194,11 +200,8 @@ def paired_difference(predictions_a, predictions_b, references, *, metric: str =
                       seed: int = 0) -> dict:
     """Mean per-line F1 of system a minus system b on the same references, in points, with the paired
     bootstrap 95% interval of that difference (the same resampled lines for both systems)."""
-    a = line_scores(predictions_a, [references], metrics=(metric,))[metric][:, MEASURES.index("f")]
-    b = line_scores(predictions_b, [references], metrics=(metric,))[metric][:, MEASURES.index("f")]
-    difference = 100 * (a - b)
-    low, high = bootstrap_ci(difference, resamples=bootstrap, seed=seed)
-    return {"mean": float(difference.mean()), "ci95": (float(low), float(high))}
+    return score_corpus(predictions_a, [references], metrics=(metric,), bootstrap=bootstrap, seed=seed,
+                        against=predictions_b)[metric]
 
 
 def bench_row(predictions: list[str], references: list[str], metrics=("rouge1", "rouge2", "rougeL")) -> dict:

@@ -40,6 +40,9 @@ def register(subparsers) -> None:
     evaluate.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                           help=f"resamples for the CI (0: none; at most {MAX_BOOTSTRAP:,})")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the bootstrap resampling (0 or more)")
+    evaluate.add_argument("--against", metavar="OTHER",
+                          help="another system's predictions, aligned with PRED: report PRED minus OTHER, line by "
+                               "line, with the paired bootstrap's interval (the same resampled lines for both)")
     evaluate.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
     evaluate.add_argument("--max-bytes", type=int, default=MAX_BYTES, metavar="N",
                           help="the most bytes of each file: a larger one is refused with an error")
@@ -77,19 +80,29 @@ def run_evaluate(args) -> int:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
     check_max_bytes(args.max_bytes)
     predictions, references_list = read_aligned(args.pred, args.refs, args.max_bytes)
+    other = None
+    if args.against is not None:
+        other, _ = read_aligned(args.against, args.refs, args.max_bytes)  # same line count as the references
     total = len(predictions)
-    predictions, references_list, blank = leave_out_blank_references(predictions, references_list)
+    kept = lines_with_references(references_list)
+    predictions, references_list = [predictions[i] for i in kept], [[refs[i] for i in kept] for refs in references_list]
+    blank = total - len(kept)
     if not predictions:
         raise DataError(args.refs[0], "every line has a blank reference: nothing to score against")
     blank_predictions = sum(not prediction.strip() for prediction in predictions)
     measure = "r" if args.recall else "f"
+    settings = dict(multi_ref=args.multi_ref, truncate_bytes=args.bytes, measure=measure, bootstrap=args.bootstrap,
+                    seed=args.seed)
     try:
-        scores = score_corpus(
-            predictions, references_list, multi_ref=args.multi_ref, truncate_bytes=args.bytes,
-            measure=measure, bootstrap=args.bootstrap, seed=args.seed,
-        )
+        scores = score_corpus(predictions, references_list, **settings)
     except LineTooLong as error:
         raise DataError(args.pred, f"{error} (reference file {args.refs[error.reference_set]})") from None
+    differences = None
+    if other is not None:
+        try:
+            differences = score_corpus(predictions, references_list, against=[other[i] for i in kept], **settings)
+        except LineTooLong as error:
+            raise DataError(args.against, f"{error} (reference file {args.refs[error.reference_set]})") from None
     if args.json:
         report = {
             "measure": "recall" if args.recall else "f1",
@@ -104,29 +117,33 @@ def run_evaluate(args) -> int:
             "seed": args.seed,
             "scores": scores,
         }
+        if differences is not None:
+            report["against"] = {"file": args.against, "differences": differences}
         print(json.dumps(report, indent=2))
     else:
         print(_format_table(scores, "Recall" if args.recall else "F1"))
+        if differences is not None:
+            print(f"\n{args.pred} minus {args.against}, line by line (paired bootstrap):")
+            print(_format_table(differences, "minus", signed=True))
     if blank or blank_predictions:
         print(f"seqae: note: {len(predictions)} of {total} lines scored; {blank} with a blank reference left out "
               f"(nothing to score against), {blank_predictions} blank prediction(s) scored 0", file=sys.stderr)
     return 0
 
 
-def leave_out_blank_references(predictions: list[str], references_list: list[list[str]]):
+def lines_with_references(references_list: list[list[str]]) -> list[int]:
     """The policy for blank lines: a line whose reference is blank (in any REF file) is left out, since nothing
     can be scored against it; a blank prediction is a summary that says nothing, and is scored (0). Returns the
-    lines kept and how many were left out."""
-    kept = [line for line in range(len(predictions)) if all(refs[line].strip() for refs in references_list)]
-    return ([predictions[line] for line in kept], [[refs[line] for line in kept] for refs in references_list],
-            len(predictions) - len(kept))
+    indices of the lines kept."""
+    return [line for line in range(len(references_list[0])) if all(refs[line].strip() for refs in references_list)]
 
 
-def _format_table(scores: dict, measure_name: str) -> str:
+def _format_table(scores: dict, measure_name: str, signed: bool = False) -> str:
+    number = "{:+.2f}" if signed else "{:.2f}"
     rows = [f"{'metric':<10} {measure_name:>6}  95% CI"]
     for metric, score in scores.items():
-        interval = "-" if score["ci95"] is None else "[{:.2f}, {:.2f}]".format(*score["ci95"])
-        rows.append(f"{_METRIC_NAMES[metric]:<10} {score['mean']:>6.2f}  {interval}")
+        interval = "-" if score["ci95"] is None else f"[{number}, {number}]".format(*score["ci95"])
+        rows.append(f"{_METRIC_NAMES[metric]:<10} {number.format(score['mean']):>6}  {interval}")
     return "\n".join(rows)
 
 

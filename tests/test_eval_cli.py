@@ -51,6 +51,26 @@ def test_evaluate_json_recall_and_multi_reference(corpus, capsys):
     assert average["scores"]["rouge1"]["ci95"] is None
 
 
+def test_evaluate_against_another_system_reports_the_paired_difference(corpus, tmp_path, capsys):
+    pred, ref, _ = corpus
+    other = tmp_path / "other.txt"
+    other.write_text("the cat\nthe dog ran\n")  # line 1: R-1 F1 against "the cat ran" 0.8 (pred: 2/3); line 2 the same
+    assert main(["evaluate", str(pred), str(ref), "--against", str(other), "--json", "--bootstrap", "200"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    difference = report["against"]["differences"]["rouge1"]
+    assert report["against"]["file"] == str(other)
+    assert difference["mean"] == pytest.approx(100 * (2 / 3 - 0.8) / 2)
+    # Paired: line 2 differs by 0 in every resample, so the interval spans only line 1's difference times 0..1.
+    assert difference["ci95"][0] == pytest.approx(100 * (2 / 3 - 0.8)) and difference["ci95"][1] == pytest.approx(0)
+    assert report["scores"]["rouge1"]["mean"] == pytest.approx(100 * (2 / 3 + 1) / 2)  # PRED's own, as without
+    assert main(["evaluate", str(pred), str(ref), "--against", str(other), "--bootstrap", "0"]) == 0
+    out = capsys.readouterr().out
+    assert f"{pred} minus {other}" in out and "-6.67" in out
+    short = tmp_path / "short.txt"
+    short.write_text("one line\n")
+    assert_one_line_error(capsys, main(["evaluate", str(pred), str(ref), "--against", str(short)]), 1, short, "has 1")
+
+
 def test_evaluate_blank_lines_policy(tmp_path, capsys):
     """A blank reference leaves its line out, a blank prediction scores 0; both are counted and said."""
     pred, ref = tmp_path / "pred.txt", tmp_path / "ref.txt"
