@@ -1,6 +1,8 @@
 """decode.phrase_bonus: a writer's greedy and beam search favour the word that continues the article after the word
 just written (seqae.core.generators.DocumentPhrases)."""
 
+import dataclasses
+
 import torch
 from conftest import tiny_train_args
 
@@ -59,3 +61,14 @@ def test_a_large_bonus_makes_a_tiny_writer_copy_the_article_s_phrases(tmp_path, 
     assert len(beams) == 3 * len(documents)
     assert adjacent_share(beams, documents) > adjacent_share(
         generator.decode(documents, num_beams=3, num_return_sequences=3, **settings), documents)
+
+
+def test_the_summarizer_decodes_a_writer_with_the_config_s_bonus(tmp_path, tiny_corpus):
+    out = tmp_path / "run"
+    assert main(tiny_train_args(tiny_corpus, out, "model.generator=abstractive", "rl.steps=0")) == 0
+    summarizer = Summarizer(out)
+    documents = [" ".join(line.split()[:20]) for line in tiny_corpus["articles"].read_text().splitlines()][:16]
+    as_learned = summarizer.summarize_lines(documents, words=6)
+    summarizer.config.decode = dataclasses.replace(summarizer.config.decode, phrase_bonus=1e4)
+    assert adjacent_share(summarizer.summarize_lines(documents, words=6), documents) > \
+        adjacent_share(as_learned, documents)
