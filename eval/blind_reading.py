@@ -6,18 +6,23 @@ A metric of readability earns its place by agreeing with readers, so readers com
   and OUT.key.json (which letter is which system: the reader must never see it);
 - the reader (a person, or a helper session that sees only the items file) writes OUT.answers.json:
   [{"item": 1, "scores": {"A": {"readable": 1-5, "informative": 1-5}, ...}, "best": "A"}, ...];
-- `score OUT` gives each system's mean scores and how often it was picked, and with `--measure NAME=FILE`
+- `score OUT` gives each system's mean scores and how often it was picked, the paired difference of every two
+  systems over the items that rated both (mean, and a bootstrap 95% interval over items), and with `--measure NAME=FILE`
   (one number per line of the articles file, per system: `NAME` is the system) how often the measure orders two
   candidates of one item as the reader's readable score does, over the pairs neither the reader nor the measure
   tied.
 """
 
+import itertools
 import json
 import random
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from seqae.data.readers import read_lines
+from seqae.data.rouge import bootstrap_ci
 from seqae.data.errors import DataError, UsageError
 from seqae.data.io import atomic_write_text
 
@@ -51,6 +56,7 @@ def score_sheet(key: list[dict], answers: list[dict], measures: dict[str, list[f
     per article line), the share of untied candidate pairs of an item that the measure orders as the reader did."""
     by_item = {entry["item"]: entry for entry in key}
     systems: dict[str, dict] = {}
+    rated_by_item: list[dict[str, dict]] = []  # per answered item: system -> its scores
     agree = pairs = 0
     if not isinstance(answers, list):
         raise DataError("answers", "expected a JSON list of items")
@@ -67,6 +73,7 @@ def score_sheet(key: list[dict], answers: list[dict], measures: dict[str, list[f
             system = systems.setdefault(entry["letters"][letter], {**{s: [] for s in SCALES}, "best": 0})
             for scale in SCALES:
                 system[scale].append(scores[scale])
+        rated_by_item.append({entry["letters"][letter]: scores for letter, scores in answer["scores"].items()})
         if answer.get("best") in entry["letters"]:
             systems[entry["letters"][answer["best"]]]["best"] += 1
         if measures:
@@ -80,9 +87,25 @@ def score_sheet(key: list[dict], answers: list[dict], measures: dict[str, list[f
     result = {"items": len(answers), "systems": {
         name: {**{scale: round(sum(v[scale]) / len(v[scale]), 2) for scale in SCALES}, "best": v["best"],
                "n": len(v["readable"])} for name, v in systems.items()}}
+    result["differences"] = paired_differences(rated_by_item, list(systems))
     if measures:
         result["measure_agreement"] = {"pairs": pairs, "agree": round(agree / pairs, 3) if pairs else None}
     return result
+
+
+def paired_differences(rated_by_item: list[dict[str, dict]], systems: list[str], seed: int = 0) -> dict:
+    """For every two systems (in the order given), "a minus b": per scale, the mean over the items that rated both
+    of a's score minus b's, with the bootstrap 95% interval over those items (None under two items)."""
+    differences = {}
+    for a, b in itertools.combinations(systems, 2):
+        both = [item for item in rated_by_item if a in item and b in item]
+        values = np.array([[item[a][scale] - item[b][scale] for scale in SCALES] for item in both], dtype=float)
+        intervals = bootstrap_ci(values, seed=seed) if len(both) >= 2 else None
+        differences[f"{a} minus {b}"] = {
+            scale: {"mean": round(float(values[:, s].mean()), 2) if len(both) else None,
+                    "ci95": None if intervals is None else [round(float(x), 2) for x in intervals[s]]}
+            for s, scale in enumerate(SCALES)} | {"items": len(both)}
+    return differences
 
 
 def _read_json(path: Path):

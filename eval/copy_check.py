@@ -3,10 +3,12 @@
 For each model, greedy: summaries/s (after a warm-up batch), the share of summaries free of repeated words and of
 summary words found in their document (the copy mask's promises), ROUGE; then summaries/s and ROUGE of beam search
 (`--beams`) alone and of the greedy summary and the beams reranked by the model's reward (decode.rerank); then the
-paired bootstrap difference of greedy ROUGE-1 F1, FULL minus WARM, on the same test lines.
+paired bootstrap difference of greedy ROUGE-1 F1, FULL minus WARM, on the same test lines. `--phrase-bonus`: decode
+both with this decode.phrase_bonus instead of their own (as the bench decodes a writer trained before it was set).
 """
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 from seqae.data.readers import read_lines
@@ -19,8 +21,11 @@ def rouge(summaries: list[str], titles: list[str]) -> dict:
     return {metric: round(value["mean"], 2) for metric, value in score_corpus(summaries, [titles], bootstrap=0).items()}
 
 
-def check(model_dir, articles: list[str], titles: list[str], words: int, beams: int) -> tuple[dict, list[str]]:
+def check(model_dir, articles: list[str], titles: list[str], words: int, beams: int,
+          phrase_bonus: float | None = None) -> tuple[dict, list[str]]:
     summarizer = Summarizer(model_dir)
+    if phrase_bonus is not None:
+        summarizer.config.decode = dataclasses.replace(summarizer.config.decode, phrase_bonus=phrase_bonus)
     summaries, per_second = timed_summaries(summarizer, articles, words=words, num_beams=1, rerank=False)
     beamed, beam_per_second = timed_summaries(summarizer, articles, words=words, num_beams=beams, rerank=False)
     reranked, reranked_per_second = timed_summaries(summarizer, articles, words=words, num_beams=beams, rerank=True)
@@ -44,12 +49,15 @@ def main() -> None:
     parser.add_argument("--data", default="../shared/data", help="the data folder")
     parser.add_argument("--words", type=int, default=10)
     parser.add_argument("--beams", type=int, default=5, help="beams of beam search and of reranking")
+    parser.add_argument("--phrase-bonus", type=float, default=None,
+                        help="decode.phrase_bonus for both models (default: each model's own)")
     args = parser.parse_args()
     articles = read_lines(Path(args.data) / "gigaword" / "test.article.txt")
     titles = read_lines(Path(args.data) / "gigaword" / "test.title.txt")
     results, summaries = {}, {}
     for name in ("warm", "full"):
-        results[name], summaries[name] = check(getattr(args, name), articles, titles, args.words, args.beams)
+        results[name], summaries[name] = check(getattr(args, name), articles, titles, args.words, args.beams,
+                                                   args.phrase_bonus)
         print(name, results[name], flush=True)
     difference = paired_difference(summaries["full"], summaries["warm"], titles)
     print(f"full minus warm start, R-1 (greedy): {difference['mean']:+.2f} "

@@ -43,6 +43,12 @@ def test_scores_per_system_and_a_measure_s_agreement_by_hand():
     assert result["systems"]["human"] == {"readable": 4.5, "informative": 4.0, "best": 2, "n": 2}
     assert result["systems"]["model"] == {"readable": 2.5, "informative": 4.5, "best": 0, "n": 2}
     assert result["measure_agreement"] == {"pairs": 5, "agree": 0.8}
+    # human minus model: readable 5-2 and 4-3, informative 4-4 and 4-5; resampling two items gives means in {3, 2, 1}
+    difference = result["differences"]["human minus model"]
+    assert difference["items"] == 2 and difference["readable"]["mean"] == 2.0
+    assert difference["informative"]["mean"] == -0.5 and difference["informative"]["ci95"] == [-1.0, 0.0]
+    assert 1.0 <= difference["readable"]["ci95"][0] <= difference["readable"]["ci95"][1] <= 3.0
+    assert set(result["differences"]) == {"human minus model", "human minus lead", "model minus lead"}
 
 
 def test_the_command_writes_a_sheet_and_scores_answers(tmp_path, capsys):
