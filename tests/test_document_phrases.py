@@ -68,6 +68,7 @@ def test_the_summarizer_decodes_a_writer_with_the_config_s_bonus(tmp_path, tiny_
     assert main(tiny_train_args(tiny_corpus, out, "model.generator=abstractive", "rl.steps=0")) == 0
     summarizer = Summarizer(out)
     documents = [" ".join(line.split()[:20]) for line in tiny_corpus["articles"].read_text().splitlines()][:16]
+    summarizer.config.decode = dataclasses.replace(summarizer.config.decode, phrase_bonus=0)
     as_learned = summarizer.summarize_lines(documents, words=6)
     summarizer.config.decode = dataclasses.replace(summarizer.config.decode, phrase_bonus=1e4)
     assert adjacent_share(summarizer.summarize_lines(documents, words=6), documents) > \

@@ -97,10 +97,11 @@ def favoured_share(documents, summaries, **_) -> list[float]:
                                                    ("abstractive", "bernoulli", "best_of_k")])
 def test_rl_steps_raise_the_reward_they_are_given(tmp_path, tiny_corpus, kind, sampler, update):
     """The policy moves toward what is rewarded: the favoured share of its samples rises (a sign-flipped policy
-    loss drives it toward 0, and changes the weights just as much)."""
+    loss drives it toward 0, and changes the weights just as much). A writer's samples are as long as its greedy
+    baseline at most (rl.max_new_tokens = rl.target_words): best-of-k compares like with like."""
     config = tiny_config(tiny_corpus, f"model.generator={kind}", f"rl.sampler={sampler}", f"rl.update={update}",
                          "warm_start.steps=0", "warm_start.discriminator_steps=0", "rl.steps=0", "rl.group_size=4",
-                         "rl.lr=0.05", "rl.temperature=1")
+                         "rl.lr=0.05", "rl.temperature=1", "rl.max_new_tokens=4")
     trainer = Trainer(config, tmp_path / "run")
     documents = trainer.corpus.articles[:8]
     rewards = Rewards({"favoured": favoured_share}, {"favoured": 1.0})

@@ -426,7 +426,9 @@ class AbstractiveGenerator(Generator):
             processors.append(DocumentPhrases(prompt_ids, prompt_ids.size(1), phrase_bonus, set(self.codec.special)))
         output = self.module.generate(
             input_ids=prompt_ids.to(self.device), attention_mask=prompt_mask.to(self.device), do_sample=False,
-            num_beams=num_beams, num_return_sequences=num_return_sequences, max_new_tokens=words + 1,
+            # At most `words` words: a summary that reaches them ends there, with or without </s> (a phrase bonus
+            # can outbid </s> after the last word).
+            num_beams=num_beams, num_return_sequences=num_return_sequences, max_new_tokens=words,
             min_new_tokens=min(min_words, words), suppress_tokens=self.suppressed, logits_processor=processors,
             pad_token_id=self.codec.pad, eos_token_id=self.codec.eos, early_stopping=num_beams > 1,
         )
