@@ -17,6 +17,7 @@ This module is the `bench` command group and the Gigaword bench's order of work;
 seqae.eval.bench_runs, the scoring in seqae.eval.bench_scoring, the page and the plot in seqae.eval.bench_report.
 """
 
+import dataclasses
 import platform
 import resource
 import shutil
@@ -125,6 +126,14 @@ def run_gigaword_bench(args) -> int:
                  else "seqae extractive: full, top-k decoding (no span limit)")
         summaries[label], per_second = summarize_timed(full["dir"] / "model", test_articles, decode=config.decode,
                                                        words=words, spans=spans, rerank=False)
+        results["rows"].append(scorer.row(label, summaries[label], summaries_per_s=round(per_second, 1)))
+    writer = find_run(runs, "abstractive", "full")
+    if writer is not None and writer["decode"].phrase_bonus:
+        # The writer decoded as it learned, without the phrase bonus: what keeping the article's phrases costs and buys.
+        label = "seqae abstractive: full, decoded without the phrase bonus (decode.phrase_bonus=0)"
+        summaries[label], per_second = summarize_timed(
+            writer["dir"] / "model", test_articles, decode=dataclasses.replace(writer["decode"], phrase_bonus=0),
+            words=words)
         results["rows"].append(scorer.row(label, summaries[label], summaries_per_s=round(per_second, 1)))
     if full is not None and args.search_rounds:
         label = f"seqae extractive: full + test-time search ({args.search_rounds} rounds)"
