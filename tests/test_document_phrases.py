@@ -3,11 +3,14 @@ just written (seqae.core.generators.DocumentPhrases)."""
 
 import dataclasses
 
+import pytest
 import torch
-from conftest import tiny_train_args
+from conftest import TINY_CONFIG, tiny_train_args
 
 from seqae.apps.summarize import Summarizer
 from seqae.cli import main
+from seqae.core.config import load_config
+from seqae.data.errors import UsageError
 from seqae.core.generators import DocumentPhrases
 
 SPECIAL = {0, 1, 2, 3, 4}  # <pad> <unk> <s> </s> <sep>
@@ -73,3 +76,9 @@ def test_the_summarizer_decodes_a_writer_with_the_config_s_bonus(tmp_path, tiny_
     summarizer.config.decode = dataclasses.replace(summarizer.config.decode, phrase_bonus=1e4)
     assert adjacent_share(summarizer.summarize_lines(documents, words=6), documents) > \
         adjacent_share(as_learned, documents)
+
+
+@pytest.mark.parametrize("value, problem", [("-1", "at least 0"), ("inf", "finite"), ("nan", "finite")])
+def test_the_config_refuses_a_bonus_that_is_negative_or_not_finite(value, problem):
+    with pytest.raises(UsageError, match=rf"decode\.phrase_bonus must be .*{problem}"):
+        load_config(TINY_CONFIG, [f"decode.phrase_bonus={value}"])

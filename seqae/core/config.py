@@ -317,6 +317,7 @@ class DecodeConfig:
         check_at_least(self, "decode", 1, "words", "num_beams", "batch_size")
         check_at_least(self, "decode", 0, "min_words", "no_repeat_ngram_size", "max_spans", "rerank_draws",
                        "phrase_bonus")
+        check_finite(self, "decode")
         if unknown := set(self.rerank_weights) - set(RERANK_TERMS):
             raise ConfigValueError("decode.rerank_weights", f"unknown terms {sorted(unknown)}; reranking weighs "
                                                             f"{', '.join(RERANK_TERMS)}")
