@@ -20,7 +20,7 @@ def test_the_words_after_the_last_written_one_gain_the_bonus_in_every_beam_of_it
     # document 0 (left-padded): police city in police <sep> -> police: city; city: in; in: police
     # document 1: in city <sep> -> in: city
     prompts = torch.tensor([[0, 5, 6, 7, 5, 4], [0, 0, 0, 7, 6, 4]])
-    processor = DocumentPhrases(prompts, prompt_length=6, bonus=2.0, special=SPECIAL)
+    processor = DocumentPhrases(prompts, bonus=2.0, special=SPECIAL)
     written = torch.tensor([5, 7, 7, 6])  # beams 0-1 of document 0, then of document 1, each with its last word
     input_ids = torch.cat([prompts.repeat_interleave(2, dim=0), written[:, None]], dim=1)
     scores = processor(input_ids, torch.zeros(4, 8))
@@ -32,7 +32,7 @@ def test_the_words_after_the_last_written_one_gain_the_bonus_in_every_beam_of_it
 
 def test_nothing_changes_before_the_first_word_or_after_a_special_token():
     prompts = torch.tensor([[5, 6, 1, 7, 4]])  # police city <unk> in <sep>: city is followed by nothing it can write
-    processor = DocumentPhrases(prompts, prompt_length=5, bonus=3.0, special=SPECIAL)
+    processor = DocumentPhrases(prompts, bonus=3.0, special=SPECIAL)
     assert processor(prompts, torch.zeros(1, 8)).tolist() == [[0] * 8]
     assert processor(torch.cat([prompts, torch.tensor([[6]])], 1), torch.zeros(1, 8)).tolist() == [[0] * 8]
 

@@ -255,8 +255,8 @@ class DocumentPhrases(LogitsProcessor):
     its article, and the writer's own probabilities put too little on them (docs/readability.md). Decoding only:
     RL samples the policy as it is."""
 
-    def __init__(self, prompt_ids: torch.Tensor, prompt_length: int, bonus: float, special: set[int]):
-        self.prompt_length, self.bonus = prompt_length, bonus
+    def __init__(self, prompt_ids: torch.Tensor, bonus: float, special: set[int]):
+        self.prompt_length, self.bonus = prompt_ids.size(1), bonus
         self.following: list[dict[int, list[int]]] = []
         for row in prompt_ids.tolist():
             following: dict[int, set[int]] = {}
@@ -423,7 +423,7 @@ class AbstractiveGenerator(Generator):
         prompt_ids, prompt_mask = generator_prompts(self.codec, documents, self.max_words, model_vocab_size(self.model))
         processors = self._processors(prompt_ids, self._allowed(prompt_ids.to(self.device)), no_repeat_ngram_size)
         if phrase_bonus:
-            processors.append(DocumentPhrases(prompt_ids, prompt_ids.size(1), phrase_bonus, set(self.codec.special)))
+            processors.append(DocumentPhrases(prompt_ids, phrase_bonus, set(self.codec.special)))
         output = self.module.generate(
             input_ids=prompt_ids.to(self.device), attention_mask=prompt_mask.to(self.device), do_sample=False,
             # At most `words` words: a summary that reaches them ends there, with or without </s> (a phrase bonus
