@@ -155,6 +155,34 @@ def bootstrap_ci(values, *, resamples: int = 1000, seed: int = 0, confidence: fl
     return np.stack([low, high], axis=-1)
 
 
+def line_percents(predictions, references_list, *, metrics=METRICS, multi_ref: str = "average",
+                  truncate_bytes: int | None = None, measure: str = "f") -> np.ndarray:
+    """Per-line scores in percent, one column per metric: `measure` picks precision ("p"), recall ("r") or F1
+    ("f")."""
+    if measure not in MEASURES:
+        raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
+    metrics = tuple(metrics)
+    per_line = line_scores(predictions, references_list, metrics=metrics, multi_ref=multi_ref,
+                           truncate_bytes=truncate_bytes)
+    return 100 * np.stack([per_line[metric][:, MEASURES.index(measure)] for metric in metrics], axis=1)
+
+
+def mean_and_interval(values: np.ndarray, metrics=METRICS, *, bootstrap: int = 1000, seed: int = 0) -> dict[str, dict]:
+    """{metric: {"mean": float, "ci95": (low, high) or None}} of per-line `values` (one column per metric):
+    `bootstrap` resamples of the lines for the 95% interval (0 for none), drawn with `seed`; the columns share
+    them."""
+    if bootstrap < 0:
+        raise ValueError(f"bootstrap must be >= 0, got {bootstrap}")
+    intervals = bootstrap_ci(values, resamples=bootstrap, seed=seed) if bootstrap else None
+    return {
+        metric: {
+            "mean": float(values[:, m].mean()),
+            "ci95": None if intervals is None else (float(intervals[m, 0]), float(intervals[m, 1])),
+        }
+        for m, metric in enumerate(metrics)
+    }
+
+
 def score_corpus(
     predictions,
     references_list,
@@ -174,26 +202,11 @@ def score_corpus(
     predictions on the same lines; then the scores are `predictions` minus `against`, line by line,
     and the interval is the paired bootstrap's (the same resampled lines for both systems).
     """
-    if measure not in MEASURES:
-        raise ValueError(f"measure must be one of {MEASURES}, got {measure!r}")
-    if bootstrap < 0:
-        raise ValueError(f"bootstrap must be >= 0, got {bootstrap}")
-    metrics = tuple(metrics)
-
-    def percent(lines):
-        per_line = line_scores(lines, references_list, metrics=metrics, multi_ref=multi_ref,
-                               truncate_bytes=truncate_bytes)
-        return 100 * np.stack([per_line[metric][:, MEASURES.index(measure)] for metric in metrics], axis=1)
-
-    values = percent(predictions) if against is None else percent(predictions) - percent(against)
-    intervals = bootstrap_ci(values, resamples=bootstrap, seed=seed) if bootstrap else None
-    return {
-        metric: {
-            "mean": float(values[:, m].mean()),
-            "ci95": None if intervals is None else (float(intervals[m, 0]), float(intervals[m, 1])),
-        }
-        for m, metric in enumerate(metrics)
-    }
+    settings = dict(metrics=tuple(metrics), multi_ref=multi_ref, truncate_bytes=truncate_bytes, measure=measure)
+    values = line_percents(predictions, references_list, **settings)
+    if against is not None:
+        values = values - line_percents(against, references_list, **settings)
+    return mean_and_interval(values, tuple(metrics), bootstrap=bootstrap, seed=seed)
 
 
 def paired_difference(predictions_a, predictions_b, references, *, metric: str = "rouge1", bootstrap: int = 1000,

@@ -70,7 +70,7 @@ def register(subparsers) -> None:
 
 def run_evaluate(args) -> int:
     # numpy and rouge-score (0.14 s): `seqae --help` and every `seqae summarize` import this module to register it.
-    from seqae.data.rouge import LineTooLong, read_aligned, score_corpus
+    from seqae.data.rouge import LineTooLong, line_percents, mean_and_interval, read_aligned
 
     if args.bytes is not None and args.bytes < 1:
         raise UsageError(f"--bytes must be positive, got {args.bytes}")
@@ -91,18 +91,20 @@ def run_evaluate(args) -> int:
         raise DataError(args.refs[0], "every line has a blank reference: nothing to score against")
     blank_predictions = sum(not prediction.strip() for prediction in predictions)
     measure = "r" if args.recall else "f"
-    settings = dict(multi_ref=args.multi_ref, truncate_bytes=args.bytes, measure=measure, bootstrap=args.bootstrap,
-                    seed=args.seed)
-    try:
-        scores = score_corpus(predictions, references_list, **settings)
-    except LineTooLong as error:
-        raise DataError(args.pred, f"{error} (reference file {args.refs[error.reference_set]})") from None
+    settings = dict(multi_ref=args.multi_ref, truncate_bytes=args.bytes, measure=measure)
+    interval = dict(bootstrap=args.bootstrap, seed=args.seed)
+
+    def percents(path, lines):
+        try:
+            return line_percents(lines, references_list, **settings)
+        except LineTooLong as error:
+            raise DataError(path, f"{error} (reference file {args.refs[error.reference_set]})") from None
+
+    values = percents(args.pred, predictions)  # PRED is scored once, also when it is compared
+    scores = mean_and_interval(values, **interval)
     differences = None
     if other is not None:
-        try:
-            differences = score_corpus(predictions, references_list, against=[other[i] for i in kept], **settings)
-        except LineTooLong as error:
-            raise DataError(args.against, f"{error} (reference file {args.refs[error.reference_set]})") from None
+        differences = mean_and_interval(values - percents(args.against, [other[i] for i in kept]), **interval)
     if args.json:
         report = {
             "measure": "recall" if args.recall else "f1",
