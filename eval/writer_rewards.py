@@ -72,7 +72,7 @@ def diagnose_writer(model, *, docs: int = 300, samples: int = 8, weightings=(), 
         batch = documents[start:start + decode.batch_size]
         greedy = generator.decode(batch, num_beams=1, **settings)
         beams = generator.decode(batch, num_beams=BEAMS, num_return_sequences=BEAMS, **settings)
-        drawn = generator.sample(batch, samples, config.rl.max_new_tokens)
+        drawn = generator.sample(batch, samples, config.rl)
         candidates += [[greedy[i], *beams[i * BEAMS:(i + 1) * BEAMS], *drawn[i * samples:(i + 1) * samples]]
                        for i in range(len(batch))]
     owners = [d for d, options in zip(documents, candidates) for _ in options]

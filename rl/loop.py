@@ -11,6 +11,7 @@ and DDP averages the gradients.
 
 import time
 
+from seqae.core.generators import exact_words
 from seqae.core.optim import NonFiniteStep, all_finite, all_processes, optimizer_step
 from seqae.rl.pg import (
     best_of_k_advantages,
@@ -43,7 +44,8 @@ def rl_step(generator, optimizer, accelerator, documents: list[str], rewards, se
         advantages = group_relative_advantages(total, group_size)
     else:
         started = time.perf_counter()
-        greedy = generator.decode(documents, words=settings.target_words, num_beams=1)
+        greedy = generator.decode(documents, words=settings.target_words, num_beams=1,
+                                  min_words=exact_words(settings) or 1)  # a writer's baseline as long as its samples
         baseline = rewards.total(rewards.score(documents, greedy))
         timings["time_greedy_baseline"] = time.perf_counter() - started
         update = self_critical_advantages if settings.update == "self_critical" else best_of_k_advantages

@@ -8,7 +8,7 @@ from conftest import tiny_train_args
 
 from seqae.cli import main
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer
-from seqae.core.generators import AllowedTokens, allowed_tokens, mask_completion_logits
+from seqae.core.generators import AllowedTokens, NoEndBefore, allowed_tokens, end_banned, mask_completion_logits
 
 NEG = float("-inf")
 
@@ -75,3 +75,43 @@ def test_trl_backend_refuses_an_update_it_does_not_make(tmp_path, tiny_corpus, c
     assert main(tiny_train_args(tiny_corpus, tmp_path / "run", "model.generator=abstractive", "rl.backend=trl",
                                 "model.output_words=vocabulary")) == 2
     assert "set rl.update=group_relative" in capsys.readouterr().err
+
+
+def test_trl_backend_refuses_exact_length_samples_it_does_not_draw(tmp_path, tiny_corpus, capsys):
+    assert main(tiny_train_args(tiny_corpus, tmp_path / "run", "model.generator=abstractive", "rl.backend=trl",
+                                "model.output_words=vocabulary", "rl.update=group_relative")) == 2
+    assert "set rl.sampler=bernoulli" in capsys.readouterr().err
+
+
+def test_end_banned_only_while_another_token_is_allowed():
+    scores = torch.tensor([[0.0, 1.0, NEG], [NEG, 2.0, NEG]])  # </s> = 1; row 1 has nothing else left
+    assert end_banned(scores, eos=1).tolist() == [[0.0, NEG, NEG], [NEG, 2.0, NEG]]
+
+
+def test_no_end_before_counts_written_tokens_only():
+    processor = NoEndBefore(prompt_length=3, words=2, eos=1)
+    prompt_plus_one = torch.zeros(1, 4, dtype=torch.long)  # one word written: </s> still banned
+    assert processor(prompt_plus_one, torch.zeros(1, 3)).tolist() == [[0.0, NEG, 0.0]]
+    prompt_plus_two = torch.zeros(1, 5, dtype=torch.long)  # two written: it may end
+    assert processor(prompt_plus_two, torch.zeros(1, 3)).tolist() == [[0.0, 0.0, 0.0]]
+
+
+def test_writer_rl_samples_have_target_words_words_with_finite_log_probs(tmp_path, tiny_corpus):
+    # A writer trained briefly, sampled as RL samples it with the exact-length sampler and with bernoulli.
+    out = tmp_path / "run"
+    assert main(tiny_train_args(tiny_corpus, out, "model.generator=abstractive", "rl.steps=0")) == 0
+    from seqae.core.config import RLConfig
+    from seqae.apps.summarize import Summarizer
+
+    generator = Summarizer(out).generator
+    documents = [" ".join(line.split()[:20]) for line in tiny_corpus["articles"].read_text().splitlines()][:4]
+    exact = RLConfig(target_words=5, max_new_tokens=9, sampler="exact_length")
+    torch.manual_seed(0)
+    rollout = generator.rollout(documents, 3, exact)
+    assert all(len(summary.split()) == 5 for summary in rollout.summaries)
+    assert torch.isfinite(rollout.logprobs[rollout.mask.bool()]).all()
+    assert generator.sample(documents, 2, exact) and all(
+        len(summary.split()) == 5 for summary in generator.sample(documents, 2, exact))
+    torch.manual_seed(0)
+    free = generator.rollout(documents, 3, RLConfig(target_words=5, max_new_tokens=9, sampler="bernoulli"))
+    assert all(len(summary.split()) <= 9 for summary in free.summaries)

@@ -125,7 +125,7 @@ def test_trainer_rl_stage_with_the_trl_backend(tmp_path, tiny_corpus):
                                        f"data.summaries=[{tiny_corpus['summaries']}]", "model.generator=abstractive",
                                        "warm_start.steps=0", "warm_start.discriminator_steps=0", "rl.steps=2",
                                        "rl.backend=trl", "model.output_words=vocabulary", "rl.update=group_relative",
-                                       *AUTO_ENCODER_TERMS])
+                                       "rl.sampler=bernoulli", *AUTO_ENCODER_TERMS])
     trainer = Trainer(config, tmp_path / "run")
     before = {name: {k: v.clone() for k, v in model.state_dict().items()} for name, model in trainer.models.items()}
     trainer.run()

@@ -67,6 +67,9 @@ def generator_for(config: Config):
     if config.rl.backend == "trl" and config.rl.update != "group_relative":
         raise UsageError(f"rl.backend=trl updates as GRPO does (group-relative), not rl.update={config.rl.update}: "
                          f"set rl.update=group_relative")
+    if config.rl.backend == "trl" and config.rl.sampler == "exact_length":
+        raise UsageError("rl.backend=trl samples with trl's own generate(), which writes any length up to "
+                         "rl.max_new_tokens, not rl.sampler=exact_length: set rl.sampler=bernoulli")
     return kind
 
 

@@ -207,12 +207,14 @@ class RLConfig:
                                          "model (Summary Loop; the coverage section; 0: none trained)")
     target_words: int = option(10, "summary length: the length term's aim, the exact-length sampler's k, the "
                                        "greedy baseline's and the search's length")
-    max_new_tokens: int = option(16, "abstractive: most tokens sampled per summary")
+    max_new_tokens: int = option(16, "abstractive: most tokens sampled per summary (sampler bernoulli)")
     entropy_weight: float = option(0.0, "entropy bonus on the policy")
     temperature: float = option(2.0, "extractive: keep/drop sampling temperature (exploration)")
     sampler: Literal["bernoulli", "exact_length"] = option(
         "exact_length", "extractive: Bernoulli keep/drop masks of any length, or exact-length summaries of "
-                     "target_words words (Gumbel-top-k, Plackett-Luce log-probability), like inference")
+                     "target_words words (Gumbel-top-k, Plackett-Luce log-probability), like inference; "
+                     "abstractive: bernoulli writes any length up to max_new_tokens, exact_length target_words "
+                     "words (no </s> before them, greedy's baseline alike): otherwise RL shortens the summaries")
     update: Literal["group_relative", "self_critical", "best_of_k"] = option(
         "best_of_k", "advantage: reward minus the group mean (GRPO); reward minus greedy's (self-critical); "
                           "or only the best sample of each group, by how much it beats greedy (SCRL's best-of-k)")

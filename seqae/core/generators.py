@@ -248,6 +248,35 @@ class AllowedTokens(LogitsProcessor):
         return scores.masked_fill(~allowed, float("-inf"))
 
 
+def end_banned(scores: torch.Tensor, eos: int) -> torch.Tensor:
+    """`scores` ([..., V]) with </s> banned (-inf) wherever another token is still allowed: a summary that must
+    run on may not end, and one whose every allowed word is written (the copy mask) still can."""
+    others = scores.clone()
+    others[..., eos] = float("-inf")
+    can_go_on = torch.isfinite(others).any(dim=-1)
+    return scores.masked_fill(can_go_on.unsqueeze(-1) & (torch.arange(scores.size(-1), device=scores.device) == eos),
+                              float("-inf"))
+
+
+def exact_words(settings) -> int:
+    """How many words each of a writer's RL samples has under the RL config `settings`: rl.target_words with the
+    exact_length sampler, else 0 (any number up to rl.max_new_tokens)."""
+    return settings.target_words if settings.sampler == "exact_length" else 0
+
+
+class NoEndBefore(LogitsProcessor):
+    """generate()'s side of the writer's exact-length samples (rl.sampler): no </s> before `words` tokens are
+    written while another token is allowed (`end_banned`); `rollout` bans it alike when it scores the samples."""
+
+    def __init__(self, prompt_length: int, words: int, eos: int):
+        self.prompt_length, self.words, self.eos = prompt_length, words, eos
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        if input_ids.size(1) - self.prompt_length >= self.words:
+            return scores
+        return end_banned(scores, self.eos)
+
+
 class DocumentPhrases(LogitsProcessor):
     """Adds `bonus` to the score of each word that continues the document after the word a row wrote last (the
     word after it at any of its occurrences), so that greedy and beam search keep the article's phrases rather than
@@ -371,13 +400,16 @@ class AbstractiveGenerator(Generator):
             logits = logits.masked_fill(~allowed[:, None, :], -1e4)
         return per_sequence_nll(logits, labels).mean()
 
-    def _sampled(self, documents: list[str], count: int, max_new_tokens: int):
+    def _sampled(self, documents: list[str], count: int, max_new_tokens: int, words: int = 0):
         """`count` summaries a document drawn as RL draws them: (prompt ids, prompt mask, copy mask, prompt +
-        completion ids)."""
+        completion ids). `words`: each exactly that many words (`NoEndBefore`), where the document has them."""
         prompt_ids, prompt_mask = (t.to(self.device) for t in generator_prompts(
             self.codec, documents, self.max_words, model_vocab_size(self.model)))
         allowed = self._allowed(prompt_ids)
         processors = self._processors(prompt_ids, allowed, 0)
+        if words:
+            processors.append(NoEndBefore(prompt_ids.size(1), words, self.codec.eos))
+            max_new_tokens = words
         processors.append(FiniteScores())
         self.module.eval()
         with torch.no_grad():
@@ -389,13 +421,16 @@ class AbstractiveGenerator(Generator):
             )
         return prompt_ids, prompt_mask, allowed, output
 
-    def sample(self, documents: list[str], count: int, max_new_tokens: int) -> list[str]:
-        """`count` summaries a document (adjacent), drawn as RL draws them (what its best-of-k update picks from)."""
-        prompt_ids, _, _, output = self._sampled(documents, count, max_new_tokens)
+    def sample(self, documents: list[str], count: int, settings) -> list[str]:
+        """`count` summaries a document (adjacent), drawn as RL with the RL config `settings` draws them (what its
+        best-of-k update picks from)."""
+        prompt_ids, _, _, output = self._sampled(documents, count, settings.max_new_tokens, exact_words(settings))
         return [self.codec.text(row) for row in output[:, prompt_ids.size(1):].tolist()]
 
     def rollout(self, documents, group_size, settings):
-        prompt_ids, prompt_mask, allowed, output = self._sampled(documents, group_size, settings.max_new_tokens)
+        exact = exact_words(settings)
+        prompt_ids, prompt_mask, allowed, output = self._sampled(documents, group_size, settings.max_new_tokens,
+                                                                 exact)
         completion = output[:, prompt_ids.size(1):]
         mask = completion_mask(completion, self.codec.eos)
         attention_mask = torch.cat([prompt_mask.repeat_interleave(group_size, dim=0), mask], dim=1)
@@ -408,6 +443,8 @@ class AbstractiveGenerator(Generator):
         if allowed is not None:
             logits = mask_completion_logits(logits, allowed.repeat_interleave(group_size, dim=0), completion, mask,
                                             self.codec.eos)
+        if exact:  # every sampled step came before the last word: </s> was banned as NoEndBefore bans it
+            logits = end_banned(logits, self.codec.eos)
         summaries = [self.codec.text(row) for row in completion.tolist()]
         # Past EOS generate() pads with a suppressed token (log-prob -inf, and -inf * 0 is NaN): read EOS there.
         actions = completion.masked_fill(mask == 0, self.codec.eos)
@@ -424,12 +461,15 @@ class AbstractiveGenerator(Generator):
         processors = self._processors(prompt_ids, self._allowed(prompt_ids.to(self.device)), no_repeat_ngram_size)
         if phrase_bonus:
             processors.append(DocumentPhrases(prompt_ids, phrase_bonus, set(self.codec.special)))
+        # At least min_words where the document has them (not generate()'s min_new_tokens, which bans </s> even when
+        # the copy mask has nothing else left).
+        processors.append(NoEndBefore(prompt_ids.size(1), min(min_words, words), self.codec.eos))
         output = self.module.generate(
             input_ids=prompt_ids.to(self.device), attention_mask=prompt_mask.to(self.device), do_sample=False,
             # At most `words` words: a summary that reaches them ends there, with or without </s> (a phrase bonus
             # can outbid </s> after the last word).
             num_beams=num_beams, num_return_sequences=num_return_sequences, max_new_tokens=words,
-            min_new_tokens=min(min_words, words), suppress_tokens=self.suppressed, logits_processor=processors,
+            suppress_tokens=self.suppressed, logits_processor=processors,
             pad_token_id=self.codec.pad, eos_token_id=self.codec.eos, early_stopping=num_beams > 1,
         )
         return [self.codec.text(row) for row in output[:, prompt_ids.size(1):].tolist()]
