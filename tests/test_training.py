@@ -321,10 +321,32 @@ def test_with_search_too_a_writer_learns_each_article_from_search_and_from_the_t
     # a resume checks the count against both sources
     (both / "search_targets.json").write_text(json.dumps(labelled[:8]))
     assert main(tiny_train_args(tiny_corpus, both, *args, *both_labels, "distill.steps=3", "--resume")) == 2
-    assert "holds 8 search targets but distill.documents is 8, labelled by search and teacher" in \
-        capsys.readouterr().err
+    assert "holds 8 search targets but distill.documents=8 (distill.search_documents=0)" in capsys.readouterr().err
     assert main(tiny_train_args(tiny_corpus, tmp_path / "none", *args, "distill.search_too=true")) == 2
     assert "distill.search_too" in capsys.readouterr().err
+    assert main(tiny_train_args(tiny_corpus, tmp_path / "none", *args, "distill.search_documents=3")) == 2
+    assert "distill.search_documents" in capsys.readouterr().err
+
+
+def test_search_labels_the_first_search_documents_the_teacher_every_article_up_to_the_corpus(tmp_path, tiny_corpus,
+                                                                                            tiny_run):
+    from seqae.core.config import load_config
+    from seqae.data.corpus import load_corpus
+
+    args = ("model.generator=abstractive", "warm_start.steps=2", "warm_start.discriminator_steps=0",
+            "distill.steps=2", "distill.batch_size=4", "rl.steps=0", f"distill.teacher={tiny_run}",
+            "distill.search_too=true")
+    eight, every = tmp_path / "eight", tmp_path / "every"
+    assert main(tiny_train_args(tiny_corpus, eight, *args, "distill.documents=8", "distill.search_documents=3")) == 0
+    labelled = json.loads((eight / "search_targets.json").read_text())
+    assert len(labelled) == 3 + 8
+    assert [d for d, _ in labelled[:3]] == [d for d, _ in labelled[3:6]]  # search's: the teacher's first three
+    assert main(tiny_train_args(tiny_corpus, every, *args, "distill.documents=100000",
+                                "distill.search_documents=3")) == 0
+    articles = load_corpus(load_config(every / "model" / "config.yaml", []).data, 0).articles
+    more = json.loads((every / "search_targets.json").read_text())
+    assert len(more) == 3 + len(articles) and sorted(d for d, _ in more[3:]) == sorted(articles)
+    assert [d for d, _ in more[3:11]] == [d for d, _ in labelled[3:]]  # the same first articles, then more
 
 
 def test_search_targets_beyond_the_words_read_are_refused_naming_the_file(tmp_path, tiny_corpus, capsys):

@@ -354,31 +354,36 @@ class Trainer:
         return self.discrimination.update(summarize_in_batches(self.generator, documents, self.config, num_beams=1))
 
     def search_targets(self) -> list[tuple[str, list[int]]]:
-        """(document, positions) for distill.documents training articles: the search's choice among each article's
-        first data.max_document_words words, from `search_start`, and/or distill.teacher's choice (both: each
-        article twice, search's labels first). Computed once, when the stage starts, and kept in the run directory
-        for resumes."""
-        path, config = self.out_dir / SEARCH_TARGETS_FILE, self.config
-        sources = config.distill.sources
+        """(document, positions) for distill.documents training articles (all of them, if fewer): the search's
+        choice among each article's first data.max_document_words words, from `search_start`, and/or
+        distill.teacher's choice (both: search's labels of the first distill.search_documents articles, or of all,
+        then the teacher's of all). Computed once, when the stage starts, and kept in the run directory for
+        resumes."""
+        path, distill = self.out_dir / SEARCH_TARGETS_FILE, self.config.distill
+        # One seeded order of all the articles (batch_documents' epoch 0): each count takes its first articles, so a
+        # larger distill.documents labels the same articles and more.
+        documents = batch_documents(self.corpus.articles, distill.documents, 0, self.config.seed + 2)
+        searched = documents[:distill.search_documents or None] if "search" in distill.sources else []
         if self.is_main and not path.exists():
-            documents = batch_documents(self.corpus.articles, config.distill.documents, 0, config.seed + 2)
             labels = []
-            if "search" in sources:
-                score = search_reward(config.search, self.word_prior, config.rl.similarity_model,
+            if searched:
+                score = search_reward(self.config.search, self.word_prior, self.config.rl.similarity_model,
                                       self.accelerator.device, self.fixed_models.get(SUMMARY_LM_DIR),
                                       self.rewards.terms.get("similarity"))
-                labels += zip(documents, improve_selections(self.search_start, documents, score,
-                                                            words=config.rl.target_words, settings=config.search,
-                                                            seed=config.seed))
-            if "teacher" in sources:
+                labels += zip(searched, improve_selections(self.search_start, searched, score,
+                                                           words=self.config.rl.target_words,
+                                                           settings=self.config.search, seed=self.config.seed))
+            if "teacher" in distill.sources:
                 labels += zip(documents, self.teacher_selections(documents))
             atomic_write_text(path, json.dumps([[d, p] for d, p in labels]))
         self.accelerator.wait_for_everyone()
         targets = [(document, positions) for document, positions in json.loads(path.read_text(encoding="utf-8"))]
-        if len(targets) != config.distill.documents * len(sources):
-            raise UsageError(f"{path}: holds {len(targets)} search targets but distill.documents is "
-                             f"{config.distill.documents}, labelled by {' and '.join(sources)}; delete it to label "
-                             f"again")
+        expected = len(searched) + (len(documents) if "teacher" in distill.sources else 0)
+        if len(targets) != expected:
+            raise UsageError(f"{path}: holds {len(targets)} search targets but distill.documents="
+                             f"{distill.documents} (distill.search_documents={distill.search_documents}) of "
+                             f"{len(self.corpus.articles)} articles, labelled by {' and '.join(distill.sources)}, "
+                             f"make {expected}; delete it to label again")
         # A tagger reads an empty document as one "." (seqae.core.encoding.tagger_batch), hence max(1, ...).
         if any(positions and max(positions) >= max(1, len(truncate_words(document, self.generator.max_words)))
                for document, positions in targets):

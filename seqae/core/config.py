@@ -141,7 +141,8 @@ class WarmStartConfig:
 
 @dataclass
 class DistillConfig:
-    documents: int = option(0, "training articles that test-time search labels (0: no such stage)")
+    documents: int = option(0, "training articles that test-time search labels (0: no such stage; more than the "
+                                "corpus holds: all of them)")
     steps: int = option(400, "steps of the generator towards the search's choices (NAUS-style): the tagger's keep/drop, "
                              "the writer's words in document order")
     batch_size: int = option(64, "documents per step")
@@ -151,14 +152,19 @@ class DistillConfig:
     search_too: bool = option(False, "with teacher: each article is labelled by search as well, and the generator "
                                      "learns both labels (2 x documents pairs; the writer's recipe: it reads better "
                                      "than on search's labels alone and carries more than on the tagger's alone)")
+    search_documents: int = option(0, "with search_too: search labels only the first this many of the articles, the "
+                                      "teacher all of them (search is about 4x slower a label); 0: search labels all")
 
     def __post_init__(self):
-        check_at_least(self, "distill", 0, "documents", "steps")
+        check_at_least(self, "distill", 0, "documents", "steps", "search_documents")
         check_at_least(self, "distill", 1, "batch_size")
         check_positive(self, "distill", "lr")
         if self.search_too and not self.teacher:
             raise ConfigValueError("distill.search_too", "labels by search besides distill.teacher's choices, but "
                                                          "distill.teacher is not set")
+        if self.search_documents and not self.search_too:
+            raise ConfigValueError("distill.search_documents", "is how many articles search labels besides the "
+                                                               "teacher, but distill.search_too is false")
 
     @property
     def sources(self) -> tuple[str, ...]:
