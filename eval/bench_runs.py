@@ -154,9 +154,9 @@ def bench_runs(args, target: str) -> list[dict]:
         # tagger's alone; the tagger's on all 18,436 besides: 39.65 against 39.00 with the phrase bonus, where the
         # tagger's alone on all reached 39.29 (docs/readability.md).
         distill = [f"distill.documents={args.abstractive_distill_documents}",
-                   f"distill.search_documents={args.abstractive_search_documents}",
                    f"distill.steps={args.abstractive_distill_steps}",
-                   f"distill.teacher={writer_teacher(Path(args.out))}", "distill.search_too=true"]
+                   f"distill.teacher={writer_teacher(Path(args.out))}", "distill.search_too=true",
+                   f"distill.search_documents={args.abstractive_search_documents}"]
         runs += [
             dict(id="warm", name="warm start only", kind="abstractive", parent=None,
                  overrides=a + ["distill.documents=0", "rl.steps=0"]),
