@@ -16,7 +16,7 @@ from seqae.data.readers import read_lines
 from seqae.data.rouge import paired_difference, score_corpus
 from seqae.apps.summarize import Summarizer
 from seqae.eval.bench_scoring import timed_summaries
-from seqae.rl.search import best_candidates
+from seqae.rl.search import written_reranked
 
 
 def rouge(summaries: list[str], titles: list[str]) -> dict:
@@ -51,16 +51,11 @@ def reranked_beams(summarizer: Summarizer, articles: list[str], words: int, beam
     beam, reranked, beats greedy on its own."""
     decode = summarizer.config.decode
     prepared = [summarizer.prepare(article) for article in articles]
-    chosen = []
-    for start in range(0, len(prepared), decode.batch_size):
-        batch = prepared[start:start + decode.batch_size]
-        flat = summarizer.generator.decode(batch, words=words, min_words=min(decode.min_words, words),
-                                           no_repeat_ngram_size=decode.no_repeat_ngram_size, num_beams=beams,
-                                           num_return_sequences=beams, phrase_bonus=decode.phrase_bonus)
-        candidates = [flat[row * beams:(row + 1) * beams] for row in range(len(batch))]
-        chosen += [options[index] for options, index in
-                   zip(candidates, best_candidates(batch, candidates, summarizer.rerank_score))]
-    return chosen
+    return [summary for start in range(0, len(prepared), decode.batch_size)
+            for summary in written_reranked(summarizer.generator, prepared[start:start + decode.batch_size],
+                                            summarizer.rerank_score, words=words, min_words=decode.min_words,
+                                            no_repeat_ngram_size=decode.no_repeat_ngram_size, num_beams=beams,
+                                            phrase_bonus=decode.phrase_bonus, with_greedy=False)]
 
 
 def main() -> None:

@@ -123,16 +123,19 @@ def best_candidates(documents: list[str], candidates: list[list[str]],
 
 
 def written_reranked(generator, documents: list[str], score_fn, *, words: int, min_words: int,
-                     no_repeat_ngram_size: int, num_beams: int, phrase_bonus: float = 0.0) -> list[str]:
+                     no_repeat_ngram_size: int, num_beams: int, phrase_bonus: float = 0.0,
+                     with_greedy: bool = True) -> list[str]:
     """A writer's summaries: of its greedy summary and its beam's `num_beams` best, the one `score_fn` rates highest
     (`best_candidates`). Beam search alone ties or trails greedy on Gigaword (docs/readability.md); reranked, it
-    leads. The trainer's dev score and `seqae summarize` decode alike through here."""
+    leads. The trainer's dev score and `seqae summarize` decode alike through here; `with_greedy=False` reranks the
+    beams alone (whether the beam, reranked, beats greedy on its own: seqae.eval.copy_check)."""
     settings = dict(words=words, min_words=min(min_words, words), no_repeat_ngram_size=no_repeat_ngram_size,
                     phrase_bonus=phrase_bonus)
-    greedy = generator.decode(documents, num_beams=1, **settings)
+    greedy = generator.decode(documents, num_beams=1, **settings) if with_greedy else []
     beamed = generator.decode(documents, num_beams=num_beams, num_return_sequences=num_beams, **settings) \
         if num_beams > 1 else []
-    candidates = [[greedy[row], *beamed[row * num_beams:(row + 1) * num_beams]] for row in range(len(documents))]
+    candidates = [[*greedy[row:row + 1], *beamed[row * num_beams:(row + 1) * num_beams]]
+                  for row in range(len(documents))]
     chosen = best_candidates(documents, candidates, score_fn)
     return [options[index] for options, index in zip(candidates, chosen)]
 

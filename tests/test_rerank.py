@@ -75,6 +75,9 @@ def test_a_writer_keeps_its_greedy_or_beam_summary_that_the_reward_prefers():
                             num_beams=3, phrase_bonus=0.5) == ["beam1 a", "greedy b"]
     assert written_reranked(Writer(), ["a"], score, words=3, min_words=6, no_repeat_ngram_size=2,
                             num_beams=1, phrase_bonus=0.5) == ["greedy a"]
+    # the beams alone: "greedy b" is no candidate, so b keeps the beam the reward prefers
+    assert written_reranked(Writer(), ["a", "b"], score, words=3, min_words=6, no_repeat_ngram_size=2,
+                            num_beams=3, phrase_bonus=0.5, with_greedy=False) == ["beam1 a", "beam1 b"]
 
 
 def test_the_summarizer_keeps_the_shape_its_reranker_prefers(tiny_run):
