@@ -110,8 +110,8 @@ def test_writer_rl_samples_have_target_words_words_with_finite_log_probs(tmp_pat
     rollout = generator.rollout(documents, 3, exact)
     assert all(len(summary.split()) == 5 for summary in rollout.summaries)
     assert torch.isfinite(rollout.logprobs[rollout.mask.bool()]).all()
-    assert generator.sample(documents, 2, exact) and all(
-        len(summary.split()) == 5 for summary in generator.sample(documents, 2, exact))
+    drawn = generator.sample(documents, 2, exact)
+    assert len(drawn) == 2 * len(documents) and all(len(summary.split()) == 5 for summary in drawn)
     torch.manual_seed(0)
     free = generator.rollout(documents, 3, RLConfig(target_words=5, max_new_tokens=9, sampler="bernoulli"))
     assert all(len(summary.split()) <= 9 for summary in free.summaries)

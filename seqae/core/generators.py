@@ -400,22 +400,23 @@ class AbstractiveGenerator(Generator):
             logits = logits.masked_fill(~allowed[:, None, :], -1e4)
         return per_sequence_nll(logits, labels).mean()
 
-    def _sampled(self, documents: list[str], count: int, max_new_tokens: int, words: int = 0):
-        """`count` summaries a document drawn as RL draws them: (prompt ids, prompt mask, copy mask, prompt +
-        completion ids). `words`: each exactly that many words (`NoEndBefore`), where the document has them."""
+    def _sampled(self, documents: list[str], count: int, settings):
+        """`count` summaries a document drawn as RL with the RL config `settings` draws them: (prompt ids, prompt
+        mask, copy mask, prompt + completion ids). Exact-length samples (`exact_words`) have that many words
+        (`NoEndBefore`) where the document has them; others end at </s> or rl.max_new_tokens."""
         prompt_ids, prompt_mask = (t.to(self.device) for t in generator_prompts(
             self.codec, documents, self.max_words, model_vocab_size(self.model)))
         allowed = self._allowed(prompt_ids)
         processors = self._processors(prompt_ids, allowed, 0)
+        words = exact_words(settings)
         if words:
             processors.append(NoEndBefore(prompt_ids.size(1), words, self.codec.eos))
-            max_new_tokens = words
         processors.append(FiniteScores())
         self.module.eval()
         with torch.no_grad():
             output = self.module.generate(
                 input_ids=prompt_ids, attention_mask=prompt_mask, do_sample=True, top_k=0, top_p=1.0,
-                temperature=1.0, num_return_sequences=count, max_new_tokens=max_new_tokens,
+                temperature=1.0, num_return_sequences=count, max_new_tokens=words or settings.max_new_tokens,
                 suppress_tokens=self.suppressed, logits_processor=processors,
                 pad_token_id=self.codec.pad, eos_token_id=self.codec.eos,
             )
@@ -424,13 +425,11 @@ class AbstractiveGenerator(Generator):
     def sample(self, documents: list[str], count: int, settings) -> list[str]:
         """`count` summaries a document (adjacent), drawn as RL with the RL config `settings` draws them (what its
         best-of-k update picks from)."""
-        prompt_ids, _, _, output = self._sampled(documents, count, settings.max_new_tokens, exact_words(settings))
+        prompt_ids, _, _, output = self._sampled(documents, count, settings)
         return [self.codec.text(row) for row in output[:, prompt_ids.size(1):].tolist()]
 
     def rollout(self, documents, group_size, settings):
-        exact = exact_words(settings)
-        prompt_ids, prompt_mask, allowed, output = self._sampled(documents, group_size, settings.max_new_tokens,
-                                                                 exact)
+        prompt_ids, prompt_mask, allowed, output = self._sampled(documents, group_size, settings)
         completion = output[:, prompt_ids.size(1):]
         mask = completion_mask(completion, self.codec.eos)
         attention_mask = torch.cat([prompt_mask.repeat_interleave(group_size, dim=0), mask], dim=1)
@@ -443,7 +442,7 @@ class AbstractiveGenerator(Generator):
         if allowed is not None:
             logits = mask_completion_logits(logits, allowed.repeat_interleave(group_size, dim=0), completion, mask,
                                             self.codec.eos)
-        if exact:  # every sampled step came before the last word: </s> was banned as NoEndBefore bans it
+        if exact_words(settings):  # every sampled step came before the last word: </s> banned as NoEndBefore bans it
             logits = end_banned(logits, self.codec.eos)
         summaries = [self.codec.text(row) for row in completion.tolist()]
         # Past EOS generate() pads with a suppressed token (log-prob -inf, and -inf * 0 is NaN): read EOS there.
