@@ -150,8 +150,9 @@ class DistillConfig:
     teacher: str = option("", "a tagger's model directory: the articles are labelled with its choices, reranked as "
                               "it decodes, instead of by test-time search (a writer learns the tagger's whole phrases)")
     search_too: bool = option(False, "with teacher: each article is labelled by search as well, and the generator "
-                                     "learns both labels (2 x documents pairs; the writer's recipe: it reads better "
-                                     "than on search's labels alone and carries more than on the tagger's alone)")
+                                     "learns both labels (2 x documents pairs, fewer with search_documents; the "
+                                     "writer's recipe: it reads better than on search's labels alone and carries "
+                                     "more than on the tagger's alone)")
     search_documents: int = option(0, "with search_too: search labels only the first this many of the articles, the "
                                       "teacher all of them (search is about 4x slower a label); 0: search labels all")
 
