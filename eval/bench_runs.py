@@ -156,7 +156,7 @@ def bench_runs(args, target: str) -> list[dict]:
         distill = [f"distill.documents={args.abstractive_distill_documents}",
                    f"distill.steps={args.abstractive_distill_steps}",
                    f"distill.teacher={writer_teacher(Path(args.out))}", "distill.search_too=true",
-                   f"distill.search_documents={args.abstractive_search_documents}"]
+                   f"distill.search_documents={args.abstractive_search_documents}", "distill.search_from_teacher=true"]
         runs += [
             dict(id="warm", name="warm start only", kind="abstractive", parent=None,
                  overrides=a + ["distill.documents=0", "rl.steps=0"]),

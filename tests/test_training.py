@@ -349,6 +349,25 @@ def test_search_labels_the_first_search_documents_the_teacher_every_article_up_t
     assert [d for d, _ in more[3:11]] == [d for d, _ in labelled[3:]]  # the same first articles, then more
 
 
+def test_search_from_teacher_starts_from_the_teachers_choice(tmp_path, tiny_corpus, tiny_run, capsys):
+    args = ("model.generator=abstractive", "warm_start.steps=2", "warm_start.discriminator_steps=0",
+            "distill.documents=8", "distill.steps=2", "distill.batch_size=4", "rl.steps=0",
+            f"distill.teacher={tiny_run}", "distill.search_too=true", "distill.search_documents=3")
+    still, climbed, heuristic = tmp_path / "still", tmp_path / "climbed", tmp_path / "heuristic"
+    # no rounds: search returns where it starts, the teacher's choice
+    assert main(tiny_train_args(tiny_corpus, still, *args, "distill.search_from_teacher=true", "search.rounds=0")) == 0
+    labelled = json.loads((still / "search_targets.json").read_text())
+    assert labelled[:3] == labelled[3:6]
+    assert main(tiny_train_args(tiny_corpus, heuristic, *args, "search.rounds=0")) == 0
+    assert json.loads((heuristic / "search_targets.json").read_text())[:3] != labelled[:3]
+    # with rounds: the same articles searched, the teacher's labels as before
+    assert main(tiny_train_args(tiny_corpus, climbed, *args, "distill.search_from_teacher=true")) == 0
+    searched = json.loads((climbed / "search_targets.json").read_text())
+    assert searched[3:] == labelled[3:] and [d for d, _ in searched[:3]] == [d for d, _ in labelled[:3]]
+    assert main(tiny_train_args(tiny_corpus, tmp_path / "none", *args[:-2], "distill.search_from_teacher=true")) == 2
+    assert "distill.search_from_teacher" in capsys.readouterr().err
+
+
 def test_search_targets_beyond_the_words_read_are_refused_naming_the_file(tmp_path, tiny_corpus, capsys):
     # e.g. a file copied from a run that read more words of each document
     out = tmp_path / "run"

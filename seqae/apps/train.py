@@ -73,6 +73,16 @@ def generator_for(config: Config):
     return kind
 
 
+
+def teacher_start(documents: list[str], chosen: list[list[int]], max_words: int):
+    """A search start (seqae.rl.search.improve_selections' `start`) that returns the teacher's choice of each of
+    `documents`, `chosen`, among the words the generator reads."""
+    by_document = dict(zip(documents, chosen))
+
+    def start(batch: list[str], words: int) -> tuple[list[list[str]], list[list[int]]]:
+        return [truncate_words(document, max_words) for document in batch], [by_document[d] for d in batch]
+    return start
+
 class Trainer:
     def __init__(self, config: Config, out_dir: Path, resume: bool = False, accelerator: Accelerator | None = None,
                  overwrite: bool = False):
@@ -355,7 +365,8 @@ class Trainer:
 
     def search_targets(self) -> list[tuple[str, list[int]]]:
         """(document, positions) for distill.documents training articles (all of them, if fewer): the search's
-        choice among each article's first data.max_document_words words, from `search_start`, and/or
+        choice among each article's first data.max_document_words words, from `search_start` (or, with
+        distill.search_from_teacher, from the teacher's choice), and/or
         distill.teacher's choice (both: search's labels of the first distill.search_documents articles, or of all,
         then the teacher's of all). Computed once, when the stage starts, and kept in the run directory for
         resumes."""
@@ -365,16 +376,17 @@ class Trainer:
         documents = batch_documents(self.corpus.articles, distill.documents, 0, self.config.seed + 2)
         searched = documents[:distill.search_documents or None] if "search" in distill.sources else []
         if self.is_main and not path.exists():
+            taught = self.teacher_selections(documents) if "teacher" in distill.sources else []
+            start = teacher_start(documents, taught, self.generator.max_words) if distill.search_from_teacher \
+                else self.search_start
             labels = []
             if searched:
                 score = search_reward(self.config.search, self.word_prior, self.config.rl.similarity_model,
                                       self.accelerator.device, self.fixed_models.get(SUMMARY_LM_DIR),
                                       self.rewards.terms.get("similarity"))
-                labels += zip(searched, improve_selections(self.search_start, searched, score,
-                                                           words=self.config.rl.target_words,
+                labels += zip(searched, improve_selections(start, searched, score, words=self.config.rl.target_words,
                                                            settings=self.config.search, seed=self.config.seed))
-            if "teacher" in distill.sources:
-                labels += zip(documents, self.teacher_selections(documents))
+            labels += zip(documents, taught)
             atomic_write_text(path, json.dumps([[d, p] for d, p in labels]))
         self.accelerator.wait_for_everyone()
         targets = [(document, positions) for document, positions in json.loads(path.read_text(encoding="utf-8"))]

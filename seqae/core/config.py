@@ -155,6 +155,9 @@ class DistillConfig:
                                      "more than on the tagger's alone)")
     search_documents: int = option(0, "with search_too: search labels only the first this many of the articles, the "
                                       "teacher all of them (search is about 4x slower a label); 0: search labels all")
+    search_from_teacher: bool = option(False, "with search_too: search starts from the teacher's choice (what the "
+                                              "tagger's test-time search returns) instead of the warm start's "
+                                              "heuristic")
 
     def __post_init__(self):
         check_at_least(self, "distill", 0, "documents", "steps", "search_documents")
@@ -163,6 +166,9 @@ class DistillConfig:
         if self.search_too and not self.teacher:
             raise ConfigValueError("distill.search_too", "labels by search besides distill.teacher's choices, but "
                                                          "distill.teacher is not set")
+        if self.search_from_teacher and not self.search_too:
+            raise ConfigValueError("distill.search_from_teacher", "starts search from the teacher's choice, but "
+                                                                  "distill.search_too is false")
         if self.search_documents and not self.search_too:
             raise ConfigValueError("distill.search_documents", "is how many articles search labels besides the "
                                                                "teacher, but distill.search_too is false")
