@@ -148,9 +148,9 @@ def bench_runs(args, target: str) -> list[dict]:
     if "abstractive" in args.kinds:
         a = ["model.generator=abstractive", f"warm_start.target={target}",
              f"warm_start.steps={args.abstractive_warm_steps}", *WRITER_REWARDS, *args.abstractive_overrides]
-        # Articles labelled by the full tagger's choices (its reranked phrases) and, the first 10,000, by search
-        # (issue 25; until stop 23 starting from the warm start's heuristic). Dev (500 articles, reranked, 10,000 articles): 39.63
-        # R-1, SLOR +0.513 on both labels, against 39.46 and +0.438 on search's alone and 39.24, +0.504 on the
+        # Articles labelled by the full tagger's choices (its reranked phrases) and, the first 10,000, by search (issue
+        # 25; until stop 23 starting from the warm start's heuristic). Dev (500 articles, reranked, 10,000 articles):
+        # 39.63 R-1, SLOR +0.513 on both labels, against 39.46 and +0.438 on search's alone and 39.24, +0.504 on the
         # tagger's alone; the tagger's on all 18,436 besides: 39.33 (a probe: 39.65) against 39.00 with the phrase
         # bonus, where the tagger's alone on all reached 39.29. Search starting from the tagger's choice instead of the
         # heuristic (stop 23): 39.51, and on test the same R-1 with SLOR +0.352 against +0.334 (docs/readability.md).

@@ -73,7 +73,6 @@ def generator_for(config: Config):
     return kind
 
 
-
 def teacher_start(documents: list[str], chosen: list[list[int]], max_words: int):
     """A search start (seqae.rl.search.improve_selections' `start`) that returns the teacher's choice of each of
     `documents`, `chosen`, among the words the generator reads."""
@@ -82,6 +81,7 @@ def teacher_start(documents: list[str], chosen: list[list[int]], max_words: int)
     def start(batch: list[str], words: int) -> tuple[list[list[str]], list[list[int]]]:
         return [truncate_words(document, max_words) for document in batch], [by_document[d] for d in batch]
     return start
+
 
 class Trainer:
     def __init__(self, config: Config, out_dir: Path, resume: bool = False, accelerator: Accelerator | None = None,
