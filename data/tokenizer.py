@@ -23,6 +23,8 @@ from seqae.data.errors import DataError, UsageError
 
 PAD, UNK, BOS, EOS, SEP = "<pad>", "<unk>", "<s>", "</s>", "<sep>"
 SPECIAL_TOKENS = (PAD, UNK, BOS, EOS, SEP)  # ids 0..4, in this order
+# Gigaword's test files write `UNK` where they dropped a rare word: a word of the text, but not one to copy.
+DATASET_UNKNOWN = "UNK"
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerFast

@@ -6,7 +6,7 @@ trl's. What this module adapts:
 
 - prompts: trl has no `max_prompt_length`, so each document is cut to `max_words` words here, words the model
   cannot read become `<unk>`, and `<sep>` ends the prompt: the tokenizer then gives exactly the ids of
-  `seqae.core.encoding.generator_prompts` (trl pads them on the left itself);
+  `seqae.core.encoding.generator_prompts` without copy slots (trl pads them on the left itself);
 - rewards: each of our callables `(documents, summaries, **kwargs) -> list[float]` becomes a trl reward function
   `(prompts, completions, **kwargs)`. The document travels in the dataset column `document` (trl hands extra
   columns to reward functions as keyword arguments), and summaries are decoded from `completion_ids` with

@@ -20,6 +20,7 @@ from seqae.data.tokenizer import build_word_tokenizer
 from seqae.core.encoding import (
     IGNORE_INDEX,
     WordCodec,
+    WriterVocabulary,
     conditional_lm_batch,
     reconstructor_batch,
     supervised_generator_batch,
@@ -113,7 +114,7 @@ def test_reconstructor_batch_truncates_and_limits_the_vocabulary(codec):
 
 
 def test_supervised_generator_batch_document_then_target(codec):
-    batch = supervised_generator_batch(codec, documents=["police city market", "city"],
+    batch = supervised_generator_batch(WriterVocabulary(codec, VOCAB_SIZE), documents=["police city market", "city"],
                                        targets=["police market city", "market city police"],
                                        max_words=3, max_target_words=2)
     # documents keep 3 words, targets 2 (max_target_words), no vocabulary limit:
@@ -129,6 +130,34 @@ def test_supervised_generator_batch_document_then_target(codec):
         [X, X, X, X, POLICE, MARKET, EOS],
         [X, X, MARKET, CITY, EOS, X, X],
     ])
+
+
+# Copy slots: a writer's vocabulary of its first 6 ids (up to police) and 2 slots, ids 6 and 7 (WriterVocabulary).
+def test_words_past_the_vocabulary_take_the_document_s_copy_slots_in_order(codec):
+    vocabulary = WriterVocabulary(codec, words=6, copy_slots=2)
+    words = "city police zeta city UNK market omega".split()
+    # city (id 6 >= 6), zeta (unseen) take slots 0 and 1 by first appearance; UNK (Gigaword's dropped word) is
+    # none; market and omega find no slot left.
+    assert vocabulary.slots(words) == ["city", "zeta"]
+    assert vocabulary.ids(words, ["city", "zeta"]) == [6, POLICE, 7, 6, UNK, UNK, UNK]
+    assert vocabulary.text([7, POLICE, 6, UNK, EOS, POLICE], ["city", "zeta"]) == "zeta police city"
+    assert vocabulary.text([7, 6], ["city"]) == "city"  # a slot its document has no word for writes nothing
+
+
+def test_without_slots_the_writer_reads_as_the_codec_does(codec):
+    vocabulary = WriterVocabulary(codec, words=6)
+    words = "city police zeta".split()
+    assert vocabulary.slots(words) == []
+    assert vocabulary.ids(words, []) == codec.ids(words, 6) == [UNK, POLICE, UNK]
+
+
+def test_a_target_word_becomes_its_document_s_slot(codec):
+    batch = supervised_generator_batch(WriterVocabulary(codec, words=6, copy_slots=2),
+                                       documents=["zeta police"], targets=["police zeta market"],
+                                       max_words=3, max_target_words=3)
+    # zeta -> slot 0 (id 6); market is no word of the document: no slot, <unk>.
+    assert_batch(batch, ids=[[6, POLICE, SEP, POLICE, 6, UNK, EOS]], mask=[[1] * 7],
+                 labels=[[X, X, X, POLICE, 6, UNK, EOS]])
 
 
 # ---------------------------------------------------------------------------------------------------------------

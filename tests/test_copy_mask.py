@@ -115,3 +115,35 @@ def test_writer_rl_samples_have_target_words_words_with_finite_log_probs(tmp_pat
     torch.manual_seed(0)
     free = generator.rollout(documents, 3, RLConfig(target_words=5, max_new_tokens=9, sampler="bernoulli"))
     assert all(len(summary.split()) <= 9 for summary in free.summaries)
+
+
+def writer_taught(copy_slots: int, steps: int = 150):
+    """A tiny writer of a 6-id vocabulary (up to `police`) taught to write `zeta police` for one document that
+    holds the unseen word `zeta`."""
+    from seqae.core.config import ModelConfig
+    from seqae.core.generators import AbstractiveGenerator
+
+    torch.manual_seed(0)
+    tokenizer = build_word_tokenizer(texts=["police city police in police city"], vocab_size=8)
+    config = ModelConfig(generator="abstractive", hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64,
+                         max_positions=64, generator_vocab_size=6, copy_slots=copy_slots)
+    writer = AbstractiveGenerator.build(config, tokenizer, WordCodec.from_tokenizer(tokenizer), max_words=8)
+    optimizer = torch.optim.Adam(writer.model.parameters(), lr=1e-2)
+    for _ in range(steps):
+        loss = writer.imitation_loss(["city zeta police"], ["zeta police"], 2)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return writer
+
+
+def test_a_writer_copies_a_word_outside_its_vocabulary_through_a_copy_slot():
+    writer = writer_taught(copy_slots=2)
+    assert writer.decode(["city zeta police"], words=2) == ["zeta police"]
+    # `city` (id 6) is past the vocabulary too: it took slot 0 and `zeta` slot 1, which the writer learned to
+    # write. In another document slot 1 is that document's second rare word.
+    assert writer.decode(["city omega kappa police"], words=2) == ["omega police"]
+
+
+def test_without_copy_slots_a_writer_cannot_write_the_word():
+    assert "zeta" not in writer_taught(copy_slots=0, steps=20).decode(["city zeta police"], words=2)[0]

@@ -9,7 +9,7 @@ from accelerate import Accelerator
 
 from seqae.core.config import ModelConfig
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer
-from seqae.core.encoding import generator_prompts
+from seqae.core.encoding import WriterVocabulary, generator_prompts
 from seqae.core.generators import AbstractiveGenerator
 from seqae.core.models import build_discriminator, build_reconstructor
 from seqae.rl.rewards import DiscriminatorReward, ReconstructionReward, length_reward, repetition_reward
@@ -57,7 +57,7 @@ def test_prompts_tokenize_like_generator_prompts(setup):
     codec = WordCodec.from_tokenizer(tokenizer)
     vocab = models["generator"].config.vocab_size
     documents = documents[:3] + ["w1 never-seen-word w2", ""]
-    ids, mask = generator_prompts(codec, documents, MAX_WORDS, vocab)
+    ids, mask, _ = generator_prompts(WriterVocabulary(codec, vocab), documents, MAX_WORDS)
     for row, document in enumerate(documents):
         expected = ids[row][mask[row].bool()].tolist()
         assert tokenizer(grpo_prompt(codec, document, MAX_WORDS, vocab))["input_ids"] == expected

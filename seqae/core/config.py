@@ -102,6 +102,11 @@ class ModelConfig:
     output_words: Literal["vocabulary", "document", "document_and_prepositions"] = option(
         "document", "abstractive: what it may write: any word; only the document's own words, none twice (a "
                     "pointer-style copy mask, in the warm start, RL sampling and decoding); or those and prepositions")
+    copy_slots: int = option(16, "a writer with a copy mask (model.output_words document or "
+                                 "document_and_prepositions): this many extra tokens that stand for an article's words "
+                                 "outside its vocabulary, numbered in order of first appearance, so that it can copy a "
+                                 "rare name (seqae.core.encoding.WriterVocabulary); 0: it cannot. A tagger copies any "
+                                 "word already and a writer without the copy mask writes its vocabulary only: none")
     reconstructor_vocab_size: int | None = option(8000, "the reconstructor reads and predicts the N most "
                                                         "frequent words")
     discriminator_vocab_size: int | None = option(None, "the discriminator reads the N most frequent words")
@@ -113,12 +118,18 @@ class ModelConfig:
                        "max_positions", "reconstructor_hidden_size", "reconstructor_layers",
                        "discriminator_hidden_size", "discriminator_layers", "generator_vocab_size",
                        "reconstructor_vocab_size", "discriminator_vocab_size")
+        check_at_least(self, "model", 0, "copy_slots")
         if self.hidden_size % self.num_heads:
             raise ConfigValueError("model.hidden_size", f"({self.hidden_size}) must be a multiple of "
                                                         f"model.num_heads ({self.num_heads})")
         if self.max_positions < DISCRIMINATOR_WORDS + 1:
             raise ConfigValueError("model.max_positions", f"must be at least {DISCRIMINATOR_WORDS + 1} (the "
                                    f"discriminator reads {DISCRIMINATOR_WORDS} words), got {self.max_positions}")
+
+    @property
+    def writer_copy_slots(self) -> int:
+        """The copy slots a writer of this config is built with (copy_slots where it has the copy mask)."""
+        return self.copy_slots if self.output_words != "vocabulary" else 0
 
 
 @dataclass
@@ -522,8 +533,9 @@ def _parse_override(override: str) -> tuple[str, object]:
 
 
 def load_config(path=None, overrides: list[str] = ()) -> Config:
-    """Read a YAML config (or the defaults when `path` is None) and apply `key=value` overrides, each
-    checked on its own so that an error names the override that caused it."""
+    """Read a YAML config (or the defaults when `path` is None), apply `key=value` overrides, then check the whole
+    once, so that a check across fields sees every override whatever their order. Each value's type is checked as
+    it is set; an error names the override of the key it is about, else the file."""
     config = OmegaConf.structured(Config)
     where = "defaults"
     if path is not None:
@@ -531,17 +543,23 @@ def load_config(path=None, overrides: list[str] = ()) -> Config:
         values = _read_yaml(Path(path))
         try:
             config = OmegaConf.merge(config, values)
-            check_integers(OmegaConf.to_object(config))
-        except (OmegaConfBaseException, ConfigValueError) as error:
+        except OmegaConfBaseException as error:
             raise _one_line(error, where) from None
+    override_of = {}
     for override in overrides:
         key, value = _parse_override(override)
         try:
             OmegaConf.update(config, key, value, merge=False)
-            check_integers(OmegaConf.to_object(config))
-        except (OmegaConfBaseException, ConfigValueError) as error:
+        except OmegaConfBaseException as error:
             raise _one_line(error, f"override {override}") from None
-    return OmegaConf.to_object(config)
+        override_of[key] = override
+    try:
+        checked = OmegaConf.to_object(config)
+        check_integers(checked)
+    except (OmegaConfBaseException, ConfigValueError) as error:
+        key = error.key.lstrip(".") if isinstance(error, ConfigValueError) else str(getattr(error, "full_key", ""))
+        raise _one_line(error, f"override {override_of[key]}" if key in override_of else where) from None
+    return checked
 
 
 def save_config(config: Config, path) -> None:

@@ -26,8 +26,8 @@ from transformers import (
 from seqae.core.config import ModelConfig
 from seqae.data.heuristics import PREPOSITIONS, heuristic_positions, heuristic_summary
 from seqae.data.tokenizer import WordCodec
-from seqae.core.encoding import (IGNORE_INDEX, generator_prompts, model_vocab_size, supervised_generator_batch,
-                                 truncate_words)
+from seqae.core.encoding import (IGNORE_INDEX, WriterVocabulary, generator_prompts, model_vocab_size,
+                                 supervised_generator_batch, truncate_words)
 from seqae.data.errors import UsageError
 from seqae.core.losses import keep_drop_loss, per_sequence_nll
 from seqae.core.models import PRETRAINED, bert_config, causal_lm, load_model, resolve_pretrained, vocab_prefix
@@ -333,6 +333,11 @@ class AbstractiveGenerator(Generator):
         """model.output_words, saved in the network's own config.json so that decoding follows training."""
         return getattr(self.module.config, "seqae_output_words", "vocabulary")
 
+    @property
+    def vocabulary(self) -> WriterVocabulary:
+        """Its words and copy slots (model.copy_slots, saved in the network's config.json as seqae_copy_slots)."""
+        return WriterVocabulary.of(self.model, self.codec)
+
     def _allowed(self, prompt_ids: torch.Tensor) -> torch.Tensor | None:
         return allowed_tokens(prompt_ids, self.codec, model_vocab_size(self.model), self.output_words)
 
@@ -357,9 +362,10 @@ class AbstractiveGenerator(Generator):
                 raise UsageError(f"model.generator_init={config.generator_init} is an encoder: it needs "
                                  "model.generator=extractive")
             return cls.load(resolve_pretrained(config.generator_init, "model.generator_init"), codec, max_words)
-        model = causal_lm(tokenizer, vocab_prefix(tokenizer, config.generator_vocab_size), config.hidden_size,
-                          config.num_layers, config.num_heads, config.intermediate_size, config.max_positions)
-        model.config.seqae_output_words = config.output_words
+        model = causal_lm(tokenizer, vocab_prefix(tokenizer, config.generator_vocab_size) + config.writer_copy_slots,
+                          config.hidden_size, config.num_layers, config.num_heads, config.intermediate_size,
+                          config.max_positions)
+        model.config.seqae_output_words, model.config.seqae_copy_slots = config.output_words, config.writer_copy_slots
         return cls(model, codec, max_words)
 
     @classmethod
@@ -384,8 +390,7 @@ class AbstractiveGenerator(Generator):
         """Cross-entropy on `targets` (their first `count` words). Left-padded, so the targets are the last positions
         and the vocabulary softmax runs there only (`logits_to_keep`); positions count real tokens, as in
         generate()."""
-        batch = supervised_generator_batch(self.codec, documents, targets, self.max_words, count,
-                                           model_vocab_size(self.model), left=True)
+        batch = supervised_generator_batch(self.vocabulary, documents, targets, self.max_words, count, left=True)
         batch = {k: v.to(self.device) for k, v in batch.items()}
         keep = int((batch["labels"] != IGNORE_INDEX).sum(1).max()) + 1
         position_ids = (batch["attention_mask"].cumsum(dim=1) - 1).clamp(min=0)
@@ -393,19 +398,26 @@ class AbstractiveGenerator(Generator):
                             position_ids=position_ids, logits_to_keep=keep).logits
         labels = batch["labels"][:, -keep:]
         labels = labels.masked_fill(labels == self.codec.unk, IGNORE_INDEX)  # never written (suppressed)
-        prompts, _ = generator_prompts(self.codec, documents, self.max_words, model_vocab_size(self.model))
+        prompts, _, _ = generator_prompts(self.vocabulary, documents, self.max_words)
         allowed = self._allowed(prompts.to(self.device))
         if allowed is not None:
             # -1e4, not -inf: the unlabelled prompt position's loss is multiplied by 0, and inf * 0 is NaN.
             logits = logits.masked_fill(~allowed[:, None, :], -1e4)
         return per_sequence_nll(logits, labels).mean()
 
+    def _texts(self, completions: torch.Tensor, slots: list[list[str]]) -> list[str]:
+        """The summaries of generate()'s completion rows, the rows of one document adjacent (its samples or beams),
+        each copy slot written as its document's word."""
+        rows = completions.tolist()
+        per_document = len(rows) // max(1, len(slots))
+        return [self.vocabulary.text(row, slots[index // per_document]) for index, row in enumerate(rows)]
+
     def _sampled(self, documents: list[str], count: int, settings):
         """`count` summaries a document drawn as RL with the RL config `settings` draws them: (prompt ids, prompt
-        mask, copy mask, prompt + completion ids). Exact-length samples (`exact_words`) have that many words
+        mask, copy mask, prompt + completion ids, the documents' copy slots). Exact-length samples (`exact_words`) have that many words
         (`NoEndBefore`) where the document has them; others end at </s> or rl.max_new_tokens."""
-        prompt_ids, prompt_mask = (t.to(self.device) for t in generator_prompts(
-            self.codec, documents, self.max_words, model_vocab_size(self.model)))
+        prompt_ids, prompt_mask, slots = generator_prompts(self.vocabulary, documents, self.max_words)
+        prompt_ids, prompt_mask = prompt_ids.to(self.device), prompt_mask.to(self.device)
         allowed = self._allowed(prompt_ids)
         processors = self._processors(prompt_ids, allowed, 0)
         words = exact_words(settings)
@@ -420,16 +432,16 @@ class AbstractiveGenerator(Generator):
                 suppress_tokens=self.suppressed, logits_processor=processors,
                 pad_token_id=self.codec.pad, eos_token_id=self.codec.eos,
             )
-        return prompt_ids, prompt_mask, allowed, output
+        return prompt_ids, prompt_mask, allowed, output, slots
 
     def sample(self, documents: list[str], count: int, settings) -> list[str]:
         """`count` summaries a document (adjacent), drawn as RL with the RL config `settings` draws them (what its
         best-of-k update picks from)."""
-        prompt_ids, _, _, output = self._sampled(documents, count, settings)
-        return [self.codec.text(row) for row in output[:, prompt_ids.size(1):].tolist()]
+        prompt_ids, _, _, output, slots = self._sampled(documents, count, settings)
+        return self._texts(output[:, prompt_ids.size(1):], slots)
 
     def rollout(self, documents, group_size, settings):
-        prompt_ids, prompt_mask, allowed, output = self._sampled(documents, group_size, settings)
+        prompt_ids, prompt_mask, allowed, output, slots = self._sampled(documents, group_size, settings)
         completion = output[:, prompt_ids.size(1):]
         mask = completion_mask(completion, self.codec.eos)
         attention_mask = torch.cat([prompt_mask.repeat_interleave(group_size, dim=0), mask], dim=1)
@@ -444,7 +456,7 @@ class AbstractiveGenerator(Generator):
                                             self.codec.eos)
         if exact_words(settings):  # every sampled step came before the last word: </s> banned as NoEndBefore bans it
             logits = end_banned(logits, self.codec.eos)
-        summaries = [self.codec.text(row) for row in completion.tolist()]
+        summaries = self._texts(completion, slots)
         # Past EOS generate() pads with a suppressed token (log-prob -inf, and -inf * 0 is NaN): read EOS there.
         actions = completion.masked_fill(mask == 0, self.codec.eos)
         return Rollout(summaries, action_logprobs(logits, actions), mask.float(),
@@ -456,7 +468,7 @@ class AbstractiveGenerator(Generator):
         """Greedy or beam-search summaries; with `num_return_sequences`, that many of the beam's best per document,
         adjacent (the candidates reranking chooses among); `phrase_bonus`: `DocumentPhrases`."""
         self.module.eval()
-        prompt_ids, prompt_mask = generator_prompts(self.codec, documents, self.max_words, model_vocab_size(self.model))
+        prompt_ids, prompt_mask, slots = generator_prompts(self.vocabulary, documents, self.max_words)
         processors = self._processors(prompt_ids, self._allowed(prompt_ids.to(self.device)), no_repeat_ngram_size)
         if phrase_bonus:
             processors.append(DocumentPhrases(prompt_ids, phrase_bonus, set(self.codec.special)))
@@ -471,7 +483,7 @@ class AbstractiveGenerator(Generator):
             suppress_tokens=self.suppressed, logits_processor=processors,
             pad_token_id=self.codec.pad, eos_token_id=self.codec.eos, early_stopping=num_beams > 1,
         )
-        return [self.codec.text(row) for row in output[:, prompt_ids.size(1):].tolist()]
+        return self._texts(output[:, prompt_ids.size(1):], slots)
 
 
 GENERATORS: dict[str, type[Generator]] = {cls.name: cls for cls in (ExtractiveGenerator, AbstractiveGenerator)}
