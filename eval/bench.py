@@ -193,8 +193,8 @@ def register(subparsers) -> None:
                             "anything bench did not make")
     bench.add_argument("--docs", default="docs", help="where RESULTS.md, results.json and the plot go")
     bench.add_argument("--keep", action="store_true",
-                       help="do not clear --out first, and reuse its finished runs trained with the same overrides "
-                            "and teacher (and from a reused parent) instead of training them again (their training "
+                       help="do not clear --out first, and reuse its finished runs trained with the same overrides, "
+                            "resolved config and teacher (and from a reused parent) instead of training them again (their training "
                             "time is then not measured)")
     bench.add_argument("--kinds", nargs="+", default=["extractive"],
                        choices=["extractive", "abstractive"], help="generator kinds to train")

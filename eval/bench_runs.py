@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+from omegaconf import OmegaConf
+
 from seqae.core.checkpoint import (COVERAGE_DIR, METRICS_FILE, SUMMARY_LM_DIR, copy_run,
                                    list_checkpoints, load_trainer_state)
 from seqae.core.config import load_config
@@ -70,10 +72,16 @@ def finished(run: Path, total_steps: int) -> bool:
 
 
 def trained_with(run: Path) -> dict | None:
-    """What a bench run was trained with (BENCH_RUN_FILE): its overrides, and the fingerprint of the teacher whose
-    labels it learned where it had one; None for a run trained before this was kept."""
+    """What a bench run was trained with (BENCH_RUN_FILE): its overrides, the digest of the whole config they made
+    (a default that changed in the code retrains it), and the fingerprint of the teacher whose labels it learned
+    where it had one; None for a run trained before this was kept (a key it lacks: kept from before that key)."""
     path = run / BENCH_RUN_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def config_digest(config) -> str:
+    """A digest of the resolved config (the recipe, the overrides and the code's defaults)."""
+    return hashlib.sha256(OmegaConf.to_yaml(OmegaConf.structured(config)).encode()).hexdigest()
 
 
 def model_fingerprint(model: Path) -> str:
@@ -188,7 +196,7 @@ def train_runs(args, runs: list[dict], out: Path, results: dict) -> None:
         config = load_config(args.config, overrides)
         run["steps"], run["decode"] = config.stage_ends()["rl"], config.decode
         parent = find_run(runs, run["kind"], run["parent"])
-        record = {"overrides": overrides}
+        record = {"overrides": overrides, "config": config_digest(config)}
         if config.distill.documents and config.distill.teacher:
             record["teacher"] = model_fingerprint(Path(config.distill.teacher))
         before = trained_with(run["dir"])  # None, or without a teacher's fingerprint: from before they were kept

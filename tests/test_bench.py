@@ -108,7 +108,7 @@ def test_cnndm_bench_scores_every_system_at_both_budgets(tiny_run, tmp_path):
     assert "kept" in page and "## CNN/DailyMail" in page and (docs / "cnndm.png").is_file()
 
 
-def test_keep_reuses_a_finished_run_only_under_the_same_overrides_and_never_after_its_parent_is_trained(
+def test_keep_reuses_a_finished_run_only_under_the_same_config_and_never_after_its_parent_is_trained(
         tmp_path, monkeypatch):
     from types import SimpleNamespace
 
@@ -120,8 +120,10 @@ def test_keep_reuses_a_finished_run_only_under_the_same_overrides_and_never_afte
 
     def config(path, overrides):  # a run overridden with "taught" learns the teacher's labels
         taught = "taught" in overrides
-        return SimpleNamespace(stage_ends=lambda: {"rl": 5}, decode=None,
+        return SimpleNamespace(stage_ends=lambda: {"rl": 5}, decode=None, default=defaults[0],
                                distill=SimpleNamespace(documents=4 if taught else 0, teacher=str(teacher) * taught))
+
+    defaults = ["16"]  # a default of the code's config, which no override names
 
     trained = []
 
@@ -131,6 +133,7 @@ def test_keep_reuses_a_finished_run_only_under_the_same_overrides_and_never_afte
         return 0.0
 
     monkeypatch.setattr(bench_runs, "load_config", config)
+    monkeypatch.setattr(bench_runs, "config_digest", lambda resolved: resolved.default)
     monkeypatch.setattr(bench_runs, "finished", lambda run, steps: True)
     monkeypatch.setattr(bench_runs, "copy_run", lambda source, destination: destination.mkdir(parents=True))
     monkeypatch.setattr(bench_runs, "train", fake_train)
@@ -152,7 +155,8 @@ def test_keep_reuses_a_finished_run_only_under_the_same_overrides_and_never_afte
     assert invocation(["a=1"]) == ([], ["abstractive warm start only", "abstractive full"])
     # another override for the warm start: it is trained again, and so is the run that continues from it
     assert invocation(["a=2"]) == (["warm_start_only", "full"], [])
-    assert bench_runs.trained_with(tmp_path / "abstractive" / "full") == {"overrides": ["seed=0", "rl.steps=5"]}
+    assert bench_runs.trained_with(tmp_path / "abstractive" / "full") == {"overrides": ["seed=0", "rl.steps=5"],
+                                                                           "config": "16"}
     assert invocation(["a=2"]) == ([], ["abstractive warm start only", "abstractive full"])
     assert invocation(["a=1"]) == (["warm_start_only", "full"], [])
     # a run that learned a teacher's labels is reused while the teacher's files are the same, whatever its path says
@@ -160,3 +164,6 @@ def test_keep_reuses_a_finished_run_only_under_the_same_overrides_and_never_afte
     assert invocation(["a=1"], ["taught"]) == ([], ["abstractive warm start only", "abstractive full"])
     (teacher / "weights").write_text("2")  # the tagger trained again into the same --out
     assert invocation(["a=1"], ["taught"]) == (["full"], ["abstractive warm start only"])
+    defaults[0] = "0"  # the code's default changed: the same overrides make another config
+    assert invocation(["a=1"], ["taught"]) == (["warm_start_only", "full"], [])
+    assert invocation(["a=1"], ["taught"]) == ([], ["abstractive warm start only", "abstractive full"])
