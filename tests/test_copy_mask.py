@@ -6,7 +6,9 @@ import json
 import torch
 from conftest import tiny_train_args
 
+from seqae.apps.summarize import Summarizer
 from seqae.cli import main
+from seqae.data.normalize import gigaword_normalize, strip_datelines
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer
 from seqae.core.generators import AllowedTokens, NoEndBefore, allowed_tokens, end_banned, mask_completion_logits
 
@@ -147,3 +149,25 @@ def test_a_writer_copies_a_word_outside_its_vocabulary_through_a_copy_slot():
 
 def test_without_copy_slots_a_writer_cannot_write_the_word():
     assert "zeta" not in writer_taught(copy_slots=0, steps=20).decode(["city zeta police"], words=2)[0]
+
+
+class NormalizingSummarizer:
+    """What Summarizer.writer_summary needs of a Summarizer whose model was trained on Gigaword's normalized text."""
+
+    normalize = staticmethod(lambda document: gigaword_normalize(" ".join(strip_datelines(document).split())))
+    written_summary = Summarizer.written_summary
+    writer_summary = Summarizer.writer_summary
+
+
+def test_a_writer_s_summary_of_raw_text_comes_back_as_the_article_writes_its_words():
+    article = "BRUSSELS (AP) — Striker Kasper Dolberg scored twice as Anderlecht beat Zulte Waregem 3-1 on Sunday."
+    summarizer = NormalizingSummarizer()
+    prepared = summarizer.normalize(article)
+    assert prepared == "striker kasper dolberg scored twice as anderlecht beat zulte waregem #-# on sunday ."
+    assert summarizer.writer_summary(article, prepared, "kasper dolberg twice as anderlecht beat zulte waregem #-#") \
+        == "Kasper Dolberg twice as Anderlecht beat Zulte Waregem 3-1"
+    # In the writer's own order: neighbours in the article stay glued only where they stay neighbours.
+    assert summarizer.writer_summary(article, prepared, "anderlecht beat zulte waregem #-# . dolberg") \
+        == "Anderlecht beat Zulte Waregem 3-1 . Dolberg"
+    # A word the article does not hold (a writer without the copy mask): the summary stays in the model's form.
+    assert summarizer.writer_summary(article, prepared, "dolberg of anderlecht") == "dolberg of anderlecht"

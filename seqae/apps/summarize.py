@@ -236,15 +236,18 @@ class Summarizer:
         if search_rounds is None and not self.generator.selects_words:
             from seqae.core.generators import summarize_in_batches  # torch: an abstractive model has it loaded already
 
+            prepared = [self.prepare(d) for d in documents]
             if self.reranks(rerank):
                 size = batch_size or self.config.decode.batch_size
-                return [summary for start in tqdm(range(0, len(documents), size), desc="summarize", unit="batch",
-                                                  disable=not progress)
-                        for summary in self.written_reranked([self.prepare(d) for d in documents[start:start + size]],
-                                                             words=words, num_beams=num_beams)]
-            return summarize_in_batches(self.generator, documents, self.config, words=words,
-                                        ratio=ratio, max_spans=spans, num_beams=num_beams, batch_size=batch_size, progress=progress,
-                                        prepare=self.prepare)
+                summaries = [summary for start in tqdm(range(0, len(prepared), size), desc="summarize", unit="batch",
+                                                       disable=not progress)
+                             for summary in self.written_reranked(prepared[start:start + size], words=words,
+                                                                  num_beams=num_beams)]
+            else:
+                summaries = summarize_in_batches(self.generator, prepared, self.config, words=words, ratio=ratio,
+                                                 max_spans=spans, num_beams=num_beams, batch_size=batch_size,
+                                                 progress=progress)
+            return [self.writer_summary(*row) for row in zip(documents, prepared, summaries)]
         count, size = words or self.config.decode.words, batch_size or self.config.decode.batch_size
         if search_rounds is None:
             read, positions = [], []
@@ -297,6 +300,19 @@ class Summarizer:
         if spans is None:
             return " ".join(read[i] for i in kept)
         return join_written(stripped, spans, kept)
+
+    def writer_summary(self, document: str, prepared: str, summary: str) -> str:
+        """A writer's `summary` of `document`, which it read as `prepared`, written as the document writes its words
+        (case, digits, brackets, and neighbours it writes together: `written_summary`, as a tagger's): the copy mask
+        takes every word from the document, each occurrence once. A word the document does not hold (a writer
+        without the copy mask, or a preposition it may add) leaves the summary in the model's form."""
+        read, positions = prepared.split(), []
+        for word in summary.split():
+            position = next((i for i, each in enumerate(read) if each == word and i not in positions), None)
+            if position is None:
+                return summary
+            positions.append(position)
+        return self.written_summary(document, read, positions)
 
     def written_words(self, document: str, read: list[str]) -> list[str]:
         """The words the model read of `document` (a prefix of its normalized words, seqae.data.normalize
@@ -387,8 +403,9 @@ class Summarizer:
         it (a token scores as its best piece; tokens past what the model reads are kept). An abstractive model
         rewrites the sentence at that length."""
         if not self.generator.selects_words:
-            return [self.generator.decode([self.prepare(s)], words=max(1, round(keep * word_count(s))))[0]
-                    for s in sentences]
+            prepared = [self.prepare(s) for s in sentences]
+            return [self.writer_summary(s, read, self.generator.decode([read], words=max(1, round(keep * word_count(s))))[0])
+                    for s, read in zip(sentences, prepared)]
         token_pieces = [[self.normalize_words(token).split() or [token] for token in s.split()] for s in sentences]
         joined = [" ".join(piece for pieces in row for piece in pieces) for row in token_pieces]
         size, read_counts, probabilities = self.config.decode.batch_size, [], []

@@ -497,7 +497,7 @@ def generator_class(name: str) -> type[Generator]:
 
 def summarize_in_batches(generator, documents: list[str], config, *, words: int | None = None,
                          ratio: float | None = None, max_spans: int | None = None, num_beams: int | None = None,
-                         batch_size: int | None = None, progress: bool = False, prepare=None) -> list[str]:
+                         batch_size: int | None = None, progress: bool = False) -> list[str]:
     """Summaries of `documents` by a `seqae.core.generators.Generator`, in batches, with the config's decoding
     settings unless overridden."""
     decode = config.decode
@@ -506,8 +506,6 @@ def summarize_in_batches(generator, documents: list[str], config, *, words: int 
     summaries = []
     for start in tqdm(range(0, len(documents), batch_size), desc="summarize", unit="batch", disable=not progress):
         batch = documents[start:start + batch_size]
-        if prepare is not None:
-            batch = [prepare(d) for d in batch]
         summaries += generator.decode(batch, words=words, ratio=ratio,
                                       max_spans=decode.max_spans if max_spans is None else max_spans,
                                       min_words=min(decode.min_words, words),
