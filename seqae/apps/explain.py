@@ -15,17 +15,14 @@ from seqae.core.losses import discriminator_logits, reconstruction_nll
 from seqae.core.models import load_discriminator, load_reconstructor
 from seqae.rl.rewards import FluencyReward, ReconstructionReward
 from seqae.core.sentence_select import CUT_MARK
-from seqae.apps.summarize import Summarizer
+from seqae.apps.summarize import Summarizer, document_positions
 from seqae.core.summary_lm import SummaryLM
 
 
 def used_positions(document_words: list[str], summary_words: list[str]) -> list[int]:
     """For each summary word found in the document, the position of its first occurrence not used yet, sorted:
     what an abstractive summary takes from the document."""
-    free: dict[str, list[int]] = {}
-    for position, word in enumerate(document_words):
-        free.setdefault(word, []).append(position)
-    return sorted(free[word].pop(0) for word in summary_words if free.get(word))
+    return sorted(p for p in document_positions(document_words, summary_words) if p is not None)
 
 
 def sentence_positions(all_sentences: list[str], chosen: list[str]) -> list[int]:

@@ -33,6 +33,15 @@ RUNTIMES = ("auto", "onnx", "torch")
 CACHED_CHARACTERS = 4000  # normalized documents up to this length are cached (Gigaword's read whole: ~400)
 
 
+def document_positions(document_words: list[str], summary_words: list[str]) -> list[int | None]:
+    """For each summary word, the position of its first occurrence in the document not used yet (None where there is
+    none): where an abstractive summary took each word from."""
+    free: dict[str, list[int]] = {}
+    for position, word in enumerate(document_words):
+        free.setdefault(word, []).append(position)
+    return [free[word].pop(0) if free.get(word) else None for word in summary_words]
+
+
 class Summarizer:
     """A trained seqae model, ready to summarize lists of documents."""
 
@@ -306,12 +315,10 @@ class Summarizer:
         (case, digits, brackets, and neighbours it writes together: `written_summary`, as a tagger's): the copy mask
         takes every word from the document, each occurrence once. A word the document does not hold (a writer
         without the copy mask, or a preposition it may add) leaves the summary in the model's form."""
-        read, positions = prepared.split(), []
-        for word in summary.split():
-            position = next((i for i, each in enumerate(read) if each == word and i not in positions), None)
-            if position is None:
-                return summary
-            positions.append(position)
+        read = prepared.split()
+        positions = document_positions(read, summary.split())
+        if None in positions:
+            return summary
         return self.written_summary(document, read, positions)
 
     def written_words(self, document: str, read: list[str]) -> list[str]:
@@ -404,7 +411,8 @@ class Summarizer:
         rewrites the sentence at that length."""
         if not self.generator.selects_words:
             prepared = [self.prepare(s) for s in sentences]
-            return [self.writer_summary(s, read, self.generator.decode([read], words=max(1, round(keep * word_count(s))))[0])
+            return [self.writer_summary(s, read,
+                                        self.generator.decode([read], words=max(1, round(keep * word_count(s))))[0])
                     for s, read in zip(sentences, prepared)]
         token_pieces = [[self.normalize_words(token).split() or [token] for token in s.split()] for s in sentences]
         joined = [" ".join(piece for pieces in row for piece in pieces) for row in token_pieces]
