@@ -194,8 +194,8 @@ def register(subparsers) -> None:
     bench.add_argument("--docs", default="docs", help="where RESULTS.md, results.json and the plot go")
     bench.add_argument("--keep", action="store_true",
                        help="do not clear --out first, and reuse its finished runs trained with the same overrides, "
-                            "resolved config and teacher (and from a reused parent) instead of training them again (their training "
-                            "time is then not measured)")
+                            "resolved config and teacher (and from a reused parent) instead of training them again "
+                            "(their training time is then not measured)")
     bench.add_argument("--kinds", nargs="+", default=["extractive"],
                        choices=["extractive", "abstractive"], help="generator kinds to train")
     bench.add_argument("--data", default="../shared/data", help="the data folder (see its README)")

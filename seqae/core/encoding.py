@@ -90,8 +90,8 @@ def generator_prompts(vocabulary: WriterVocabulary, documents: list[str],
     copy slots (what decoding needs to write its slot tokens back as words)."""
     read = [truncate_words(d, max_words) for d in documents]
     slots = [vocabulary.slots(words) for words in read]
-    ids, mask = pad([vocabulary.ids(words, row_slots) + [vocabulary.codec.sep] for words, row_slots in zip(read, slots)],
-                    vocabulary.codec.pad, left=True)
+    ids, mask = pad([vocabulary.ids(words, row_slots) + [vocabulary.codec.sep]
+                     for words, row_slots in zip(read, slots)], vocabulary.codec.pad, left=True)
     return ids, mask, slots
 
 

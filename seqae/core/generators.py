@@ -408,14 +408,14 @@ class AbstractiveGenerator(Generator):
     def _texts(self, completions: torch.Tensor, slots: list[list[str]]) -> list[str]:
         """The summaries of generate()'s completion rows, the rows of one document adjacent (its samples or beams),
         each copy slot written as its document's word."""
-        rows = completions.tolist()
+        rows, vocabulary = completions.tolist(), self.vocabulary
         per_document = len(rows) // max(1, len(slots))
-        return [self.vocabulary.text(row, slots[index // per_document]) for index, row in enumerate(rows)]
+        return [vocabulary.text(row, slots[index // per_document]) for index, row in enumerate(rows)]
 
     def _sampled(self, documents: list[str], count: int, settings):
         """`count` summaries a document drawn as RL with the RL config `settings` draws them: (prompt ids, prompt
-        mask, copy mask, prompt + completion ids, the documents' copy slots). Exact-length samples (`exact_words`) have that many words
-        (`NoEndBefore`) where the document has them; others end at </s> or rl.max_new_tokens."""
+        mask, copy mask, prompt + completion ids, the documents' copy slots). Exact-length samples (`exact_words`)
+        have that many words (`NoEndBefore`) where the document has them; others end at </s> or rl.max_new_tokens."""
         prompt_ids, prompt_mask, slots = generator_prompts(self.vocabulary, documents, self.max_words)
         prompt_ids, prompt_mask = prompt_ids.to(self.device), prompt_mask.to(self.device)
         allowed = self._allowed(prompt_ids)
