@@ -123,19 +123,22 @@ def best_candidates(documents: list[str], candidates: list[list[str]],
 
 
 def written_reranked(generator, documents: list[str], score_fn, *, words: int, min_words: int,
-                     no_repeat_ngram_size: int, num_beams: int, phrase_bonus: float = 0.0,
-                     with_greedy: bool = True) -> list[str]:
-    """A writer's summaries: of its greedy summary and its beam's `num_beams` best, the one `score_fn` rates highest
-    (`best_candidates`). Beam search alone ties or trails greedy on Gigaword (docs/readability.md); reranked, it
-    leads. The trainer's dev score and `seqae summarize` decode alike through here; `with_greedy=False` reranks the
-    beams alone (whether the beam, reranked, beats greedy on its own: seqae.eval.copy_check)."""
+                     no_repeat_ngram_size: int, num_beams: int, phrase_bonus: float = 0.0, draws: int = 0,
+                     seed: int = 0, with_greedy: bool = True) -> list[str]:
+    """A writer's summaries: of its greedy summary, its beam's `num_beams` best and `draws` summaries drawn from it
+    (`generator.draw`, seeded by `seed` and the document), the one `score_fn` rates highest (`best_candidates`).
+    Beam search alone ties or trails greedy on Gigaword (docs/readability.md); reranked, it leads, and draws give
+    reranking candidates the beam's near-twins do not. The trainer's dev score and `seqae summarize` decode alike
+    through here; `with_greedy=False` reranks the beams alone (whether the beam, reranked, beats greedy on its own:
+    seqae.eval.copy_check)."""
     settings = dict(words=words, min_words=min(min_words, words), no_repeat_ngram_size=no_repeat_ngram_size,
                     phrase_bonus=phrase_bonus)
     greedy = generator.decode(documents, num_beams=1, **settings) if with_greedy else []
     beamed = generator.decode(documents, num_beams=num_beams, num_return_sequences=num_beams, **settings) \
         if num_beams > 1 else []
-    candidates = [[*greedy[row:row + 1], *beamed[row * num_beams:(row + 1) * num_beams]]
-                  for row in range(len(documents))]
+    drawn = generator.draw(documents, draws, seed=seed, **settings) if draws else []
+    candidates = [[*greedy[row:row + 1], *beamed[row * num_beams:(row + 1) * num_beams],
+                   *drawn[row * draws:(row + 1) * draws]] for row in range(len(documents))]
     chosen = best_candidates(documents, candidates, score_fn)
     return [options[index] for options, index in zip(candidates, chosen)]
 

@@ -304,9 +304,10 @@ class Trainer:
         return row
 
     def dev_predictions(self, documents: list[str]) -> list[str]:
-        """Greedy summaries; a writer whose model reranks (decode.rerank) is scored as it will decode: its greedy and
-        reranked dev R-1 disagree about which step is best (docs/readability.md). A tagger keeps greedy, the
-        decoding its recipe was selected with."""
+        """Greedy summaries; a writer whose model reranks (decode.rerank) is scored reranked, as it will decode: its
+        greedy and reranked dev R-1 disagree about which step is best (docs/readability.md). Among its greedy summary
+        and beams only: the decode.rerank_draws drawn candidates would triple every dev evaluation's time. A tagger
+        keeps greedy, the decoding its recipe was selected with."""
         decode = self.config.decode
         if not (self.generator.writes_tokens and decode.rerank):
             return summarize_in_batches(self.generator, documents, self.config, num_beams=1)

@@ -324,12 +324,14 @@ class DecodeConfig:
                                "each ending where a phrase can end (0: the top-scoring words wherever they are)")
     rerank: bool = option(False, "keep the candidate the run's fixed RL reward scores highest: a tagger's most "
                                  "probable selections in 1, 2, ..., max_spans phrases (and rerank_draws noisy ones), "
-                                 "a writer's greedy summary and its num_beams beams (needs the reward's models: the "
-                                 "summary LM, and MiniLM when rl.similarity_weight is set)")
+                                 "a writer's greedy summary, its num_beams beams and rerank_draws drawn summaries "
+                                 "(needs the reward's models: the summary LM, and MiniLM when rl.similarity_weight "
+                                 "is set)")
     rerank_weights: dict[str, float] = option({}, "with rerank: these reward terms weighed otherwise than in RL "
                                                   "(e.g. {fluency: 1, phrase: 0}); the others keep their rl.*_weight")
-    rerank_draws: int = option(16, "with rerank: this many more candidates of the same shapes, each the best under "
-                                  "the keep log-odds plus logistic noise (seeded by the seed and the document)")
+    rerank_draws: int = option(16, "with rerank: this many more candidates, seeded by the seed and the document: a "
+                                  "tagger's of the same shapes, each the best under the keep log-odds plus logistic "
+                                  "noise; a writer's drawn at temperature 1 as it decodes (phrase bonus, no repeats)")
     min_words: int = option(6, "abstractive: fewest words")
     num_beams: int = option(5, "abstractive: beam size")
     no_repeat_ngram_size: int = option(2, "abstractive: never repeat an n-gram of the summary itself")

@@ -10,9 +10,11 @@ maps the config's name to the class.
 Both return the same `Rollout`, so the RL step, the rewards and the loss never ask which kind runs.
 """
 
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 from tqdm import tqdm
 from transformers import (
@@ -251,11 +253,17 @@ class AllowedTokens(LogitsProcessor):
 def end_banned(scores: torch.Tensor, eos: int) -> torch.Tensor:
     """`scores` ([..., V]) with </s> banned (-inf) wherever another token is still allowed: a summary that must
     run on may not end, and one whose every allowed word is written (the copy mask) still can."""
-    others = scores.clone()
-    others[..., eos] = float("-inf")
-    can_go_on = torch.isfinite(others).any(dim=-1)
-    return scores.masked_fill(can_go_on.unsqueeze(-1) & (torch.arange(scores.size(-1), device=scores.device) == eos),
-                              float("-inf"))
+    return ban_end_in_place(scores.clone(), eos)
+
+
+def ban_end_in_place(scores: torch.Tensor, eos: int) -> torch.Tensor:
+    """`end_banned` without the copy (generate()'s scores: no gradient, and a copy a step of every row's whole
+    vocabulary costs as much as the rest of a drawn summary's processing)."""
+    end = scores[..., eos].clone()
+    scores[..., eos] = float("-inf")
+    can_go_on = scores.detach().amax(dim=-1) > float("-inf")  # a max, not a count of finite ones: 25x faster on CPU
+    scores[..., eos] = end.masked_fill(can_go_on, float("-inf"))
+    return scores
 
 
 def exact_words(settings) -> int:
@@ -274,7 +282,7 @@ class NoEndBefore(LogitsProcessor):
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         if input_ids.size(1) - self.prompt_length >= self.words:
             return scores
-        return end_banned(scores, self.eos)
+        return ban_end_in_place(scores, self.eos)
 
 
 class DocumentPhrases(LogitsProcessor):
@@ -303,6 +311,39 @@ class DocumentPhrases(LogitsProcessor):
             if after:
                 scores[row, after] += self.bonus
         return scores
+
+
+class SeededGumbel(LogitsProcessor):
+    """Adds standard Gumbel noise to each row's scores from that row's own seeded generator: greedy decoding over
+    the noisy scores then draws each token from the softmax of the scores the other processors left (the Gumbel-max
+    trick), and a row's draw depends on its seed alone, not on the rows beside it in the batch."""
+
+    def __init__(self, seeds: list[int], allowed: torch.Tensor | None = None):
+        """`allowed` ([rows, V], the copy mask): noise is drawn for those tokens only (the others score -inf), a few
+        dozen a row instead of the whole vocabulary."""
+        self.generators = [torch.Generator().manual_seed(seed) for seed in seeds]
+        self.columns = None if allowed is None else [row.nonzero().squeeze(1) for row in allowed.cpu()]
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        if self.columns is None:
+            uniform = torch.stack([torch.rand(scores.size(1), generator=g) for g in self.generators])
+            return scores + gumbel(uniform).to(scores.device)
+        uniform = torch.cat([torch.rand(len(c), generator=g) for c, g in zip(self.columns, self.generators)])
+        rows = torch.cat([torch.full((len(c),), row) for row, c in enumerate(self.columns)])
+        scores[rows.to(scores.device), torch.cat(self.columns).to(scores.device)] += gumbel(uniform).to(scores.device)
+        return scores
+
+
+def gumbel(uniform: torch.Tensor) -> torch.Tensor:
+    """Standard Gumbel noise from uniform draws in [0, 1)."""
+    return -torch.log(-torch.log(uniform.clamp_min(torch.finfo(uniform.dtype).tiny)))
+
+
+def draw_seeds(documents: list[str], count: int, seed: int) -> list[int]:
+    """The seeds of `count` draws of each document (adjacent): from `seed`, the document's text and the draw's
+    index, as a tagger's noisy candidates are seeded (seqae.core.selection.span_candidates)."""
+    return [int(np.random.SeedSequence([seed, zlib.crc32(document.encode("utf-8")), index]).generate_state(1)[0])
+            for document in documents for index in range(count)]
 
 
 def mask_completion_logits(logits: torch.Tensor, allowed: torch.Tensor | None, completion: torch.Tensor,
@@ -482,6 +523,28 @@ class AbstractiveGenerator(Generator):
             num_beams=num_beams, num_return_sequences=num_return_sequences, max_new_tokens=words,
             suppress_tokens=self.suppressed, logits_processor=processors,
             pad_token_id=self.codec.pad, eos_token_id=self.codec.eos, early_stopping=num_beams > 1,
+        )
+        return self._texts(output[:, prompt_ids.size(1):], slots)
+
+    @torch.no_grad()
+    def draw(self, documents, count, *, seed, words, min_words=1, no_repeat_ngram_size=2, phrase_bonus=0.0):
+        """`count` summaries a document (adjacent) drawn at temperature 1 from the writer as `decode` steers it
+        (copy mask, no repeated n-gram, `phrase_bonus`, at least `min_words` and at most `words` words): more
+        candidates for reranking than the beam's few near-twins. Seeded per document (`draw_seeds`, `SeededGumbel`):
+        a document's draws do not depend on its batch."""
+        self.module.eval()
+        prompt_ids, prompt_mask, slots = generator_prompts(self.vocabulary, documents, self.max_words)
+        prompt_ids, prompt_mask = prompt_ids.repeat_interleave(count, 0), prompt_mask.repeat_interleave(count, 0)
+        allowed = self._allowed(prompt_ids.to(self.device))
+        processors = self._processors(prompt_ids, allowed, no_repeat_ngram_size)
+        if phrase_bonus:
+            processors.append(DocumentPhrases(prompt_ids, phrase_bonus, set(self.codec.special)))
+        processors.append(NoEndBefore(prompt_ids.size(1), min(min_words, words), self.codec.eos))
+        processors.append(SeededGumbel(draw_seeds(documents, count, seed), allowed))
+        output = self.module.generate(
+            input_ids=prompt_ids.to(self.device), attention_mask=prompt_mask.to(self.device), do_sample=False,
+            num_beams=1, max_new_tokens=words, suppress_tokens=self.suppressed, logits_processor=processors,
+            pad_token_id=self.codec.pad, eos_token_id=self.codec.eos,
         )
         return self._texts(output[:, prompt_ids.size(1):], slots)
 
