@@ -74,7 +74,7 @@ def register(subparsers) -> None:
     summarize.add_argument("--rerank", action=argparse.BooleanOptionalAction, default=None,
                            help="keep the candidate the model's own RL reward scores highest: an extractive "
                                 "model's best summaries in 1, 2, ..., --spans phrases (and noisy draws of them), an "
-                                "abstractive one's greedy summary and beams (slower: loads the reward's models; "
+                                "abstractive one's greedy summary, beams and draws (slower: loads the reward's models; "
                                 "default: the model's decode.rerank)")
     summarize.add_argument("--compress", type=float, nargs="?", const=0.7, metavar="KEEP",
                            help="document mode: shorten each sentence with the model to this fraction of its words "

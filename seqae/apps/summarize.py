@@ -232,7 +232,7 @@ class Summarizer:
         words in at most this many phrases (seqae.core.selection.select_spans; default: the model's decode.max_spans, 0:
         the top-scoring words anywhere). `rerank` (default: the model's decode.rerank): the candidate the run's fixed
         reward scores highest (`rerank_score`), of a tagger's selections in 1..spans phrases (`select`) or a
-        writer's greedy summary and beams (`written_reranked`). A blank document gets a blank summary, in its
+        writer's greedy summary, beams and draws (`written_reranked`). A blank document gets a blank summary, in its
         place."""
         if any(not d.strip() for d in documents):
             written = [i for i, d in enumerate(documents) if d.strip()]
