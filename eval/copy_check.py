@@ -2,8 +2,8 @@
 
 For each model, greedy: summaries/s (after a warm-up batch), the share of summaries free of repeated words and of
 summary words found in their document (the copy mask's promises), ROUGE; then summaries/s and ROUGE of beam search
-(`--beams`) alone, of the beams alone reranked by the model's reward, and of the greedy summary and the beams
-reranked by it (decode.rerank, what users get); then the
+(`--beams`) alone, of the beams alone reranked by the model's reward, and of the greedy summary, the beams and
+decode.rerank_draws drawn summaries reranked by it (decode.rerank, what users get); then the
 paired bootstrap difference of greedy ROUGE-1 F1, FULL minus WARM, on the same test lines. `--phrase-bonus`: decode
 both with this decode.phrase_bonus instead of their own (as the bench decodes a writer trained before it was set).
 """
@@ -41,7 +41,7 @@ def check(model_dir, articles: list[str], titles: list[str], words: int, beams: 
               **rouge(summaries, titles),
               f"beam_{beams}": {"summaries_per_s": round(beam_per_second, 1), **rouge(beamed, titles)},
               f"beam_{beams}_reranked": rouge(beams_reranked, titles),
-              f"greedy_and_beam_{beams}_reranked": {"summaries_per_s": round(reranked_per_second, 1),
+              f"greedy_beam_{beams}_and_draws_reranked": {"summaries_per_s": round(reranked_per_second, 1),
                                                       **rouge(reranked, titles)}}
     return result, summaries
 
