@@ -319,10 +319,14 @@ class SeededGumbel(LogitsProcessor):
     trick), and a row's draw depends on its seed alone, not on the rows beside it in the batch."""
 
     def __init__(self, seeds: list[int], allowed: torch.Tensor | None = None):
-        """`allowed` ([rows, V], the copy mask): noise is drawn for those tokens only (the others score -inf), a few
-        dozen a row instead of the whole vocabulary."""
+        """One seed a row; `allowed` ([documents, V], the copy mask, a document's rows adjacent as generate() expands
+        them): noise is drawn for those tokens only (the others score -inf), a few dozen a row instead of the whole
+        vocabulary."""
         self.generators = [torch.Generator().manual_seed(seed) for seed in seeds]
-        self.columns = None if allowed is None else [row.nonzero().squeeze(1) for row in allowed.cpu()]
+        self.columns = None
+        if allowed is not None:
+            per_document = len(seeds) // allowed.size(0)
+            self.columns = [row.nonzero().squeeze(1) for row in allowed.cpu() for _ in range(per_document)]
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         if self.columns is None:
@@ -390,6 +394,19 @@ class AbstractiveGenerator(Generator):
         if no_repeat_ngram_size > 1 or (no_repeat_ngram_size == 1 and allowed is None):
             processors.append(GeneratedNoRepeatNGram(no_repeat_ngram_size, prompt_ids.size(1), self.codec.eos))
         return processors
+
+    def _decoding_processors(self, prompt_ids: torch.Tensor, *, words: int, min_words: int, no_repeat_ngram_size: int,
+                             phrase_bonus: float) -> tuple[LogitsProcessorList, torch.Tensor | None]:
+        """What steers every decoded candidate alike (greedy, beams, draws), and the copy mask: the copy mask, no
+        repeated n-gram, the phrase bonus (`DocumentPhrases`), at least `min_words` words."""
+        allowed = self._allowed(prompt_ids.to(self.device))
+        processors = self._processors(prompt_ids, allowed, no_repeat_ngram_size)
+        if phrase_bonus:
+            processors.append(DocumentPhrases(prompt_ids, phrase_bonus, set(self.codec.special)))
+        # At least min_words where the document has them (not generate()'s min_new_tokens, which bans </s> even when
+        # the copy mask has nothing else left).
+        processors.append(NoEndBefore(prompt_ids.size(1), min(min_words, words), self.codec.eos))
+        return processors, allowed
 
     @property
     def suppressed(self) -> list[int]:
@@ -510,12 +527,8 @@ class AbstractiveGenerator(Generator):
         adjacent (the candidates reranking chooses among); `phrase_bonus`: `DocumentPhrases`."""
         self.module.eval()
         prompt_ids, prompt_mask, slots = generator_prompts(self.vocabulary, documents, self.max_words)
-        processors = self._processors(prompt_ids, self._allowed(prompt_ids.to(self.device)), no_repeat_ngram_size)
-        if phrase_bonus:
-            processors.append(DocumentPhrases(prompt_ids, phrase_bonus, set(self.codec.special)))
-        # At least min_words where the document has them (not generate()'s min_new_tokens, which bans </s> even when
-        # the copy mask has nothing else left).
-        processors.append(NoEndBefore(prompt_ids.size(1), min(min_words, words), self.codec.eos))
+        processors, _ = self._decoding_processors(prompt_ids, words=words, min_words=min_words,
+                                                  no_repeat_ngram_size=no_repeat_ngram_size, phrase_bonus=phrase_bonus)
         output = self.module.generate(
             input_ids=prompt_ids.to(self.device), attention_mask=prompt_mask.to(self.device), do_sample=False,
             # At most `words` words: a summary that reaches them ends there, with or without </s> (a phrase bonus
@@ -534,15 +547,14 @@ class AbstractiveGenerator(Generator):
         a document's draws do not depend on its batch."""
         self.module.eval()
         prompt_ids, prompt_mask, slots = generator_prompts(self.vocabulary, documents, self.max_words)
-        prompt_ids, prompt_mask = prompt_ids.repeat_interleave(count, 0), prompt_mask.repeat_interleave(count, 0)
-        allowed = self._allowed(prompt_ids.to(self.device))
-        processors = self._processors(prompt_ids, allowed, no_repeat_ngram_size)
-        if phrase_bonus:
-            processors.append(DocumentPhrases(prompt_ids, phrase_bonus, set(self.codec.special)))
-        processors.append(NoEndBefore(prompt_ids.size(1), min(min_words, words), self.codec.eos))
+        # The processors read one row a document and follow generate()'s rows, a document's draws adjacent.
+        processors, allowed = self._decoding_processors(prompt_ids, words=words, min_words=min_words,
+                                                        no_repeat_ngram_size=no_repeat_ngram_size,
+                                                        phrase_bonus=phrase_bonus)
         processors.append(SeededGumbel(draw_seeds(documents, count, seed), allowed))
         output = self.module.generate(
-            input_ids=prompt_ids.to(self.device), attention_mask=prompt_mask.to(self.device), do_sample=False,
+            input_ids=prompt_ids.repeat_interleave(count, 0).to(self.device),
+            attention_mask=prompt_mask.repeat_interleave(count, 0).to(self.device), do_sample=False,
             num_beams=1, max_new_tokens=words, suppress_tokens=self.suppressed, logits_processor=processors,
             pad_token_id=self.codec.pad, eos_token_id=self.codec.eos,
         )
