@@ -43,6 +43,25 @@ def rest_loss(model, codec, summaries, documents, max_words):
 from seqae.core.models import load_reconstructor
 
 
+def contrastive_loss(model, codec, summaries, documents, max_words, group=16, weight=0.1):
+    """reconstructor_loss plus InfoNCE over documents: within each group of `group` pairs, summary i scores every
+    document j of the group by its pointwise information, log p(d_j | s_i) - log p(d_j | nothing) summed over d_j's
+    tokens, and is trained to give its own document the highest (cross-entropy over j, times `weight`)."""
+    from seqae.core.losses import document_token_log_probs
+    total, nce = reconstructor_loss(model, codec, summaries, documents, max_words), 0.0
+    groups = range(0, len(documents), group)
+    for start in groups:
+        s, d = summaries[start:start + group], documents[start:start + group]
+        n = len(d)
+        pairs_s = [si for si in s for _ in d] + [""] * n
+        pairs_d = [dj for _ in s for dj in d] + list(d)
+        tokens, mask = document_token_log_probs(model, codec, pairs_s, pairs_d, max_words)
+        log_p = (tokens * mask).sum(1)
+        gain = log_p[:n * n].view(n, n) - log_p[n * n:].view(1, n)
+        nce = nce + torch.nn.functional.cross_entropy(gain, torch.arange(n)) / len(groups)
+    return total + weight * nce
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("bundle")
@@ -53,10 +72,13 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--mix", nargs="+", default=["teacher", "sample", "random25", "random"])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--loss", choices=["all", "rest"], default="all",
-                        help="rest: no loss on the document tokens the summary contains (R earns nothing by copying)")
+    parser.add_argument("--nce-weight", type=float, default=0.1, help="contrastive: InfoNCE's weight")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--loss", choices=["all", "rest", "contrastive"], default="all",
+                        help="rest: no loss on the document tokens the summary contains (R earns nothing by copying); "
+                             "contrastive: R's loss plus InfoNCE over the batch's documents (contrastive_loss)")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     bundle = Path(args.bundle)
@@ -132,8 +154,12 @@ def main():
             cursor = 0
         documents = [articles[i] for i in order[cursor:cursor + args.batch]]
         cursor += args.batch
-        loss = (rest_loss if args.loss == "rest" else reconstructor_loss)(model, codec, summaries_for(documents),
-                                                                          documents, max_words)
+        summaries = summaries_for(documents)
+        if args.loss == "contrastive":
+            loss = contrastive_loss(model, codec, summaries, documents, max_words, weight=args.nce_weight)
+        else:
+            loss = (rest_loss if args.loss == "rest" else reconstructor_loss)(model, codec, summaries, documents,
+                                                                              max_words)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
