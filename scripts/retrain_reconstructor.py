@@ -1,6 +1,7 @@
 """Issue 23 exploration: continue training a run's reconstructor (a copy) on a mix of summaries, then save it.
 
     python scripts/retrain_reconstructor.py BUNDLE OUT_DIR [--steps N] [--minutes M] [--lr LR] [--mix ...]
+                                            [--loss all|rest|contrastive] [--fresh WIDTH LAYERS | --start DIR] [--threads T]
 
 Each step: 64 training articles (the run's unsupervised split), each with one summary drawn from the mix
 (`--mix`): teacher (the warm start's heuristic target), sample (a Gumbel-top-k sample of the run's tagger at
@@ -21,7 +22,7 @@ import torch
 from seqae.core.checkpoint import load_bundle_config
 from seqae.data.corpus import load_corpus
 from seqae.data.heuristics import heuristic_summary
-from seqae.data.tokenizer import load_word_codec
+from seqae.data.tokenizer import load_word_codec, load_word_tokenizer
 from seqae.core.encoding import IGNORE_INDEX, model_vocab_size, reconstructor_batch, truncate_words
 from seqae.core.losses import per_sequence_nll, reconstruction_nll, reconstructor_loss
 
@@ -74,6 +75,9 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--nce-weight", type=float, default=0.1, help="contrastive: InfoNCE's weight")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--start", default=None, help="continue training the R saved in this directory instead")
+    parser.add_argument("--fresh", type=int, nargs=2, metavar=("WIDTH", "LAYERS"), default=None,
+                        help="train a new R of this width and depth from scratch instead of the bundle's")
     parser.add_argument("--loss", choices=["all", "rest", "contrastive"], default="all",
                         help="rest: no loss on the document tokens the summary contains (R earns nothing by copying); "
                              "contrastive: R's loss plus InfoNCE over the batch's documents (contrastive_loss)")
@@ -85,7 +89,14 @@ def main():
     config = load_bundle_config(bundle)
     corpus = load_corpus(config.data, config.seed)
     codec = load_word_codec(bundle / "tokenizer")
-    model = load_reconstructor(bundle / "reconstructor")
+    if args.fresh:
+        from dataclasses import replace
+        from seqae.core.models import build_reconstructor
+        model_config = replace(config.model, reconstructor_hidden_size=args.fresh[0],
+                               reconstructor_layers=args.fresh[1])
+        model = build_reconstructor(model_config, load_word_tokenizer(bundle / "tokenizer"))
+    else:
+        model = load_reconstructor(args.start or bundle / "reconstructor")
     max_words, k, target = config.data.max_document_words, config.decode.words, config.warm_start.target
     tagger = None
     if "sample" in args.mix:
