@@ -17,7 +17,6 @@ document words the summary keeps; and the word prior plus each.
 """
 
 import argparse
-import gzip
 import json
 import math
 import re
@@ -29,6 +28,7 @@ from gensim.models import Word2Vec
 from seqae.core.checkpoint import load_bundle_config
 from seqae.data.corpus import load_corpus
 from seqae.data.heuristics import is_function_token
+from seqae.eval.cnndm_bench import read_records
 from seqae.eval.diagnose import summarize_records
 from seqae.rl.word_prior import WordPrior
 
@@ -55,12 +55,10 @@ def embedding_scores(summary: list[str], document: list[tuple[str, np.ndarray, f
 def cnndm_texts(path: str) -> list[list[str]]:
     """CNN/DailyMail's article sentences and highlights, tokenized as Gigaword (digits as `#`)."""
     texts = []
-    with gzip.open(path, "rt") as lines:
-        for line in lines:
-            record = json.loads(line)
-            article = re.sub(r"\d", "#", record["article"])
-            texts += [s.split() for s in re.split(r"(?<= [.!?]) ", article) if len(s.split()) > 3]
-            texts += [re.sub(r"\d", "#", h).split() for h in record["highlights"]]
+    for record in read_records(Path(path)):
+        article = re.sub(r"\d", "#", record["article"])
+        texts += [s.split() for s in re.split(r"(?<= [.!?]) ", article) if len(s.split()) > 3]
+        texts += [re.sub(r"\d", "#", h).split() for h in record["highlights"]]
     return texts
 
 

@@ -15,6 +15,7 @@ import argparse
 import random
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -24,7 +25,9 @@ from seqae.data.corpus import load_corpus
 from seqae.data.heuristics import heuristic_summary
 from seqae.data.tokenizer import load_word_codec, load_word_tokenizer
 from seqae.core.encoding import IGNORE_INDEX, model_vocab_size, reconstructor_batch, truncate_words
-from seqae.core.losses import per_sequence_nll, reconstruction_nll, reconstructor_loss
+from seqae.core.losses import (document_token_log_probs, per_sequence_nll, reconstruction_nll,
+                               reconstructor_loss)
+from seqae.core.models import build_reconstructor, load_reconstructor
 
 
 def rest_loss(model, codec, summaries, documents, max_words):
@@ -41,15 +44,14 @@ def rest_loss(model, codec, summaries, documents, max_words):
                 labels[row, t] = IGNORE_INDEX
     logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
     return per_sequence_nll(logits, labels).mean()
-from seqae.core.models import load_reconstructor
 
 
 def contrastive_loss(model, codec, summaries, documents, max_words, group=16, weight=0.1):
     """reconstructor_loss plus InfoNCE over documents: within each group of `group` pairs, summary i scores every
     document j of the group by its pointwise information, log p(d_j | s_i) - log p(d_j | nothing) summed over d_j's
-    tokens, and is trained to give its own document the highest (cross-entropy over j, times `weight`)."""
-    from seqae.core.losses import document_token_log_probs
-    total, nce = reconstructor_loss(model, codec, summaries, documents, max_words), 0.0
+    tokens, and is trained to give its own document the highest (cross-entropy over j, times `weight`). One R pass
+    a group gives both: R's loss is its diagonal and its documents given nothing (each distinct document once)."""
+    nce, nll, seen = 0.0, [], set()
     groups = range(0, len(documents), group)
     for start in groups:
         s, d = summaries[start:start + group], documents[start:start + group]
@@ -58,9 +60,16 @@ def contrastive_loss(model, codec, summaries, documents, max_words, group=16, we
         pairs_d = [dj for _ in s for dj in d] + list(d)
         tokens, mask = document_token_log_probs(model, codec, pairs_s, pairs_d, max_words)
         log_p = (tokens * mask).sum(1)
+        per_token = -log_p / mask.sum(1)
+        first = []  # the group's documents not given nothing in an earlier group
+        for j, dj in enumerate(d):
+            if dj not in seen:
+                seen.add(dj)
+                first.append(j)
+        nll += [per_token[:n * n].view(n, n).diagonal(), per_token[n * n:][first]]
         gain = log_p[:n * n].view(n, n) - log_p[n * n:].view(1, n)
         nce = nce + torch.nn.functional.cross_entropy(gain, torch.arange(n)) / len(groups)
-    return total + weight * nce
+    return torch.cat(nll).mean() + weight * nce
 
 
 def main():
@@ -90,8 +99,6 @@ def main():
     corpus = load_corpus(config.data, config.seed)
     codec = load_word_codec(bundle / "tokenizer")
     if args.fresh:
-        from dataclasses import replace
-        from seqae.core.models import build_reconstructor
         model_config = replace(config.model, reconstructor_hidden_size=args.fresh[0],
                                reconstructor_layers=args.fresh[1])
         model = build_reconstructor(model_config, load_word_tokenizer(bundle / "tokenizer"))
