@@ -53,9 +53,8 @@ def reranked_beams(summarizer: Summarizer, articles: list[str], words: int, beam
     prepared = [summarizer.prepare(article) for article in articles]
     return [summary for start in range(0, len(prepared), decode.batch_size)
             for summary in written_reranked(summarizer.generator, prepared[start:start + decode.batch_size],
-                                            summarizer.rerank_score, words=words, min_words=decode.min_words,
-                                            no_repeat_ngram_size=decode.no_repeat_ngram_size, num_beams=beams,
-                                            phrase_bonus=decode.phrase_bonus, with_greedy=False)]
+                                            summarizer.rerank_score, decode, words=words, num_beams=beams, draws=0,
+                                            with_greedy=False)]
 
 
 def main() -> None:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 
 from tqdm import tqdm
 
+from seqae.core.config import DecodeConfig
+
 
 def one_word_swaps(words: list[str], kept: list[int], count: int, rng: random.Random) -> list[list[int]]:
     """Up to `count` distinct one-word swaps of `kept` (sorted positions), each sorted again.
@@ -122,17 +124,22 @@ def best_candidates(documents: list[str], candidates: list[list[str]],
     return best
 
 
-def written_reranked(generator, documents: list[str], score_fn, *, words: int, min_words: int,
-                     no_repeat_ngram_size: int, num_beams: int, phrase_bonus: float = 0.0, draws: int = 0,
-                     seed: int = 0, with_greedy: bool = True) -> list[str]:
+def written_reranked(generator, documents: list[str], score_fn, decode: DecodeConfig, *, words: int | None = None,
+                     num_beams: int | None = None, draws: int | None = None, seed: int = 0,
+                     with_greedy: bool = True) -> list[str]:
     """A writer's summaries: of its greedy summary, its beam's `num_beams` best and `draws` summaries drawn from it
     (`generator.draw`, seeded by `seed` and the document), the one `score_fn` rates highest (`best_candidates`).
+    Decoded with `decode`'s settings (min_words, no_repeat_ngram_size, phrase_bonus); `words`, `num_beams` and
+    `draws` default to its words, num_beams and rerank_draws.
     Beam search alone ties or trails greedy on Gigaword (docs/readability.md); reranked, it leads, and draws give
     reranking candidates the beam's near-twins do not. The trainer's dev score and `seqae summarize` decode alike
     through here; `with_greedy=False` reranks the beams alone (whether the beam, reranked, beats greedy on its own:
     seqae.eval.copy_check)."""
-    settings = dict(words=words, min_words=min(min_words, words), no_repeat_ngram_size=no_repeat_ngram_size,
-                    phrase_bonus=phrase_bonus)
+    words = words or decode.words
+    num_beams = num_beams or decode.num_beams
+    draws = decode.rerank_draws if draws is None else draws
+    settings = dict(words=words, min_words=min(decode.min_words, words),
+                    no_repeat_ngram_size=decode.no_repeat_ngram_size, phrase_bonus=decode.phrase_bonus)
     greedy = generator.decode(documents, num_beams=1, **settings) if with_greedy else []
     beamed = generator.decode(documents, num_beams=num_beams, num_return_sequences=num_beams, **settings) \
         if num_beams > 1 else []

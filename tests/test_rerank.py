@@ -5,6 +5,7 @@ import pytest
 
 from seqae import Summarizer
 from seqae.cli import main
+from seqae.core.config import DecodeConfig
 from seqae.rl.search import best_candidates, written_reranked
 from seqae.core.selection import select_spans, span_candidates
 
@@ -71,13 +72,11 @@ def test_a_writer_keeps_its_greedy_or_beam_summary_that_the_reward_prefers():
             return [f"beam{i} {d}" for d in documents for i in range(num_return_sequences)]
 
     score = lambda texts, summaries: [("beam1" in s) + ("greedy b" in s) for s in summaries]  # noqa: E731
-    assert written_reranked(Writer(), ["a", "b"], score, words=3, min_words=6, no_repeat_ngram_size=2,
-                            num_beams=3, phrase_bonus=0.5) == ["beam1 a", "greedy b"]
-    assert written_reranked(Writer(), ["a"], score, words=3, min_words=6, no_repeat_ngram_size=2,
-                            num_beams=1, phrase_bonus=0.5) == ["greedy a"]
+    decode = DecodeConfig(words=3, min_words=6, num_beams=3, phrase_bonus=0.5, rerank_draws=0)
+    assert written_reranked(Writer(), ["a", "b"], score, decode) == ["beam1 a", "greedy b"]
+    assert written_reranked(Writer(), ["a"], score, decode, num_beams=1) == ["greedy a"]
     # the beams alone: "greedy b" is no candidate, so b keeps the beam the reward prefers
-    assert written_reranked(Writer(), ["a", "b"], score, words=3, min_words=6, no_repeat_ngram_size=2,
-                            num_beams=3, phrase_bonus=0.5, with_greedy=False) == ["beam1 a", "beam1 b"]
+    assert written_reranked(Writer(), ["a", "b"], score, decode, with_greedy=False) == ["beam1 a", "beam1 b"]
 
 
 def test_the_summarizer_keeps_the_shape_its_reranker_prefers(tiny_run):

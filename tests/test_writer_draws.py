@@ -5,7 +5,7 @@ import math
 
 import torch
 
-from seqae.core.config import ModelConfig
+from seqae.core.config import DecodeConfig, ModelConfig
 from seqae.core.generators import (AbstractiveGenerator, SeededGumbel, ban_end_in_place, draw_seeds, end_banned)
 from seqae.data.tokenizer import WordCodec, build_word_tokenizer
 from seqae.rl.search import written_reranked
@@ -89,5 +89,5 @@ def test_reranking_chooses_among_greedy_beams_and_draws():
             return [f"draw{i} {d}" for d in documents for i in range(count)]
 
     score = lambda texts, summaries: [("draw2 a" in s) + 2 * ("greedy b" in s) for s in summaries]  # noqa: E731
-    assert written_reranked(Writer(), ["a", "b"], score, words=3, min_words=6, no_repeat_ngram_size=2, num_beams=2,
-                            draws=3, seed=5) == ["draw2 a", "greedy b"]
+    decode = DecodeConfig(words=5, min_words=6, num_beams=2, phrase_bonus=0.0, rerank_draws=1)
+    assert written_reranked(Writer(), ["a", "b"], score, decode, words=3, draws=3, seed=5) == ["draw2 a", "greedy b"]

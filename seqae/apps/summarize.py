@@ -282,11 +282,8 @@ class Summarizer:
         """A writer's summaries of documents already `prepare`d: of the greedy summary, the beam's `num_beams`
         best and decode.rerank_draws drawn summaries, the one `rerank_score` rates highest
         (seqae.rl.search.written_reranked)."""
-        decode = self.config.decode
-        return written_reranked(self.generator, prepared, self.rerank_score, words=words or decode.words,
-                                min_words=decode.min_words, no_repeat_ngram_size=decode.no_repeat_ngram_size,
-                                num_beams=num_beams or decode.num_beams, phrase_bonus=decode.phrase_bonus,
-                                draws=decode.rerank_draws, seed=self.config.seed)
+        return written_reranked(self.generator, prepared, self.rerank_score, self.config.decode, words=words,
+                                num_beams=num_beams, seed=self.config.seed)
 
     def select(self, prepared: list[str], *, words: int, ratio: float | None = None, spans: int | None = None,
                rerank: bool | None = None) -> tuple[list[list[str]], list[list[int]]]:

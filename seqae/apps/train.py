@@ -318,9 +318,7 @@ class Trainer:
         for start in range(0, len(documents), decode.batch_size):
             predictions += written_reranked(
                 self.generator, documents[start:start + decode.batch_size],
-                lambda texts, summaries: fixed.total(fixed.score(texts, summaries)).tolist(), words=decode.words,
-                min_words=decode.min_words, no_repeat_ngram_size=decode.no_repeat_ngram_size,
-                num_beams=decode.num_beams, phrase_bonus=decode.phrase_bonus)
+                lambda texts, summaries: fixed.total(fixed.score(texts, summaries)).tolist(), decode, draws=0)
         return predictions
 
     @functools.cached_property
