@@ -1,7 +1,7 @@
 """Issue 23 exploration: continue training a run's reconstructor (a copy) on a mix of summaries, then save it.
 
     python scripts/retrain_reconstructor.py BUNDLE OUT_DIR [--steps N] [--minutes M] [--lr LR] [--mix ...]
-                                            [--loss all|rest|contrastive] [--fresh WIDTH LAYERS | --start DIR] [--threads T]
+                                            [--loss all|rest|contrastive] [--fresh WIDTH LAYERS [--vocab N] | --start DIR] [--threads T]
 
 Each step: 64 training articles (the run's unsupervised split), each with one summary drawn from the mix
 (`--mix`): teacher (the warm start's heuristic target), sample (a Gumbel-top-k sample of the run's tagger at
@@ -87,6 +87,9 @@ def main():
     parser.add_argument("--start", default=None, help="continue training the R saved in this directory instead")
     parser.add_argument("--fresh", type=int, nargs=2, metavar=("WIDTH", "LAYERS"), default=None,
                         help="train a new R of this width and depth from scratch instead of the bundle's")
+    parser.add_argument("--vocab", type=int, default=None,
+                        help="with --fresh: R reads and predicts this many words (the bundle's "
+                             "model.reconstructor_vocab_size if not given; the tokenizer's size at most)")
     parser.add_argument("--loss", choices=["all", "rest", "contrastive"], default="all",
                         help="rest: no loss on the document tokens the summary contains (R earns nothing by copying); "
                              "contrastive: R's loss plus InfoNCE over the batch's documents (contrastive_loss)")
@@ -100,7 +103,8 @@ def main():
     codec = load_word_codec(bundle / "tokenizer")
     if args.fresh:
         model_config = replace(config.model, reconstructor_hidden_size=args.fresh[0],
-                               reconstructor_layers=args.fresh[1])
+                               reconstructor_layers=args.fresh[1],
+                               reconstructor_vocab_size=args.vocab or config.model.reconstructor_vocab_size)
         model = build_reconstructor(model_config, load_word_tokenizer(bundle / "tokenizer"))
     else:
         model = load_reconstructor(args.start or bundle / "reconstructor")
