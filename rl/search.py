@@ -129,8 +129,8 @@ def written_reranked(generator, documents: list[str], score_fn, decode: DecodeCo
                      with_greedy: bool = True) -> list[str]:
     """A writer's summaries: of its greedy summary, its beam's `num_beams` best and `draws` summaries drawn from it
     (`generator.draw`, seeded by `seed` and the document), the one `score_fn` rates highest (`best_candidates`).
-    Decoded with `decode`'s settings (min_words, no_repeat_ngram_size, phrase_bonus); `words`, `num_beams` and
-    `draws` default to its words, num_beams and rerank_draws.
+    Decoded with `decode`'s settings (min_words, no_repeat_ngram_size, phrase_bonus); `words` and `num_beams` when
+    None or 0, and `draws` when None, are its words, num_beams and rerank_draws (`draws=0`: no draws).
     Beam search alone ties or trails greedy on Gigaword (docs/readability.md); reranked, it leads, and draws give
     reranking candidates the beam's near-twins do not. The trainer's dev score and `seqae summarize` decode alike
     through here; `with_greedy=False` reranks the beams alone (whether the beam, reranked, beats greedy on its own:

@@ -2,11 +2,12 @@
 score and print each variant's within-document Spearman / best-by (seqae.eval.diagnose.summarize_records).
 
     python scripts/recon_variants.py DUMP.json BUNDLE [--reconstructor DIR] [--others K] [--pmi-docs N]
-                                     [--out SCORES.json]
+                                     [--hidden] [--out SCORES.json]
 
 One forward pass of R per candidate (and one with the empty summary per document) gives every token-level
 variant; `--others K` adds K other dev documents per document (the next K of the slice, cyclically) for the
-normalized (PMI / contrastive) forms, on the first `--pmi-docs` documents.
+normalized (PMI / contrastive) forms, on the first `--pmi-docs` documents. `--hidden` adds R as a sentence
+encoder: the cosine of the summary's and the document's pooled hidden states (`hidden_similarity`).
 """
 
 import argparse
@@ -23,7 +24,7 @@ from seqae.core.checkpoint import load_bundle_config
 from seqae.data.corpus import load_corpus
 from seqae.data.heuristics import is_function_token
 from seqae.data.tokenizer import load_word_codec
-from seqae.core.encoding import IGNORE_INDEX, model_vocab_size, reconstructor_batch, truncate_words
+from seqae.core.encoding import IGNORE_INDEX, model_vocab_size, pad, reconstructor_batch, truncate_words
 from seqae.eval.diagnose import summarize_records
 from seqae.core.models import load_reconstructor
 from seqae.rl.word_prior import WordPrior
@@ -52,6 +53,48 @@ def token_pass(model, codec, summaries, documents, max_words, batch=64):
     return out
 
 
+@torch.no_grad()
+def pooled_states(model, codec, texts, max_words, weight, batch=128):
+    """Per text, {(layer, pooling): vector}: R reading `<sep> text` (a document given nothing), its input
+    embeddings, middle and last hidden states averaged over the text's words, each word weighted by
+    `weight(word, pooling)`."""
+    vocab = model_vocab_size(model)
+    out = []
+    for start in range(0, len(texts), batch):
+        chunk = [truncate_words(t, max_words) for t in texts[start:start + batch]]
+        ids, mask = pad([[codec.sep] + codec.ids(w, vocab) for w in chunk], codec.pad)
+        states = model.model(input_ids=ids, attention_mask=mask, output_hidden_states=True).hidden_states
+        layers = {"emb": states[0], "mid": states[len(states) // 2], "last": states[-1]}
+        for row, words in enumerate(chunk):
+            vectors = {}
+            for pooling in POOLINGS:
+                w = torch.zeros(ids.size(1))
+                w[1:len(words) + 1] = torch.tensor([weight(word, pooling) for word in words])
+                if w.sum() == 0:
+                    w[0] = 1.0  # nothing to pool (an empty summary): the <sep> state
+                for layer, hidden in layers.items():
+                    vectors[(layer, pooling)] = (hidden[row] * w[:, None]).sum(0) / w.sum()
+            out.append(vectors)
+    return out
+
+
+POOLINGS = ("mean", "content", "idf", "ratio")
+
+
+def hidden_similarity(model, codec, records, docs, max_words, weight) -> list[str]:
+    """Adds `cos_LAYER_POOLING` to every candidate's scores: the cosine of its summary's and its document's pooled
+    R states (`pooled_states`); returns the names."""
+    doc_vectors = pooled_states(model, codec, docs, max_words, weight)
+    summary_vectors = iter(pooled_states(model, codec, [c["summary"] for r in records for c in r["candidates"]],
+                                         max_words, weight))
+    for i, record in enumerate(records):
+        for candidate in record["candidates"]:
+            for (layer, pooling), vector in next(summary_vectors).items():
+                candidate["scores"][f"cos_{layer}_{pooling}"] = torch.cosine_similarity(
+                    vector, doc_vectors[i][(layer, pooling)], 0).item()
+    return [f"cos_{layer}_{pooling}" for layer in ("emb", "mid", "last") for pooling in POOLINGS]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("dump")
@@ -60,6 +103,7 @@ def main():
     parser.add_argument("--others", type=int, default=0)
     parser.add_argument("--pmi-docs", type=int, default=100)
     parser.add_argument("--docs", type=int, default=None)
+    parser.add_argument("--hidden", action="store_true", help="also R's pooled hidden states as a sentence encoder")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -138,6 +182,15 @@ def main():
              "r_content_pos", "r_mean", "r_idf", "r_content_idf", "r_content", "r_rest", "r_rest_cidf",
              "r_rest_content_ratio", "r_rest_content", "r_copy", "r_bag_cidf",
              "r_bag_cidf_capped", "idf_recall"]
+    if args.hidden:
+        def pooling_weight(word, pooling):
+            if pooling == "mean":
+                return 1.0
+            if is_function_token(word):
+                return 0.0
+            return {"content": 1.0, "idf": idf(word), "ratio": math.exp(prior.word_scores([word])[0])}[pooling]
+
+        names += hidden_similarity(model, codec, records, docs, max_words, pooling_weight)
 
     if args.others:
         m = min(args.pmi_docs, len(records))

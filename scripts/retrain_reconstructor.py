@@ -94,6 +94,8 @@ def main():
                         help="rest: no loss on the document tokens the summary contains (R earns nothing by copying); "
                              "contrastive: R's loss plus InfoNCE over the batch's documents (contrastive_loss)")
     args = parser.parse_args()
+    if args.vocab is not None and (not args.fresh or args.vocab < 1):
+        parser.error("--vocab N needs --fresh and N >= 1")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)

@@ -1,6 +1,8 @@
 """Reranking whole-phrase shapes at test time: the candidates (seqae.core.selection.span_candidates), the choice
 (seqae.rl.search.best_candidates), and `seqae summarize --rerank` on a tiny trained run."""
 
+import dataclasses
+
 import pytest
 
 from seqae import Summarizer
@@ -66,14 +68,18 @@ def test_rerank_scores_a_documents_repeated_candidate_once():
 def test_a_writer_keeps_its_greedy_or_beam_summary_that_the_reward_prefers():
     class Writer:
         def decode(self, documents, *, num_beams, num_return_sequences=1, **settings):
-            assert settings == {"words": 3, "min_words": 3, "no_repeat_ngram_size": 2, "phrase_bonus": 0.5}
+            assert settings == {"words": 3, "min_words": 3, "no_repeat_ngram_size": 3, "phrase_bonus": 0.5}
             if num_beams == 1:
                 return [f"greedy {d}" for d in documents]
             return [f"beam{i} {d}" for d in documents for i in range(num_return_sequences)]
 
     score = lambda texts, summaries: [("beam1" in s) + ("greedy b" in s) for s in summaries]  # noqa: E731
-    decode = DecodeConfig(words=3, min_words=6, num_beams=3, phrase_bonus=0.5, rerank_draws=0)
+    decode = DecodeConfig(words=3, min_words=6, num_beams=3, phrase_bonus=0.5, no_repeat_ngram_size=3,
+                          rerank_draws=0)
     assert written_reranked(Writer(), ["a", "b"], score, decode) == ["beam1 a", "greedy b"]
+    # draws=0 overrides the config's draws (this writer cannot draw)
+    assert written_reranked(Writer(), ["a", "b"], score, dataclasses.replace(decode, rerank_draws=4),
+                            draws=0) == ["beam1 a", "greedy b"]
     assert written_reranked(Writer(), ["a"], score, decode, num_beams=1) == ["greedy a"]
     # the beams alone: "greedy b" is no candidate, so b keeps the beam the reward prefers
     assert written_reranked(Writer(), ["a", "b"], score, decode, with_greedy=False) == ["beam1 a", "beam1 b"]

@@ -84,10 +84,10 @@ def test_reranking_chooses_among_greedy_beams_and_draws():
                     range(num_return_sequences)]
 
         def draw(self, documents, count, *, seed, **settings):
-            assert seed == 5 and settings == {"words": 3, "min_words": 3, "no_repeat_ngram_size": 2,
+            assert seed == 5 and settings == {"words": 3, "min_words": 3, "no_repeat_ngram_size": 3,
                                               "phrase_bonus": 0.0}
             return [f"draw{i} {d}" for d in documents for i in range(count)]
 
     score = lambda texts, summaries: [("draw2 a" in s) + 2 * ("greedy b" in s) for s in summaries]  # noqa: E731
-    decode = DecodeConfig(words=5, min_words=6, num_beams=2, phrase_bonus=0.0, rerank_draws=1)
+    decode = DecodeConfig(words=5, min_words=6, num_beams=2, phrase_bonus=0.0, no_repeat_ngram_size=3, rerank_draws=1)
     assert written_reranked(Writer(), ["a", "b"], score, decode, words=3, draws=3, seed=5) == ["draw2 a", "greedy b"]
