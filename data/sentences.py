@@ -58,7 +58,28 @@ def split_written(text: str) -> list[str]:
     reads a paragraph in the blocks Punkt reads (`_blocks`), and a run of over LONGEST_RUN characters without a space
     in pieces of that length."""
     return [sentence for paragraph in paragraphs(text) for block in _blocks(paragraph) for run in _short_runs(block)
-            for piece in segment("en", run) if (sentence := piece.strip())]
+            for piece in _rejoin_states(list(segment("en", run))) if (sentence := piece.strip())]
+
+
+# sentencex splits AP's party-and-state designations inside the state ("Sen. Ann Roe, D-N." | "M., said ...";
+# "D-W." | "Va., said"): a piece that starts with one or two letters and a period before a comma, semicolon, colon or
+# bracket cannot start a sentence, nor can a piece of that form ("M.", "Va.") right after one ending in "-X.".
+SPLIT_INSIDE_STATE = re.compile(r"-[A-Z]\.$")
+STATE_REST = re.compile(r"[A-Z][a-z]?\.(?=[\s,;:)\]]|$)")
+ABBREVIATION_BEFORE_COMMA = re.compile(r"[A-Z][a-z]?\.[,;:)\]]")
+
+
+def _rejoin_states(pieces: list[str]) -> list[str]:
+    """sentencex's `pieces` of one run (which concatenate to it) with each piece that continues a state designation
+    joined to the piece before it (SPLIT_INSIDE_STATE)."""
+    joined = []
+    for piece in pieces:
+        if joined and (ABBREVIATION_BEFORE_COMMA.match(piece)
+                       or (SPLIT_INSIDE_STATE.search(joined[-1]) and STATE_REST.match(piece))):
+            joined[-1] += piece
+        else:
+            joined.append(piece)
+    return joined
 
 
 def _short_runs(block: str) -> list[str]:

@@ -73,6 +73,15 @@ def test_split_written_keeps_abbreviations_and_paragraphs():
         "\"We agree,\" he said.", "The bill costs $1.2 billion."]
 
 
+def test_split_written_keeps_party_and_state_designations_whole():
+    # sentencex alone splits these inside the state: "D-N." | "M., said", "D-W." | "Va., wrote"
+    text = ("Sen. Maria Lopez, D-N.M., said so. Sen. Joe Brandt, D-W.Va., wrote it. Rep. Ana Ruiz, D-N.J. agreed. "
+            "They met in Washington, D.C. Then they left. A. B. Smith said so.")
+    assert split_written(text) == [
+        "Sen. Maria Lopez, D-N.M., said so.", "Sen. Joe Brandt, D-W.Va., wrote it.", "Rep. Ana Ruiz, D-N.J. agreed.",
+        "They met in Washington, D.C.", "Then they left.", "A. B. Smith said so."]
+
+
 def test_paragraphs_join_wrapped_lines():
     assert paragraphs("By JANE DOE\nPARIS — It rained\non Monday.\nIt stopped.") == [
         "By JANE DOE", "PARIS — It rained on Monday.", "It stopped."]
