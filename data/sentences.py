@@ -71,11 +71,12 @@ ABBREVIATION_BEFORE_COMMA = re.compile(r"[A-Z][a-z]?\.[,;:)\]]")
 
 def _rejoin_states(pieces: list[str]) -> list[str]:
     """sentencex's `pieces` of one run (which concatenate to it) with each piece that continues a state designation
-    joined to the piece before it (SPLIT_INSIDE_STATE)."""
+    joined to the piece before it (SPLIT_INSIDE_STATE, looked for in the last three characters only: a piece grows as
+    pieces join it, and the test stays constant-time)."""
     joined = []
     for piece in pieces:
         if joined and (ABBREVIATION_BEFORE_COMMA.match(piece)
-                       or (SPLIT_INSIDE_STATE.search(joined[-1]) and STATE_REST.match(piece))):
+                       or (SPLIT_INSIDE_STATE.search(joined[-1][-3:]) and STATE_REST.match(piece))):
             joined[-1] += piece
         else:
             joined.append(piece)
