@@ -117,10 +117,7 @@ def main():
     model = load_reconstructor(args.reconstructor or f"{args.bundle}/reconstructor").eval()
     vocab = model_vocab_size(model)
     prior = WordPrior.load(f"{args.bundle}/word_prior.json")
-    n = prior.n_articles
-
-    def idf(word):
-        return math.log((n + 2) / (prior.article_df.get(word, 0) + 1))
+    idf = prior.idf
 
     max_words = config.data.max_document_words
     docs = [corpus.dev_articles[r["index"]] for r in records]
@@ -188,7 +185,7 @@ def main():
                 return 1.0
             if is_function_token(word):
                 return 0.0
-            return {"content": 1.0, "idf": idf(word), "ratio": math.exp(prior.word_scores([word])[0])}[pooling]
+            return {"content": 1.0, "idf": idf(word), "ratio": prior.ratio(word)}[pooling]
 
         names += hidden_similarity(model, codec, records, docs, max_words, pooling_weight)
 
