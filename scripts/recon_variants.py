@@ -2,12 +2,13 @@
 score and print each variant's within-document Spearman / best-by (seqae.eval.diagnose.summarize_records).
 
     python scripts/recon_variants.py DUMP.json BUNDLE [--reconstructor DIR] [--others K] [--pmi-docs N]
-                                     [--hidden] [--out SCORES.json]
+                                     [--hidden | --seq2seq DIR] [--out SCORES.json]
 
 One forward pass of R per candidate (and one with the empty summary per document) gives every token-level
 variant; `--others K` adds K other dev documents per document (the next K of the slice, cyclically) for the
 normalized (PMI / contrastive) forms, on the first `--pmi-docs` documents. `--hidden` adds R as a sentence
-encoder: the cosine of the summary's and the document's pooled hidden states (`hidden_similarity`).
+encoder: the cosine of the summary's and the document's pooled hidden states (`hidden_similarity`). `--seq2seq DIR`
+scores with a seq2seq R (scripts/seq2seq_reconstructor.py) instead of a causal one.
 """
 
 import argparse
@@ -100,12 +101,16 @@ def main():
     parser.add_argument("dump")
     parser.add_argument("bundle")
     parser.add_argument("--reconstructor", default=None)
+    parser.add_argument("--seq2seq", default=None,
+                        help="score with the seq2seq R saved here (scripts/retrain_reconstructor.py --seq2seq)")
     parser.add_argument("--others", type=int, default=0)
     parser.add_argument("--pmi-docs", type=int, default=100)
     parser.add_argument("--docs", type=int, default=None)
     parser.add_argument("--hidden", action="store_true", help="also R's pooled hidden states as a sentence encoder")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
+    if args.seq2seq and (args.hidden or args.reconstructor):
+        parser.error("--seq2seq scores with its own R: no --reconstructor, no --hidden (a causal R's states)")
     torch.set_num_threads(1)
     started = time.perf_counter()
 
@@ -114,7 +119,11 @@ def main():
     config = load_bundle_config(Path(args.bundle))
     corpus = load_corpus(config.data, config.seed)
     codec = load_word_codec(f"{args.bundle}/tokenizer")
-    model = load_reconstructor(args.reconstructor or f"{args.bundle}/reconstructor").eval()
+    if args.seq2seq:
+        import seq2seq_reconstructor
+        model = seq2seq_reconstructor.load(args.seq2seq).eval()
+    else:
+        model = load_reconstructor(args.reconstructor or f"{args.bundle}/reconstructor").eval()
     vocab = model_vocab_size(model)
     prior = WordPrior.load(f"{args.bundle}/word_prior.json")
     idf = prior.idf
@@ -175,7 +184,10 @@ def main():
                                               - mass0.clamp(min=1e-6, max=1.0).log())).sum().item()
             sc["idf_recall"] = (w_cidf * in_summary).sum().item()  # no R: content-word IDF kept (reference)
             sc["r_sum"] = lp.sum().item()
-    names = ["r_content_ratio", "r_content_idf_x_sig", "r_content_idf_cap6", "r_content_idf_x_ratio",
+            if "word_prior" in sc:  # the no-pretrained information total the diagnosis found best
+                sc["word_prior+2*r_content_ratio"] = sc["word_prior"] + 2 * sc["r_content_ratio"]
+    names = ["word_prior+2*r_content_ratio"] * ("word_prior" in records[0]["candidates"][0]["scores"]) + [
+             "r_content_ratio", "r_content_idf_x_sig", "r_content_idf_cap6", "r_content_idf_x_ratio",
              "r_content_pos", "r_mean", "r_idf", "r_content_idf", "r_content", "r_rest", "r_rest_cidf",
              "r_rest_content_ratio", "r_rest_content", "r_copy", "r_bag_cidf",
              "r_bag_cidf_capped", "idf_recall"]

@@ -1,13 +1,15 @@
 """Issue 23 exploration: continue training a run's reconstructor (a copy) on a mix of summaries, then save it.
 
     python scripts/retrain_reconstructor.py BUNDLE OUT_DIR [--steps N] [--minutes M] [--lr LR] [--mix ...]
-                                            [--loss all|rest|contrastive] [--fresh WIDTH LAYERS [--vocab N] | --start DIR] [--threads T]
+                                            [--loss all|rest|contrastive] [--fresh WIDTH LAYERS [--vocab N] | --start DIR | --seq2seq WIDTH LAYERS]
+                                            [--threads T]
 
 Each step: 64 training articles (the run's unsupervised split), each with one summary drawn from the mix
 (`--mix`): teacher (the warm start's heuristic target), sample (a Gumbel-top-k sample of the run's tagger at
 temperature 2, exact length), random25 (a random in-order k-word subset of the first 25 words), random (of all
 words), and R's loss as in training (seqae.core.losses.reconstructor_loss: the document given the summary, and
-given nothing). Adam at `--lr`, linear decay to 0 over the steps. Held-out loss on 256 dev documents with
+given nothing). `--seq2seq`: a new seq2seq R whose encoder is a copy of the run's tagger's
+(scripts/seq2seq_reconstructor.py), trained as R is. Adam at `--lr`, linear decay to 0 over the steps. Held-out loss on 256 dev documents with
 the teacher's and with random25 summaries is printed every 100 steps. Saves OUT_DIR (save_pretrained) at the end.
 """
 
@@ -87,6 +89,9 @@ def main():
     parser.add_argument("--start", default=None, help="continue training the R saved in this directory instead")
     parser.add_argument("--fresh", type=int, nargs=2, metavar=("WIDTH", "LAYERS"), default=None,
                         help="train a new R of this width and depth from scratch instead of the bundle's")
+    parser.add_argument("--seq2seq", type=int, nargs=2, metavar=("WIDTH", "LAYERS"), default=None,
+                        help="a new seq2seq R instead: the run's tagger's encoder reads the summary, a decoder of this "
+                             "width and depth cross-attends to it (scripts/seq2seq_reconstructor.py)")
     parser.add_argument("--vocab", type=int, default=None,
                         help="with --fresh: R reads and predicts this many words (the bundle's "
                              "model.reconstructor_vocab_size if not given; the tokenizer's size at most)")
@@ -103,7 +108,11 @@ def main():
     config = load_bundle_config(bundle)
     corpus = load_corpus(config.data, config.seed)
     codec = load_word_codec(bundle / "tokenizer")
-    if args.fresh:
+    if args.seq2seq:
+        import seq2seq_reconstructor
+        model = seq2seq_reconstructor.build(bundle / "generator", codec, config.model.reconstructor_vocab_size,
+                                            *args.seq2seq, config.model.max_positions)
+    elif args.fresh:
         model_config = replace(config.model, reconstructor_hidden_size=args.fresh[0],
                                reconstructor_layers=args.fresh[1],
                                reconstructor_vocab_size=args.vocab or config.model.reconstructor_vocab_size)
@@ -196,7 +205,7 @@ def main():
                   f"held out {held_out()}", file=sys.stderr, flush=True)
             running = []
     print(f"stopped at step {step}, {time.perf_counter() - started:.0f} s; held out {held_out()}", file=sys.stderr)
-    model.save_pretrained(args.out)
+    model.save(args.out) if args.seq2seq else model.save_pretrained(args.out)
 
 
 if __name__ == "__main__":
