@@ -9,8 +9,9 @@ Each step: 64 training articles (the run's unsupervised split), each with one su
 temperature 2, exact length), random25 (a random in-order k-word subset of the first 25 words), random (of all
 words), and R's loss as in training (seqae.core.losses.reconstructor_loss: the document given the summary, and
 given nothing). `--seq2seq`: a new seq2seq R whose encoder is a copy of the run's tagger's
-(scripts/seq2seq_reconstructor.py), trained as R is. Adam at `--lr`, linear decay to 0 over the steps. Held-out loss on 256 dev documents with
-the teacher's and with random25 summaries is printed every 100 steps. Saves OUT_DIR (save_pretrained) at the end.
+(scripts/seq2seq_reconstructor.py), trained as R is. Adam at `--lr`, linear decay to 0 over the steps. Held-out loss
+on 256 dev documents with the teacher's and with random25 summaries is printed every 100 steps. Saves OUT_DIR
+(save_pretrained) at the end.
 """
 
 import argparse
@@ -101,6 +102,8 @@ def main():
     args = parser.parse_args()
     if args.vocab is not None and (not args.fresh or args.vocab < 1):
         parser.error("--vocab N needs --fresh and N >= 1")
+    if args.seq2seq and (args.fresh or args.start):
+        parser.error("--seq2seq builds a new R of its own: not with --fresh or --start")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
@@ -205,7 +208,7 @@ def main():
                   f"held out {held_out()}", file=sys.stderr, flush=True)
             running = []
     print(f"stopped at step {step}, {time.perf_counter() - started:.0f} s; held out {held_out()}", file=sys.stderr)
-    model.save(args.out) if args.seq2seq else model.save_pretrained(args.out)
+    model.save_pretrained(args.out)
 
 
 if __name__ == "__main__":

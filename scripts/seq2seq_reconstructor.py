@@ -61,7 +61,8 @@ class Seq2SeqReconstructor(torch.nn.Module):
             logits[valid]
         return SimpleNamespace(logits=placed)
 
-    def save(self, directory) -> None:
+    def save_pretrained(self, directory) -> None:
+        """Saved as a causal R is saved (its callers call both alike); `load` reads it back."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         (directory / CONFIG_FILE).write_text(json.dumps(self.shape))

@@ -68,7 +68,7 @@ def test_it_trains_on_r_s_loss_and_loads_as_saved(model, codec, tmp_path):
     loss.backward()
     assert model.projection.weight.grad.abs().sum() > 0  # the loss reaches the encoder's side
     model.eval()
-    model.save(tmp_path / "r")
+    model.save_pretrained(tmp_path / "r")
     loaded = seq2seq_reconstructor.load(tmp_path / "r").eval()
     assert torch.equal(log_probs(model, codec, ["fire"], ["police city"])[0],
                        log_probs(loaded, codec, ["fire"], ["police city"])[0])
