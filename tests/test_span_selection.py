@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from seqae.core.selection import ARTICLES, can_end_span, can_start_span, keep_log_odds, select_spans
+from seqae.core.selection import (ARTICLES, can_end_span, can_start_span, keep_log_odds, scales_number, select_spans,
+                                  span_boundaries)
 
 
 def spans_of(words: list[str], positions: list[int], bridged=ARTICLES) -> list[list[int]]:
@@ -22,8 +23,8 @@ def spans_of(words: list[str], positions: list[int], bridged=ARTICLES) -> list[l
 
 def allowed(words, positions, max_spans, phrase_boundaries, bridged=ARTICLES):
     runs = spans_of(words, positions, bridged)
-    return len(runs) <= max_spans and (not phrase_boundaries or all(
-        can_start_span(words[run[0]]) and can_end_span(words[run[-1]]) for run in runs))
+    starts, ends = span_boundaries(words)
+    return len(runs) <= max_spans and (not phrase_boundaries or all(starts[run[0]] and ends[run[-1]] for run in runs))
 
 
 def brute_force(words, probabilities, count, max_spans, phrase_boundaries, bridged=ARTICLES):
@@ -34,7 +35,7 @@ def brute_force(words, probabilities, count, max_spans, phrase_boundaries, bridg
     return max(totals) if totals else None
 
 
-VOCABULARY = ["police", "said", "the", "of", "two", "##", "and", "'s", "crash", "in", "killed", ",", "a"]
+VOCABULARY = ["police", "said", "the", "of", "two", "##", "and", "'s", "crash", "in", "killed", ",", "a", "million"]
 
 
 @pytest.mark.parametrize("seed", range(60))
@@ -85,3 +86,25 @@ def test_a_short_document_is_kept_whole_and_nothing_is_asked_of_an_empty_budget(
     ("'s", False, False), ("and", False, False), (",", False, False), ("And", False, False)])
 def test_phrase_boundary_words(word, start, end):
     assert can_start_span(word) is start and can_end_span(word) is end
+
+
+def test_a_span_never_parts_a_number_from_its_scale_word():
+    words = "the senate would vote next week on $ #.# trillion in spending".split()
+    probabilities = [0.1, 0.9, 0.8, 0.9, 0.6, 0.6, 0.5, 0.3, 0.95, 0.2, 0.1, 0.7]
+    # Unconstrained, the best six words in two spans end on the amount without its scale word.
+    assert select_spans(words, probabilities, 6, 2, phrase_boundaries=False) == [1, 2, 3, 4, 5, 8]
+    # "senate would vote next" + "#.# trillion" (log-odds 7.74) beats "... next week" + "spending" (7.44).
+    assert select_spans(words, probabilities, 6, 2) == [1, 2, 3, 4, 8, 9]
+    # Nor does a span start at the scale word: "trillion in spending" is not a phrase either; with the amount it is.
+    probabilities = [0.1] * 8 + [0.5, 0.9, 0.9, 0.9]
+    assert select_spans(words, probabilities, 3, 1, phrase_boundaries=False) == [9, 10, 11]
+    assert select_spans(words, probabilities, 3, 1) != [9, 10, 11]
+    assert select_spans(words, probabilities, 4, 1) == [8, 9, 10, 11]
+
+
+@pytest.mark.parametrize(("text", "position", "joined"), [
+    ("$ #.# trillion", 1, True), ("## percent rise", 0, True), ("two million voters", 0, True),
+    ("## Million", 0, True), ("#.# % growth", 0, True), ("## voters", 0, False), ("the million", 0, False),
+    ("trillion", 0, False)])
+def test_a_number_and_its_scale_word(text, position, joined):
+    assert scales_number(text.split(), position) is joined
